@@ -1,0 +1,33 @@
+"""Decoding of the media Synesthesia indexes: images, sounds and notes.
+
+No torch here: these functions are used by the model, the indexer and the GUI
+alike, and must be importable without loading the network.
+
+    load_image(path, max_side=None) -> (H, W, 3) uint8 RGB
+    load_audio(path, sample_rate=16000) -> (n,) float32 mono in [-1, 1]
+    load_note(path) -> str
+    kind_of(path) -> "image" | "sound" | "note" | None
+
+Bad files raise ``core.errors.UnreadableMedia`` (``UnsupportedFormat`` for a
+kind that is not handled) with a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+from core.media.audio import audio_duration, load_audio
+from core.media.images import MAX_IMAGE_PIXELS, load_image
+from core.media.kinds import IMAGE_EXTENSIONS, KINDS, NOTE_EXTENSIONS, SOUND_EXTENSIONS, kind_of
+from core.media.notes import load_note
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "KINDS",
+    "MAX_IMAGE_PIXELS",
+    "NOTE_EXTENSIONS",
+    "SOUND_EXTENSIONS",
+    "audio_duration",
+    "kind_of",
+    "load_audio",
+    "load_image",
+    "load_note",
+]
