@@ -23,7 +23,7 @@ class SoundTowerConfig:
     n_mels: int = 64
     n_fft: int = 400  # 25 ms
     hop: int = 160  # 10 ms
-    channels: tuple[int, ...] = (128, 256, 256, 512)
+    channels: tuple[int, ...] = (96, 128, 192, 256)
     hidden: int = 512
     train_seconds: float = 5.0
 

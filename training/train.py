@@ -1,0 +1,256 @@
+"""Training of the aligned network: teacher KL + ranking loss on image+text and image+sound pairs.
+
+    python -m training.train [--steps N] [--out resources/models/default.pt] [--recipe paper]
+    torchrun --nproc_per_node=K -m training.train ...   # data-parallel on several GPUs
+
+Plain and top to bottom: load the corpus, cache teacher outputs and log-mels, sample batches,
+step, evaluate, save a self-describing checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.model.api import DEFAULT_CHECKPOINT, create_model, save_checkpoint
+from core.model.config import ModelConfig
+from core.model.text import tokenize
+from training.data import PairSets, SoundAugment, build_pairs, class_texts
+from training.features import image_features, sound_features
+from training.losses import ranking_loss, soften, teacher_kl
+
+log = logging.getLogger("training")
+
+RECIPES = {
+    # name: (kl weight, ranking weight)
+    "paper": (1.0, 1.0),
+    "kl-only": (1.0, 0.0),
+    "ranking-only": (0.0, 1.0),
+}
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 1500
+    batch_text: int = 256
+    batch_sound: int = 96
+    batch_class: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup: int = 100
+    temperature: float = 2.0  # KL softening
+    tau: float = 0.07  # ranking loss temperature
+    recipe: str = "paper"
+    crop_frames: int = 500  # 5 s of log-mel at 10 ms
+    feature_dropout: float = 0.1
+    seed: int = 0
+    held_out: float = 0.15
+    tiny: bool = False
+    out: str = str(DEFAULT_CHECKPOINT)
+    corpus: list[str] = field(default_factory=list)  # extra pair folders (see README)
+    device: str | None = None
+    eval_every: int = 500
+
+
+def load_items(cfg: TrainConfig) -> list[dict]:
+    from training.corpus import load_manifest
+    from training.external import load_pair_folder
+
+    items = load_manifest()
+    for folder in cfg.corpus:
+        items += load_pair_folder(Path(folder))
+    return items
+
+
+def split_items(items: list[dict], cfg: TrainConfig) -> tuple[list[dict], list[dict]]:
+    from training.corpus import split
+
+    return split(items, held_out_fraction=cfg.held_out, seed=cfg.seed)
+
+
+class Batches:
+    """Samples the three kinds of training batches from cached features."""
+
+    def __init__(self, pairs: PairSets, imgs, snds, cfg: TrainConfig, rng: random.Random):
+        self.pairs, self.imgs, self.snds, self.cfg, self.rng = pairs, imgs, snds, cfg, rng
+        self.aug = SoundAugment(cfg.crop_frames, rng)
+        self.by_concept = pairs.concepts()
+        self.concept_names = sorted(self.by_concept)
+        self.classes = class_texts()
+        self.teacher_probs = soften(torch.from_numpy(imgs.logits.astype(np.float32)), cfg.temperature)
+
+    def image_text(self):
+        picks = [self.rng.choice(self.pairs.image_text) for _ in range(self.cfg.batch_text)]
+        rows = [p[0] for p in picks]
+        texts = [self.rng.choice(p[1]) for p in picks]
+        same = torch.tensor([[a == b for b in texts] for a in texts])
+        return rows, [tokenize(t) or ["unknown"] for t in texts], same
+
+    def image_sound(self):
+        # Uniform over concepts first, so the many footsteps do not drown the few cows.
+        sounds = []
+        for _ in range(self.cfg.batch_sound):
+            c = self.rng.choice(self.concept_names)
+            sounds.append(self.pairs.image_sound[self.rng.choice(self.by_concept[c])])
+        img_rows = [self.rng.choice(s[1]) for s in sounds]
+        mels = np.stack([self.aug(self.snds.clip(s[0])) for s in sounds])
+        target = torch.stack([self.teacher_probs[s[1]].mean(dim=0) for s in sounds])
+        concepts = [s[2] for s in sounds]
+        same = torch.tensor([[a == b for b in concepts] for a in concepts])
+        return img_rows, torch.from_numpy(mels), target, same
+
+    def class_text(self):
+        picks = [self.rng.choice(self.classes) for _ in range(self.cfg.batch_class)]
+        target = torch.full((len(picks), 1000), 0.1 / 999)
+        for i, (c, _) in enumerate(picks):
+            target[i, c] = 0.9
+        return [tokenize(t) or ["unknown"] for _, t in picks], target
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None) -> dict:
+    """Train, evaluate on the held-out split, save the checkpoint; returns the metrics.
+    `items` defaults to the corpus manifest (plus --corpus folders); `cache` to the user cache."""
+    from training.evaluate import evaluate
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if world > 1:
+        import torch.distributed as dist
+
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed + rank)
+    model = create_model(ModelConfig.tiny() if cfg.tiny else ModelConfig(), seed=cfg.seed,
+                         device=cfg.device)
+    dev = model.device if world == 1 or not torch.cuda.is_available() else \
+        f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    model.net.to(dev)
+    model.device = dev
+
+    items = items if items is not None else load_items(cfg)
+    train_items, held = split_items(items, cfg)
+    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
+    cache = cache or Path(root) / "features"
+    imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)
+    snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache)
+    train_images = {i["id"] for i in train_items if i["kind"] == "image"}
+    pairs = build_pairs(train_items, imgs, snds, allowed_images=train_images)
+    log.info("training pairs: %d image+text, %d image+sound (%d concepts)",
+             len(pairs.image_text), len(pairs.image_sound), len(pairs.concepts()))
+    batches = Batches(pairs, imgs, snds, cfg, rng)
+    feats = torch.from_numpy(imgs.feats.astype(np.float32))
+
+    net = model.net
+    net.train()
+    ddp = net
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ddp = DistributedDataParallel(net, find_unused_parameters=True)
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    kl_w, rank_w = RECIPES[cfg.recipe]
+    T = cfg.temperature
+    drop = torch.nn.Dropout(cfg.feature_dropout)
+    t0 = time.time()
+    for step in range(cfg.steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, cfg)
+        it_rows, it_tokens, it_same = batches.image_text()
+        is_rows, mels, snd_target, is_same = batches.image_sound()
+        ct_tokens, ct_target = batches.class_text()
+        rows = it_rows + is_rows
+        img_emb = net.embed_image_features(drop(feats[rows]).to(dev))
+        txt_batch = net.text.encode_tokens(it_tokens + ct_tokens)
+        txt_emb = net.embed_text_batch({k: v.to(dev) for k, v in txt_batch.items()})
+        snd_emb = net.embed_logmel(mels.to(dev))
+        n_it = len(it_rows)
+        img_t = batches.teacher_probs[rows].to(dev)
+        loss_kl = (teacher_kl(net.shared.logits(img_emb), img_t, T)
+                   + teacher_kl(net.shared.logits(txt_emb[:n_it]), img_t[:n_it], T)
+                   + teacher_kl(net.shared.logits(txt_emb[n_it:]), ct_target.to(dev), 1.0)
+                   + teacher_kl(net.shared.logits(snd_emb), snd_target.to(dev), T))
+        loss_rank = (ranking_loss(img_emb[:n_it], txt_emb[:n_it], it_same.to(dev), cfg.tau)
+                     + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau))
+        loss = kl_w * loss_kl + rank_w * loss_rank
+        if world > 1:  # route through the DDP wrapper so gradients are all-reduced
+            loss = loss + 0.0 * sum(p.sum() for p in ddp.parameters())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        if step % 50 == 0 or step == cfg.steps - 1:
+            el = time.time() - t0
+            log.info("step %d/%d  kl %.3f  rank %.3f  (%.2f s/step, ETA %.0f s)", step + 1,
+                     cfg.steps, loss_kl.item(), loss_rank.item(), el / (step + 1),
+                     el / (step + 1) * (cfg.steps - step - 1))
+        if rank == 0 and cfg.eval_every and step and step % cfg.eval_every == 0:
+            net.eval()
+            quick = evaluate(model, held, imgs, snds, quick=True)
+            log.info("held-out median ranks: %s", {k: v["median_rank"] for k, v in quick.items()
+                                                   if isinstance(v, dict) and "median_rank" in v})
+            net.train()
+    net.eval()
+    metrics: dict = {}
+    if rank == 0:
+        metrics = evaluate(model, held, imgs, snds)
+        summary = {
+            "corpus_items": len(items), "train_items": len(train_items), "held_out_items": len(held),
+            "image_text_pairs": len(pairs.image_text), "image_sound_pairs": len(pairs.image_sound),
+            "sound_concepts": len(pairs.concepts()), "sources": sorted({i["source"] for i in items}),
+            "train_config": asdict(cfg), "train_seconds": round(time.time() - t0, 1),
+        }
+        mid = save_checkpoint(model, cfg.out, manifest=summary, metrics=metrics)
+        log.info("saved %s (%s)", cfg.out, mid)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
+    return metrics
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    p = argparse.ArgumentParser(prog="synesthesia train", description=__doc__.split("\n")[0])
+    d = TrainConfig()
+    p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--recipe", choices=sorted(RECIPES), default=d.recipe)
+    p.add_argument("--out", default=d.out, help="checkpoint path (default: the bundled one)")
+    p.add_argument("--corpus", action="append", default=[],
+                   help="extra folder of pairs (pairs.jsonl, see README); repeatable")
+    p.add_argument("--tiny", action="store_true", help="small network (tests, smoke runs)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--eval-every", type=int, default=d.eval_every)
+    a = p.parse_args(argv)
+    return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
+                       device=a.device, seed=a.seed, eval_every=a.eval_every)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 8)))
+    train(parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
