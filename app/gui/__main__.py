@@ -1,0 +1,5 @@
+import sys
+
+from app.gui import main
+
+sys.exit(main())

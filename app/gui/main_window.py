@@ -1,0 +1,383 @@
+"""The main window: search bar, results grid, preview pane, indexing status.
+
+It only wires widgets together; the work lives in services, controllers and
+widgets of their own.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui import preview as preview_actions
+from app.gui.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
+from app.gui.folders import FoldersDialog
+from app.gui.indexing import IndexPanel
+from app.gui.preview import PreviewPane
+from app.gui.record import RecordDialog
+from app.gui.results import ResultRole, ResultsModel
+from app.gui.results_view import ResultsView
+from app.gui.search_bar import SearchBar
+from app.gui.searching import SearchController
+from app.gui.services import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
+from app.gui.settings import Settings
+from app.gui.settings_dialog import SettingsDialog
+from app.gui.tasks import TaskRunner
+from app.gui.thumbnails import Thumbnails, default_cache_dir
+
+WELCOME = ("Type words to search, drop a photo, sound or note here to find similar ones, "
+           "or record a sound. Add your own folders with \u201cAdd folder\u2026\u201d or by "
+           "dropping a folder onto this window.")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: Settings,
+        model_factory: ModelFactory | None = None,
+        input_stream: StreamFactory = sounddevice_input,
+        output_stream: StreamFactory = sounddevice_output,
+        cache_dir: Path | None = None,
+        add_demo: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("Synesthesia")
+        self.setAccessibleName("Synesthesia")
+        self.setAcceptDrops(True)
+        self.settings = settings
+        self._add_demo = add_demo
+        self._closing = False
+        self.runner = TaskRunner(self)
+        self.service = LibraryService(
+            self.runner, Path(settings.get("library/location")), model_factory,
+            checkpoint=settings.get("model/checkpoint"), device=settings.get("model/device"),
+            parent=self)
+        size = settings.get("view/thumbnail_size")
+        self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
+        self.player = Player(output_stream, self)
+        self.recorder = Recorder(input_stream, self)
+        self.searches = SearchController(self.service, settings.get("search/results"), self)
+        self.folders: list[Path] = []
+
+        self.search_bar = SearchBar(self)
+        self.record_button = self._button("&Record\u2026", "Record",
+                                          "Search by a sound from the microphone (Ctrl+R)")
+        self.add_button = self._button("&Add folder\u2026", "Add folder",
+                                       "Add a folder of photos, sounds and notes to the library")
+        self.count_label = QLabel(WELCOME, self)
+        self.count_label.setWordWrap(True)
+        self.count_label.setAccessibleName("Results summary")
+        self.model = ResultsModel(self.thumbnails, self)
+        self.view = ResultsView(self.model, size, self)
+        self.preview = PreviewPane(self.runner, self.player, self)
+        self.index_panel = IndexPanel(self.service, self)
+        self.model_status = QLabel("", self)
+        self.model_status.setAccessibleName("Model status")
+        self._layout()
+        self._actions()
+        self._connect()
+        self.resize(1100, 720)
+        geometry = settings.get("window/geometry")
+        if geometry:
+            self.restoreGeometry(geometry)
+
+    def _button(self, text: str, name: str, description: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(name)
+        button.setAccessibleDescription(description)
+        return button
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.search_bar, 1)
+        top.addWidget(self.record_button)
+        top.addWidget(self.add_button)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.count_label)
+        left_layout.addWidget(self.view, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addWidget(self.model_status)
+        self.statusBar().addPermanentWidget(self.index_panel)
+        order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
+                 self.add_button, self.view, self.preview.play_button, self.preview.open_button,
+                 self.preview.reveal_button, self.preview.copy_button, self.preview.more_button]
+        for a, b in zip(order, order[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any,
+                menu: Any, context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut
+                ) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(context)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        bar = self.menuBar()
+        library = bar.addMenu("&Library")
+        self._action("&Add folder\u2026", "Ctrl+O", self.choose_folder, library)
+        self._action("&Folders\u2026", None, self.show_folders, library)
+        self._action("&Settings\u2026", "Ctrl+,", self.show_settings, library)
+        self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, library)
+        search = bar.addMenu("&Search")
+        self.find_action = self._action("&Find", "Ctrl+F", self.focus_search, search)
+        self.record_action = self._action("&Record\u2026", "Ctrl+R", self.record, search)
+        self.paste_action = self._action("&Paste image or file", "Ctrl+V", self.paste, search)
+        self.more_action = self._action("&More like this", "Ctrl+M", self.more_like_selected,
+                                        search)
+        result = bar.addMenu("R&esult")
+        self.play_action = self._action("&Play / stop", "Space", self.play_selected, result,
+                                        Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.play_action)
+        self._action("&Open", "Ctrl+Return", self.open_selected, result)
+        self._action("Show in &folder", None, self.reveal_selected, result)
+        self._action("&Copy path", "Ctrl+Shift+C", self.copy_selected, result)
+
+    def _connect(self) -> None:
+        self.search_bar.search_requested.connect(self._typed)
+        self.record_button.clicked.connect(self.record)
+        self.add_button.clicked.connect(self.choose_folder)
+        self.searches.started.connect(self._search_started)
+        self.searches.results.connect(self._show_results)
+        self.searches.failed.connect(self._search_failed)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.view.activated.connect(lambda index: self.open_selected())
+        self.preview.more_like_this.connect(self.more_like)
+        self.preview.message.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        self.service.status.connect(self.model_status.setText)
+        self.service.opened.connect(self._library_opened)
+        self.service.open_failed.connect(self._open_failed)
+        self.service.folders_changed.connect(self._folders_changed)
+        self.index_panel.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
+
+    # -- start -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the library in the background (the window is already usable)."""
+        self.service.open()
+
+    def _library_opened(self) -> None:
+        self.service.call(lambda library, task: list(library.folders()), self._first_folders)
+
+    def _first_folders(self, folders: list[Path]) -> None:
+        demo = bundled_demo_dir()
+        if (not folders and self._add_demo and demo is not None
+                and not self.settings.get("library/demo_added")):
+            self.settings.set("library/demo_added", True)
+            self.add_folder(demo, [])
+        else:
+            self.index_panel.start()  # resumes an interrupted indexing; cheap when up to date
+
+    def _open_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Synesthesia", f"The library could not be opened:\n{message}")
+
+    # -- folders -------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        self.show_folders().choose_folder()
+
+    def show_folders(self) -> FoldersDialog:
+        dialog = FoldersDialog(self.folders, self)
+        dialog.add_requested.connect(self.add_folder)
+        dialog.remove_requested.connect(self.service.remove_folder)
+        self.service.folders_changed.connect(dialog.set_folders)
+        dialog.open()
+        return dialog
+
+    def add_folder(self, path: Path, exclude: list[str]) -> None:
+        self.statusBar().showMessage(f"Adding {path}\u2026", 4000)
+        self.service.add_folder(path, exclude, lambda folders: self.index_panel.start())
+
+    def _folders_changed(self, folders: list[Path]) -> None:
+        self.folders = list(folders)
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(self._settings_changed)
+        dialog.open()
+
+    def _settings_changed(self) -> None:
+        size = self.settings.get("view/thumbnail_size")
+        self.thumbnails.set_size(size)
+        self.view.set_thumbnail_size(size)
+        self.searches.k = self.settings.get("search/results")
+        self.statusBar().showMessage("Settings saved; the library location, model and "
+                                     "device take effect at the next start.", 8000)
+
+    # -- searching -----------------------------------------------------------------------
+    def _typed(self, text: str, kinds: frozenset[str]) -> None:
+        current = self.searches.current
+        if text:
+            self.searches.search(SearchRequest(text=text, kinds=kinds))
+        elif current is not None and current.text is None:
+            self.searches.search(SearchRequest(file=current.file, waveform=current.waveform,
+                                               item_id=current.item_id, kinds=kinds,
+                                               label=current.label))
+        else:
+            self.searches.clear()
+            self.model.set_results([])
+            self._announce(WELCOME)
+
+    def search_file(self, path: Path) -> None:
+        self.searches.search(SearchRequest(file=Path(path), kinds=self.search_bar.kinds()))
+
+    def search_recording(self, samples: np.ndarray, rate: int) -> None:
+        kinds = frozenset({"sound", "image"})
+        self.searches.search(SearchRequest(waveform=(samples, rate), kinds=kinds,
+                                           label="your recording"))
+
+    def more_like(self, result: Any) -> None:
+        self.searches.search(SearchRequest(item_id=int(result.item_id),
+                                           kinds=self.search_bar.kinds(),
+                                           label=Path(result.path).name))
+
+    def _search_started(self, request: SearchRequest) -> None:
+        if not self.service.is_open:
+            self._announce(f"Searching for {request.describe()} once the model has loaded\u2026")
+
+    def _show_results(self, request: SearchRequest, results: list[Any]) -> None:
+        self.model.set_results(results)
+        n = len(results)
+        noun = "result" if n == 1 else "results"
+        self._announce(f"{n} {noun} for {request.describe()}")
+        if n:
+            self.view.setCurrentIndex(self.model.index(0))
+
+    def _search_failed(self, request: SearchRequest, message: str) -> None:
+        self._announce(f"Could not search for {request.describe()}: {message}")
+
+    def _announce(self, text: str) -> None:
+        self.count_label.setText(text)
+        self.count_label.setAccessibleName(text)
+        QAccessible.updateAccessibility(
+            QAccessibleEvent(self.count_label, QAccessible.Event.NameChanged))
+
+    # -- the selected result ----------------------------------------------------------------
+    def selected(self) -> Any:
+        index = self.view.currentIndex()
+        return index.data(ResultRole) if index.isValid() else None
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.preview.show_result(current.data(ResultRole) if current.isValid() else None)
+
+    def play_selected(self) -> None:
+        if self.preview.result is not None and self.preview.result.kind == "sound":
+            self.preview.toggle_play()
+
+    def open_selected(self) -> None:
+        if (result := self.selected()) is not None:
+            preview_actions.open_file(Path(result.path))
+
+    def reveal_selected(self) -> None:
+        if (result := self.selected()) is not None:
+            preview_actions.reveal_in_folder(Path(result.path))
+
+    def copy_selected(self) -> None:
+        if (result := self.selected()) is not None:
+            preview_actions.copy_path(Path(result.path))
+
+    def more_like_selected(self) -> None:
+        if (result := self.selected()) is not None:
+            self.more_like(result)
+
+    def focus_search(self) -> None:
+        self.search_bar.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_bar.field.selectAll()
+
+    # -- record ----------------------------------------------------------------------------
+    def record(self) -> RecordDialog:
+        dialog = RecordDialog(self.recorder, self.player,
+                              float(self.settings.get("audio/record_seconds")), self)
+        dialog.search_requested.connect(self.search_recording)
+        dialog.open()
+        dialog.toggle_recording()
+        self.record_dialog = dialog
+        return dialog
+
+    # -- paste and drop -----------------------------------------------------------------------
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        if mime.hasUrls() and mime.urls()[0].isLocalFile():
+            self.search_file(Path(mime.urls()[0].toLocalFile()))
+        elif mime.hasImage():
+            image = QGuiApplication.clipboard().image()
+            path = Path(tempfile.mkdtemp(prefix="synesthesia-paste-")) / "pasted image.png"
+            image.save(str(path), "PNG")
+            self.search_file(path)
+        elif mime.hasText():
+            self.search_bar.field.setText(mime.text())
+            self.focus_search()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        self.handle_drop(paths)
+
+    def handle_drop(self, paths: list[Path]) -> None:
+        """Folders are added to the library; the first file is searched by example."""
+        for folder in (p for p in paths if p.is_dir()):
+            self.add_folder(folder, [])
+        files = [p for p in paths if p.is_file()]
+        if files:
+            self.search_file(files[0])
+
+    # -- shutdown -------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop sound, cancel work (indexing resumes next start), wait for every pool."""
+        if self._closing:
+            return
+        self._closing = True
+        self.settings.set("window/geometry", bytes(self.saveGeometry().data()))
+        self.settings.sync()
+        self.recorder.stop()
+        self.player.stop()
+        self.runner.shutdown()
+        self.service.close()

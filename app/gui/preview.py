@@ -1,0 +1,207 @@
+"""The preview pane: the larger photo, the sound with play/stop and position, the note text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.audio import PLAY_RATE, Player
+from app.gui.results import KIND_WORDS, segment_text, tag_names
+from app.gui.tasks import Task, TaskRunner
+from app.gui.thumbnails import format_seconds, image_thumbnail, waveform_image
+
+PREVIEW_SIZE = 480
+
+
+def open_file(path: Path) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def reveal_in_folder(path: Path) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+
+def copy_path(path: Path) -> None:
+    QGuiApplication.clipboard().setText(str(path))
+
+
+def _button(text: str, name: str, description: str, parent: QWidget) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setAccessibleName(name)
+    button.setAccessibleDescription(description)
+    return button
+
+
+class PreviewPane(QWidget):
+    more_like_this = Signal(object)  # the result
+    message = Signal(str)
+
+    def __init__(self, runner: TaskRunner, player: Player, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Preview")
+        self._runner = runner
+        self._player = player
+        self.result: Any = None
+        self._samples: np.ndarray | None = None
+        self._duration = 0.0
+        self._loading: Task | None = None
+
+        self.title = QLabel("Select a result to see it here.", self)
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.picture = QLabel(self)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumHeight(120)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.note = QTextBrowser(self)
+        self.note.setAccessibleName("Note text")
+        self.note.setAccessibleDescription("The full text of the selected note")
+        self.note.hide()
+        self.play_button = _button("&Play", "Play", "Play or stop the selected sound (Space)", self)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.position = QProgressBar(self)
+        self.position.setAccessibleName("Playback position")
+        self.position.setTextVisible(True)
+        self.position.setFormat("")
+        self.tags = QLabel("", self)
+        self.tags.setWordWrap(True)
+        self.tags.setAccessibleName("Tags")
+
+        self.open_button = _button("&Open", "Open file", "Open the file in its usual program", self)
+        self.reveal_button = _button("Show in &folder", "Show in folder",
+                                     "Open the folder that holds the file", self)
+        self.copy_button = _button("&Copy path", "Copy path", "Copy the file's path", self)
+        self.more_button = _button("&More like this", "More like this",
+                                   "Search for photos, sounds and notes like this one", self)
+        self.open_button.clicked.connect(lambda: self.result and open_file(Path(self.result.path)))
+        self.reveal_button.clicked.connect(
+            lambda: self.result and reveal_in_folder(Path(self.result.path)))
+        self.copy_button.clicked.connect(self._copy)
+        self.more_button.clicked.connect(lambda: self.result and self.more_like_this.emit(self.result))
+
+        sound_row = QHBoxLayout()
+        sound_row.addWidget(self.play_button)
+        sound_row.addWidget(self.position, 1)
+        actions = QHBoxLayout()
+        for b in (self.open_button, self.reveal_button, self.copy_button, self.more_button):
+            actions.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.note, 1)
+        layout.addLayout(sound_row)
+        layout.addWidget(self.tags)
+        layout.addLayout(actions)
+
+        player.position.connect(self._position_changed)
+        player.playing_changed.connect(self._playing_changed)
+        self.show_result(None)
+
+    def _copy(self) -> None:
+        if self.result is not None:
+            copy_path(Path(self.result.path))
+            self.message.emit(f"Copied {self.result.path}")
+
+    # -- showing ------------------------------------------------------------------------
+    def show_result(self, result: Any) -> None:
+        if self._loading is not None:
+            self._loading.cancel()
+        if self._player.playing and self.result is not None and result is not self.result:
+            self._player.stop()
+        self.result = result
+        self._samples = None
+        has = result is not None
+        for b in (self.open_button, self.reveal_button, self.copy_button, self.more_button):
+            b.setEnabled(has)
+        is_sound = has and result.kind == "sound"
+        self.play_button.setVisible(is_sound)
+        self.play_button.setEnabled(False)
+        self.position.setVisible(is_sound)
+        self.note.setVisible(has and result.kind == "note")
+        self.picture.setVisible(not (has and result.kind == "note"))
+        self.picture.clear()
+        if not has:
+            self.title.setText("Select a result to see it here.")
+            self.tags.setText("")
+            return
+        path = Path(result.path)
+        kind = KIND_WORDS.get(result.kind, result.kind)
+        moment = segment_text(result)
+        heading = f"<b>{path.name}</b> \u2014 {kind}, score {result.score:.3f}"
+        if moment and result.kind == "sound":
+            heading += f"<br>Best match at {moment}"
+        self.title.setText(heading)
+        self.title.setAccessibleName(f"{path.name}, {kind}")
+        tags = tag_names(result)
+        self.tags.setText("Tags: " + (", ".join(tags) if tags else "none yet"))
+        self._load(result)
+
+    def _load(self, result: Any) -> None:
+        path, kind = Path(result.path), result.kind
+
+        def work(task: Task) -> Any:
+            if kind == "image":
+                return image_thumbnail(path, PREVIEW_SIZE)
+            if kind == "sound":
+                from core.media import load_audio
+
+                return load_audio(path, sample_rate=PLAY_RATE)
+            from core.media import load_note
+
+            return load_note(path)
+
+        def done(value: Any) -> None:
+            if self.result is not result:
+                return
+            if kind == "image":
+                self.picture.setPixmap(QPixmap.fromImage(value))
+            elif kind == "sound":
+                self._samples = value
+                self._duration = len(value) / PLAY_RATE
+                self.picture.setPixmap(QPixmap.fromImage(waveform_image(value, 400, 120)))
+                self.play_button.setEnabled(True)
+                self.position.setRange(0, max(1, int(self._duration * 10)))
+                self.position.setValue(0)
+                self.position.setFormat(f"0:00.0 / {format_seconds(self._duration)}")
+            else:
+                self.note.setPlainText(value)
+                passage = segment_text(result)
+                if passage:
+                    self.note.find(passage[:80])
+
+        def failed(exc: Exception) -> None:
+            if self.result is result:
+                self.picture.setText(f"Cannot show this file: {exc}")
+
+        self._loading = self._runner.run("decode", work, done, failed)
+
+    # -- sound -----------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self._player.playing:
+            self._player.stop()
+        elif self._samples is not None and self.result is not None:
+            self._player.play(self._samples, PLAY_RATE, source=str(self.result.path))
+
+    def _position_changed(self, seconds: float) -> None:
+        if self.result is None or self._player.source != str(self.result.path):
+            return
+        self.position.setValue(int(seconds * 10))
+        self.position.setFormat(f"{format_seconds(seconds)} / {format_seconds(self._duration)}")
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.play_button.setText("&Stop" if playing else "&Play")
+        self.play_button.setAccessibleName("Stop" if playing else "Play")

@@ -1,0 +1,145 @@
+"""The Record dialog: live level meter and timer, stop or fixed length, play, save, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.audio import RECORD_RATE, Player, Recorder, save_wav
+from app.gui.thumbnails import format_seconds
+
+
+class RecordDialog(QDialog):
+    """Emits ``search_requested(samples, rate)`` when the person searches with the clip."""
+
+    search_requested = Signal(object, int)
+
+    def __init__(self, recorder: Recorder, player: Player, max_seconds: float = 10.0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Search by microphone")
+        self.setAccessibleName("Search by microphone")
+        self.recorder = recorder
+        self.player = player
+        self.max_seconds = max_seconds
+        self.samples: np.ndarray | None = None
+
+        self.info = QLabel(
+            f"Record up to {int(max_seconds)} seconds of sound; the clip is searched "
+            "against your sounds and photos.", self)
+        self.info.setWordWrap(True)
+        self.meter = QProgressBar(self)
+        self.meter.setRange(0, 100)
+        self.meter.setFormat("Level %p%")
+        self.meter.setAccessibleName("Input level")
+        self.meter.setAccessibleDescription("How loud the microphone hears the sound now")
+        self.clock = QLabel(self._clock_text(0.0), self)
+        self.clock.setAccessibleName("Recording time")
+        self.error = QLabel("", self)
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Microphone problem")
+        self.error.hide()
+
+        self.record_button = self._button("&Record", "Start recording",
+                                          "Start or stop recording from the microphone")
+        self.play_button = self._button("&Play", "Play recording", "Play the recorded clip")
+        self.save_button = self._button("Sa&ve\u2026", "Save recording",
+                                        "Save the recorded clip as a WAV file")
+        self.search_button = self._button("&Search with this clip", "Search with this clip",
+                                          "Find sounds and photos like the recording")
+        self.close_button = self._button("&Close", "Close", "Close this window")
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.play_button.clicked.connect(self._play)
+        self.save_button.clicked.connect(self._save)
+        self.search_button.clicked.connect(self._search)
+        self.close_button.clicked.connect(self.reject)
+
+        buttons = QHBoxLayout()
+        for b in (self.record_button, self.play_button, self.save_button, self.search_button,
+                  self.close_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.info)
+        layout.addWidget(self.meter)
+        layout.addWidget(self.clock)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+        recorder.level.connect(lambda v: self.meter.setValue(int(v * 100)))
+        recorder.elapsed.connect(lambda s: self.clock.setText(self._clock_text(s)))
+        recorder.finished.connect(self._finished)
+        recorder.failed.connect(self._failed)
+        self._update_buttons()
+
+    def _button(self, text: str, name: str, description: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(name)
+        button.setAccessibleDescription(description)
+        return button
+
+    def _clock_text(self, seconds: float) -> str:
+        return f"{format_seconds(seconds)} of {format_seconds(self.max_seconds)}"
+
+    def _update_buttons(self) -> None:
+        recording = self.recorder.recording
+        self.record_button.setText("&Stop" if recording else "&Record")
+        self.record_button.setAccessibleName("Stop recording" if recording else "Start recording")
+        has_clip = self.samples is not None and len(self.samples) > 0 and not recording
+        for b in (self.play_button, self.save_button, self.search_button):
+            b.setEnabled(has_clip)
+
+    def toggle_recording(self) -> None:
+        if self.recorder.recording:
+            self.recorder.stop()
+        else:
+            self.error.hide()
+            self.samples = None
+            self.player.stop()
+            self.recorder.start(self.max_seconds)
+        self._update_buttons()
+
+    def _finished(self, samples: np.ndarray) -> None:
+        self.samples = samples
+        self._update_buttons()
+        if len(samples):
+            self.search_button.setFocus()
+
+    def _failed(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self._update_buttons()
+
+    def _play(self) -> None:
+        if self.samples is not None:
+            self.player.play(self.samples, RECORD_RATE, source="recording")
+
+    def _save(self) -> None:
+        if self.samples is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save recording", "recording.wav",
+                                              "WAV audio (*.wav)")
+        if name:
+            save_wav(Path(name), self.samples, RECORD_RATE)
+
+    def _search(self) -> None:
+        if self.samples is not None and len(self.samples):
+            self.search_requested.emit(self.samples, RECORD_RATE)
+            self.accept()
+
+    def done(self, result: int) -> None:  # closing stops the microphone
+        if self.recorder.recording:
+            self.recorder.stop()
+        self.player.stop()
+        super().done(result)

@@ -1,0 +1,167 @@
+"""The results of a search as a Qt list model, with text a screen reader can speak.
+
+Each row's accessible text is "file name, kind: tags", so a screen reader user
+hears "beach.jpg, photo: sea, sand, dog" — the tags are the alt text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+
+from app.gui.thumbnails import Thumbnails, format_seconds, placeholder
+
+KIND_WORDS = {"image": "photo", "sound": "sound", "note": "note"}
+ResultRole = Qt.ItemDataRole.UserRole + 1
+KindRole = Qt.ItemDataRole.UserRole + 2
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def tag_names(result: Any) -> list[str]:
+    names = []
+    for tag in getattr(result, "tags", None) or []:
+        names.append(tag if isinstance(tag, str) else str(getattr(tag, "name", tag)))
+    return names
+
+
+def segment_text(result: Any) -> str:
+    """ "0:12.0–0:17.0" for the matching moment of a sound, the passage for a note, or ""."""
+    segment = getattr(result, "segment", None)
+    if segment is None:
+        return ""
+    text = getattr(segment, "text", None)
+    if text:
+        return str(text)
+    start, end = getattr(segment, "start_s", None), getattr(segment, "end_s", None)
+    if start is None:
+        return ""
+    return f"{format_seconds(start)}\u2013{format_seconds(end or start)}"
+
+
+def accessible_text(result: Any) -> str:
+    name = Path(result.path).name
+    kind = KIND_WORDS.get(result.kind, result.kind)
+    tags = tag_names(result)
+    return f"{name}, {kind}: {', '.join(tags)}" if tags else f"{name}, {kind}"
+
+
+def tooltip_text(result: Any) -> str:
+    lines = [str(result.path), f"{KIND_WORDS.get(result.kind, result.kind)}, score {result.score:.3f}"]
+    moment = segment_text(result)
+    if moment and result.kind == "sound":
+        lines.append(f"best match at {moment}")
+    elif moment:
+        lines.append(f"\u201c{moment[:200]}\u201d")
+    tags = tag_names(result)
+    if tags:
+        lines.append("tags: " + ", ".join(tags))
+    return "\n".join(lines)
+
+
+def passage_image(text: str, size: int) -> QImage:
+    image = QImage(size, size, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#fbf8ef"))
+    painter = QPainter(image)
+    painter.setPen(QColor("#222222"))
+    font = QFont()
+    font.setPixelSize(max(8, size // 11))
+    painter.setFont(font)
+    margin = max(4, size // 16)
+    painter.drawText(QRectF(margin, margin, size - 2 * margin, size - 2 * margin),
+                     int(Qt.TextFlag.TextWordWrap), f"\u201c{text[:300]}\u201d")
+    painter.end()
+    return image
+
+
+class ResultsModel(QAbstractListModel):
+    def __init__(self, thumbnails: Thumbnails, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self._results: list[Any] = []
+        self._icons: dict[int, QIcon] = {}
+        thumbnails.ready.connect(self._thumbnail_ready)
+
+    # -- content -----------------------------------------------------------------
+    def set_results(self, results: list[Any]) -> None:
+        self.beginResetModel()
+        self._results = list(results)
+        self._icons = {}
+        self.endResetModel()
+
+    def results(self) -> list[Any]:
+        return list(self._results)
+
+    def result(self, row: int) -> Any:
+        return self._results[row]
+
+    def _thumbnail_ready(self, path: str) -> None:
+        for row, result in enumerate(self._results):
+            if str(result.path) == path:
+                self._icons.pop(row, None)
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    # -- Qt model ----------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._results):
+            return None
+        result = self._results[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            name = Path(result.path).name
+            moment = segment_text(result) if result.kind == "sound" else ""
+            return f"{name}\n{moment}" if moment else name
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return accessible_text(result)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            reason = self._thumbnails.failures.get(str(result.path))
+            return tooltip_text(result) + (f"\ncannot show: {reason}" if reason else "")
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icon(index.row(), result)
+        if role == ResultRole:
+            return result
+        if role == KindRole:
+            return result.kind
+        return None
+
+    def _icon(self, row: int, result: Any) -> QIcon:
+        if row in self._icons:
+            return self._icons[row]
+        size = self._thumbnails.size
+        passage = segment_text(result) if result.kind == "note" else ""
+        if passage:
+            image = passage_image(passage, size)
+            self._icons[row] = QIcon(QPixmap.fromImage(image))
+            return self._icons[row]
+        image = self._thumbnails.get(Path(result.path), result.kind)
+        if image is None:
+            return QIcon(QPixmap.fromImage(placeholder(result.kind, size)))
+        self._icons[row] = QIcon(QPixmap.fromImage(image))
+        return self._icons[row]
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        mime.setUrls([QUrl.fromLocalFile(str(self._results[r].path)) for r in rows])
+        return mime

@@ -1,0 +1,35 @@
+"""The results grid: thumbnails of photos, waveforms of sounds, passages of notes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from app.gui.results import ResultsModel
+
+
+class ResultsView(QListView):
+    def __init__(self, model: ResultsModel, thumbnail_size: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Results can be dragged out (to the file manager, or back onto the window to
+        # search by them); drops go to the main window, not to the view.
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setAcceptDrops(False)
+        self.viewport().setAcceptDrops(False)
+        self.setAccessibleName("Results")
+        self.setAccessibleDescription(
+            "Photos, sounds and notes that match; Space plays a sound, Enter opens the file")
+        self.set_thumbnail_size(thumbnail_size)
+
+    def set_thumbnail_size(self, size: int) -> None:
+        self.setIconSize(QSize(size, size))
+        self.setGridSize(QSize(size + 24, size + 3 * self.fontMetrics().height() + 8))

@@ -1,0 +1,65 @@
+"""The search field with search-as-you-type and the Photos / Sounds / Notes toggles."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
+
+DEBOUNCE_MS = 250
+KIND_TOGGLES = (("image", "&Photos"), ("sound", "S&ounds"), ("note", "&Notes"))
+
+
+class SearchBar(QWidget):
+    """Emits ``search_requested(text, kinds)`` after typing pauses or a toggle changes."""
+
+    search_requested = Signal(str, frozenset)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("Search photos, sounds and notes by words\u2026")
+        self.field.setClearButtonEnabled(True)
+        self.field.setAccessibleName("Search")
+        self.field.setAccessibleDescription(
+            "Type words to find matching photos, sounds and notes; results update as you type"
+        )
+        self.toggles: dict[str, QCheckBox] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.field, 1)
+        for kind, label in KIND_TOGGLES:
+            box = QCheckBox(label, self)
+            box.setChecked(True)
+            plain = label.replace("&", "")
+            box.setAccessibleName(f"Show {plain.lower()}")
+            box.setAccessibleDescription(f"Include {plain.lower()} in the results")
+            box.toggled.connect(self._kinds_changed)
+            self.toggles[kind] = box
+            layout.addWidget(box)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._emit)
+        self.field.textChanged.connect(lambda _t: self._timer.start())
+        self.field.returnPressed.connect(self._emit_now)
+
+    def kinds(self) -> frozenset[str]:
+        return frozenset(k for k, box in self.toggles.items() if box.isChecked())
+
+    def text(self) -> str:
+        return self.field.text().strip()
+
+    def _kinds_changed(self) -> None:
+        if not self.kinds():  # never leave all three off: that would search nothing
+            sender = self.sender()
+            if isinstance(sender, QCheckBox):
+                sender.setChecked(True)
+            return
+        self._timer.start()
+
+    def _emit_now(self) -> None:
+        self._timer.stop()
+        self._emit()
+
+    def _emit(self) -> None:
+        self.search_requested.emit(self.text(), self.kinds())

@@ -1,0 +1,200 @@
+"""The GUI's only door into ``core``: a service object over the real Library.
+
+Every call into core runs on a worker pool through the TaskRunner and answers
+on the GUI thread. Core (and with it torch) is imported lazily inside the
+workers, so the window is on screen before the model has loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.gui.tasks import Task, TaskRunner
+
+# The Library holds one SQLite connection and one model; all calls that touch
+# it go through a single thread so that neither is used from two threads at once.
+LIBRARY_POOL = "model"
+ALL_KINDS = frozenset({"image", "sound", "note"})
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What to search by (exactly one of text, file, waveform, item_id) and in which kinds."""
+
+    text: str | None = None
+    file: Path | None = None
+    waveform: tuple[np.ndarray, int] | None = field(default=None, compare=False)
+    item_id: int | None = None
+    kinds: frozenset[str] = ALL_KINDS
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.text is not None:
+            return f"\u201c{self.text}\u201d"
+        if self.file is not None:
+            return Path(self.file).name
+        if self.waveform is not None:
+            return "the recording"
+        return f"item {self.item_id}"
+
+
+ModelFactory = Callable[[], Any]
+
+
+def bundled_demo_dir() -> Path | None:
+    """The demo library shipped in resources/demo, if this checkout has one."""
+    here = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    return here if here.is_dir() else None
+
+
+class LibraryService(QObject):
+    """Opens the library in the background and runs indexing and searches on it."""
+
+    status = Signal(str)  # short human-readable state: "Loading the model…", "Ready"
+    opened = Signal()
+    open_failed = Signal(str)
+    folders_changed = Signal(list)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        library_dir: Path,
+        model_factory: ModelFactory | None = None,
+        checkpoint: str = "",
+        device: str = "auto",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.library_dir = Path(library_dir)
+        self._model_factory = model_factory
+        self._checkpoint = checkpoint
+        self._device = device
+        self._library: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self._library is not None
+
+    def open(self) -> None:
+        self.status.emit("Loading the model\u2026")
+
+        def work(task: Task) -> Any:
+            from core.library import Library
+
+            if self._device != "auto":
+                os.environ.setdefault("SYNESTHESIA_DEVICE", self._device)
+            if self._model_factory is not None:
+                model = self._model_factory()
+            else:
+                from core.model import load_model
+
+                model = load_model(self._checkpoint) if self._checkpoint else load_model()
+            self.library_dir.mkdir(parents=True, exist_ok=True)
+            return Library.open(self.library_dir, model=model)
+
+        def done(library: Any) -> None:
+            self._library = library
+            self.status.emit("Ready")
+            self.opened.emit()
+            self.refresh_folders()
+
+        def failed(exc: Exception) -> None:
+            self.status.emit("The library could not be opened")
+            self.open_failed.emit(str(exc))
+
+        self._runner.run(LIBRARY_POOL, work, done, failed)
+
+    def close(self) -> None:
+        """Close the library; call after the runner has shut down (no worker uses it)."""
+        if self._library is not None:
+            self._library.close()
+            self._library = None
+
+    # -- calls ---------------------------------------------------------------------------
+    def call(
+        self,
+        func: Callable[[Any, Task], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> Task:
+        """Run ``func(library, task)`` on the library's worker thread."""
+
+        def work(task: Task) -> Any:
+            if self._library is None:
+                raise RuntimeError("The library is not open yet")
+            return func(self._library, task)
+
+        return self._runner.run(LIBRARY_POOL, work, on_done, on_error, on_progress)
+
+    def search(
+        self,
+        request: SearchRequest,
+        k: int,
+        on_done: Callable[[list[Any]], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> Task:
+        def work(library: Any, task: Task) -> list[Any]:
+            from core.search import Query
+
+            if task.is_cancelled():  # a newer query arrived while this one waited
+                return []
+            query = Query(
+                text=request.text,
+                file=Path(request.file) if request.file is not None else None,
+                waveform=request.waveform,
+                item_id=request.item_id,
+                kinds=set(request.kinds),
+            )
+            return list(library.search(query, k=k))
+
+        return self.call(work, on_done, on_error)
+
+    def index(
+        self,
+        on_progress: Callable[[Any], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> Task:
+        def work(library: Any, task: Task) -> Any:
+            return library.index(progress=task.report, cancel=task.cancelled)
+
+        return self.call(work, on_done, on_error, on_progress)
+
+    def add_folder(self, path: Path, exclude: list[str], on_done: Callable[[Any], None]) -> Task:
+        def work(library: Any, task: Task) -> list[Path]:
+            library.add_folder(Path(path), exclude=list(exclude))
+            return list(library.folders())
+
+        def done(folders: list[Path]) -> None:
+            self.folders_changed.emit(folders)
+            on_done(folders)
+
+        return self.call(work, done)
+
+    def remove_folder(self, path: Path) -> Task:
+        def work(library: Any, task: Task) -> list[Path]:
+            library.remove_folder(Path(path))
+            return list(library.folders())
+
+        return self.call(work, self.folders_changed.emit)
+
+    def refresh_folders(self) -> Task:
+        return self.call(lambda library, task: list(library.folders()), self.folders_changed.emit)
+
+    def errors(self, on_done: Callable[[list[Any]], None]) -> Task:
+        return self.call(lambda library, task: list(library.errors()), on_done)
+
+    def stats(self, on_done: Callable[[dict], None]) -> Task:
+        return self.call(lambda library, task: dict(library.stats()), on_done)

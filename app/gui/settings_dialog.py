@@ -1,0 +1,73 @@
+"""The Settings dialog, built from the typed option registry."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from app.gui.settings import OPTIONS, Settings
+
+EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
+            "search/results", "tags/vocabulary", "audio/record_seconds")
+RANGES = {"view/thumbnail_size": (64, 512), "search/results": (8, 500),
+          "audio/record_seconds": (2, 60)}
+
+
+class SettingsDialog(QDialog):
+    """Edits the options; ``apply()`` writes them back (called on OK)."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout(self)
+        for key in EDITABLE:
+            option = OPTIONS[key]
+            value = settings.get(key)
+            editor: QWidget
+            if option.choices:
+                combo = QComboBox(self)
+                combo.addItems(list(option.choices))
+                combo.setCurrentText(value)
+                editor = combo
+            elif option.type is int:
+                spin = QSpinBox(self)
+                spin.setRange(*RANGES.get(key, (0, 10_000)))
+                spin.setValue(value)
+                editor = spin
+            else:
+                editor = QLineEdit(str(value), self)
+            editor.setAccessibleName(option.label)
+            editor.setAccessibleDescription(f"Setting: {option.label}")
+            self.editors[key] = editor
+            form.addRow(option.label + ":", editor)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                out[key] = editor.currentText()
+            elif isinstance(editor, QSpinBox):
+                out[key] = editor.value()
+            elif isinstance(editor, QLineEdit):
+                out[key] = editor.text().strip()
+        return out
+
+    def accept(self) -> None:
+        for key, value in self.values().items():
+            self.settings.set(key, value)
+        self.settings.sync()
+        super().accept()

@@ -1,0 +1,60 @@
+"""GUI tests: offscreen Qt, one QApplication (pytest-qt), a fresh library per test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("SYNESTHESIA_DEVICE", "cpu")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.gui.fakes import FakeAudio  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from app.gui.settings import Settings
+
+    s = Settings(tmp_path / "settings.ini")
+    s.set("library/location", str(tmp_path / "library"))
+    return s
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    """A real, small, random-initialised network: searches by identical content still match."""
+    from core.model import ModelConfig, create_model
+
+    return create_model(ModelConfig.tiny())
+
+
+@pytest.fixture
+def audio() -> FakeAudio:
+    return FakeAudio()
+
+
+@pytest.fixture
+def make_window(qtbot, settings, tiny_model, audio, tmp_path: Path):
+    """Builds the real main window over a fresh library; teardown waits for every worker."""
+    from app.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(start: bool = True, model=tiny_model):
+        window = MainWindow(settings, model_factory=lambda: model,
+                            input_stream=audio.input, output_stream=audio.output,
+                            cache_dir=tmp_path / "thumbnails", add_demo=False)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        if start:
+            with qtbot.waitSignal(window.service.opened):
+                window.start()
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()

@@ -1,0 +1,126 @@
+"""The GUI's parts that need no library: settings, task runner, formatting, display check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from app.gui import EXIT_NO_DISPLAY, has_display
+from app.gui.folders import parse_exclusions
+from app.gui.indexing import describe_progress, describe_report, format_eta
+from app.gui.results import accessible_text, segment_text, tooltip_text
+from app.gui.settings import OPTIONS, SETTINGS_VERSION, Settings
+from app.gui.tasks import TaskRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_settings_typed_defaults_and_persisted(tmp_path):
+    s = Settings(tmp_path / "s.ini")
+    assert s.version == SETTINGS_VERSION
+    assert s.get("view/thumbnail_size") == 128
+    assert s.get("model/device") == "auto"
+    s.set("view/thumbnail_size", 200)
+    s.set("model/device", "cpu")
+    s.sync()
+    again = Settings(tmp_path / "s.ini")
+    assert again.get("view/thumbnail_size") == 200  # an int again, not the stored string
+    assert again.get("model/device") == "cpu"
+    with pytest.raises(ValueError):
+        again.set("model/device", "abacus")
+    with pytest.raises(ValueError):
+        again.set("view/thumbnail_size", "huge")
+    assert set(OPTIONS) >= {"library/location", "model/device", "model/checkpoint",
+                            "view/thumbnail_size", "tags/vocabulary"}
+
+
+def test_settings_upgrade_from_unversioned_file(tmp_path):
+    path = tmp_path / "old.ini"
+    path.write_text("[view]\nthumbnail_size=96\n[legacy]\nthing=1\n")
+    s = Settings(path)
+    assert s.version == SETTINGS_VERSION
+    assert s.get("view/thumbnail_size") == 96
+
+
+def test_run_task_result_error_progress_and_cancel(qtbot):
+    runner = TaskRunner()
+    got: dict[str, object] = {}
+    gui_thread = threading.current_thread()
+
+    def work(task):
+        task.report(1)
+        task.report(2)
+        return 42
+
+    def done(value):
+        got["value"] = value
+        got["thread"] = threading.current_thread()
+
+    progress: list[int] = []
+    runner.run("model", work, done, on_progress=progress.append)
+    qtbot.waitUntil(lambda: "value" in got)
+    assert got["value"] == 42 and got["thread"] is gui_thread
+    assert progress == [1, 2]
+
+    runner.run("db", lambda t: 1 / 0, lambda v: got.update(bad=v),
+               lambda e: got.update(error=e))
+    qtbot.waitUntil(lambda: "error" in got)
+    assert isinstance(got["error"], ZeroDivisionError) and "bad" not in got
+
+    release = threading.Event()
+
+    def slow(task):
+        while not task.is_cancelled():
+            release.wait(0.01)
+        return "stopped"
+
+    task = runner.run("decode", slow, lambda v: got.update(slow=v))
+    task.cancel()
+    qtbot.waitUntil(lambda: "slow" in got)
+    assert got["slow"] == "stopped"
+    runner.shutdown()
+    assert not runner.busy()
+
+
+def test_formatting():
+    assert format_eta(None) == "estimating time left"
+    assert format_eta(42) == "about 42 s left"
+    assert format_eta(125) == "about 2 min 05 s left"
+    assert parse_exclusions("*.tmp, Private/**; .git ") == ["*.tmp", "Private/**", ".git"]
+    p = SimpleNamespace(done=3, total=10, eta_s=20.0, current=Path("/x/beach.jpg"),
+                        phase="indexing")
+    assert describe_progress(p) == "Indexing 3/10 \u2014 about 20 s left \u2014 beach.jpg"
+    report = SimpleNamespace(added=5, updated=0, moved=1, removed=0, failed=2, cancelled=False)
+    assert describe_report(report) == "Library up to date: 5 added, 1 moved, 2 could not be read"
+
+
+def test_result_texts_speak_name_kind_and_tags():
+    photo = SimpleNamespace(path=Path("/p/beach.jpg"), kind="image", score=0.5, segment=None,
+                            tags=["sea", "sand", "dog"], item_id=1)
+    assert accessible_text(photo) == "beach.jpg, photo: sea, sand, dog"
+    sound = SimpleNamespace(path=Path("/p/waves.wav"), kind="sound", score=0.25, tags=[],
+                            segment=SimpleNamespace(start_s=12.0, end_s=17.0, text=None))
+    assert accessible_text(sound) == "waves.wav, sound"
+    assert segment_text(sound) == "0:12.0\u20130:17.0"
+    assert "best match at 0:12.0" in tooltip_text(sound)
+
+
+def test_display_detection():
+    assert not has_display({"PATH": "/bin"}) or not sys.platform.startswith("linux")
+    assert has_display({"DISPLAY": ":0"})
+    assert has_display({"QT_QPA_PLATFORM": "offscreen"})
+
+
+def test_no_display_exits_with_a_clear_message():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "app.gui"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == EXIT_NO_DISPLAY
+    assert "no display" in proc.stderr
