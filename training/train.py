@@ -123,9 +123,11 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * p))
 
 
-def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None) -> dict:
+def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None,
+          held: list[dict] | None = None) -> dict:
     """Train, evaluate on the held-out split, save the checkpoint; returns the metrics.
-    `items` defaults to the corpus manifest (plus --corpus folders); `cache` to the user cache."""
+    `items` defaults to the corpus manifest (plus --corpus folders), split by group unless
+    `held` (the held-out items) is given; `cache` defaults to the user cache."""
     from training.evaluate import evaluate
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -147,7 +149,10 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     model.device = dev
 
     items = items if items is not None else load_items(cfg)
-    train_items, held = split_items(items, cfg)
+    if held is None:
+        train_items, held = split_items(items, cfg)
+    else:
+        train_items, items = items, items + held
     root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
     cache = cache or Path(root) / "features"
     imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)

@@ -106,7 +106,8 @@ class TextTower(nn.Module):
         mask = batch["mask"].unsqueeze(1).float()  # (n, 1, L)
         count = mask.sum(dim=2).clamp(min=1.0)
         bow = (x.transpose(1, 2) * mask).sum(dim=2) / count
-        h = torch.relu(self.conv1(x.transpose(1, 2)))
+        # Masking after each layer makes a text's embedding independent of batch padding.
+        h = torch.relu(self.conv1(x.transpose(1, 2))) * mask
         h = torch.relu(self.conv2(h)) * mask
         mean = h.sum(dim=2) / count
         mx = h.masked_fill(mask == 0, -1e4).amax(dim=2)
