@@ -42,6 +42,8 @@ class SettingsDialog(QDialog):
                 spin = QSpinBox(self)
                 spin.setRange(*RANGES.get(key, (0, 10_000)))
                 spin.setValue(value)
+                # The spin box's inner line edit takes focus too; give it the same name.
+                spin.findChild(QLineEdit).setAccessibleName(option.label)
                 editor = spin
             else:
                 editor = QLineEdit(str(value), self)
