@@ -42,7 +42,7 @@ RECIPES = {
 class TrainConfig:
     steps: int = 1500
     batch_text: int = 256
-    batch_sound: int = 96
+    batch_sound: int = 64
     batch_class: int = 128
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -50,7 +50,7 @@ class TrainConfig:
     temperature: float = 2.0  # KL softening
     tau: float = 0.07  # ranking loss temperature
     recipe: str = "paper"
-    crop_frames: int = 500  # 5 s of log-mel at 10 ms
+    crop_frames: int = 400  # 4 s of log-mel at 10 ms
     feature_dropout: float = 0.1
     seed: int = 0
     held_out: float = 0.15

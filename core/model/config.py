@@ -17,7 +17,12 @@ class ImageTowerConfig:
 
 @dataclass
 class SoundTowerConfig:
-    """Log-mel spectrogram (16 kHz mono) into a 1-D CNN over time, pooled."""
+    """Log-mel spectrogram (16 kHz mono) into a CNN, pooled over time.
+
+    kind "cnn1d": the paper's 1-D convolutions over time (channels below), from scratch.
+    kind "effnet": the early stages of EfficientNet-Lite0 as a 2-D CNN over the spectrogram;
+    with init "imagenet" they start from the teacher's ImageNet weights.
+    """
 
     sample_rate: int = 16000
     n_mels: int = 64
@@ -26,6 +31,9 @@ class SoundTowerConfig:
     channels: tuple[int, ...] = (96, 128, 192, 256)
     hidden: int = 512
     train_seconds: float = 5.0
+    kind: str = "cnn1d"
+    effnet_blocks: int = 11  # EfficientNet-Lite0 blocks kept (11: up to the 112-channel stage)
+    init: str = "scratch"
 
 
 @dataclass

@@ -8,7 +8,7 @@ from torch import nn
 from core.model.config import ModelConfig
 from core.model.image import ImageTower
 from core.model.shared import SharedLayers
-from core.model.sound import LogMel, SoundTower
+from core.model.sound import LogMel, sound_tower
 from core.model.text import TextTower
 
 
@@ -27,7 +27,7 @@ class AlignedNetwork(nn.Module):
         self.cfg = cfg
         self.image = ImageTower(cfg.image)
         self.logmel = LogMel(cfg.sound)
-        self.sound = SoundTower(cfg.sound)
+        self.sound = sound_tower(cfg.sound)
         self.text = TextTower(cfg.text)
         self.shared = SharedLayers(cfg.shared, hidden.pop())
 

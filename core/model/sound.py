@@ -51,3 +51,47 @@ class SoundTower(nn.Module):
         h = self.conv(logmel)
         pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
         return self.proj(pooled)
+
+
+class EffNetSoundTower(nn.Module):
+    """(n, n_mels, frames) log-mel -> (n, hidden) through the stem and first blocks of
+    EfficientNet-Lite0 (a 2-D CNN), optionally initialised from its ImageNet weights."""
+
+    def __init__(self, cfg: SoundTowerConfig):
+        super().__init__()
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.cfg = cfg
+        net = EfficientNet.from_name("efficientnet-lite0")
+        if cfg.init == "imagenet":
+            from core.model.image import load_teacher
+
+            net.load_state_dict(load_teacher().state_dict())
+        stem = net._conv_stem
+        # One input channel: the stem's RGB filters summed, as for a grey image.
+        with torch.no_grad():
+            stem.weight = nn.Parameter(stem.weight.sum(dim=1, keepdim=True))
+        stem.in_channels = 1
+        self.stem, self.bn0, self.act = stem, net._bn0, net._swish
+        self.blocks = nn.ModuleList(net._blocks[: cfg.effnet_blocks])
+        for p in self.parameters():
+            p.requires_grad_(True)
+        c_out = self.blocks[-1]._project_conv.out_channels
+        self.proj = nn.Sequential(nn.Linear(2 * c_out, cfg.hidden), nn.LayerNorm(cfg.hidden),
+                                  nn.ReLU())
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        x = self.act(self.bn0(self.stem(logmel.unsqueeze(1))))
+        for block in self.blocks:
+            x = block(x)
+        h = x.mean(dim=2)  # over frequency
+        pooled = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        return self.proj(pooled)
+
+
+def sound_tower(cfg: SoundTowerConfig) -> nn.Module:
+    if cfg.kind == "cnn1d":
+        return SoundTower(cfg)
+    if cfg.kind == "effnet":
+        return EffNetSoundTower(cfg)
+    raise ValueError(f"unknown sound tower kind {cfg.kind!r}")
