@@ -1,0 +1,1 @@
+"""Subcommands of `synesthesia`; each module exposes ``register(subparsers)``."""

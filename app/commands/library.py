@@ -1,0 +1,288 @@
+"""`synesthesia index | search | stats | doctor | folders`: the library engine's commands.
+Each handler opens the library, does one thing, and prints text or stable JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+KIND_NAMES = {"image": "image", "images": "image", "sound": "sound", "sounds": "sound",
+              "note": "note", "notes": "note"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="add folders to the library and index new or changed "
+                                     "files (all library folders when none is given)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out files or folders matching GLOB (repeatable)")
+    _common(p, model=True)
+    p.set_defaults(handler=_index)
+
+    p = sub.add_parser("search", help="search the library by text, by example file or by item")
+    p.add_argument("text", nargs="?", help="what to look for, in words")
+    p.add_argument("--file", type=Path, help="search by example: an image, sound or note")
+    p.add_argument("--item", type=int, help="more like this library item (its id)")
+    p.add_argument("--kinds", default="image,sound,note",
+                   help="comma-separated subset of image,sound,note (default: all)")
+    p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--folder", type=Path, help="only items under this folder")
+    p.add_argument("--tag", help="only items with this accepted tag")
+    _common(p, model=True)
+    p.set_defaults(handler=_search)
+
+    p = sub.add_parser("stats", help="what the library holds, and the files it cannot index")
+    _common(p)
+    p.set_defaults(handler=_stats)
+
+    p = sub.add_parser("doctor", help="check the database, the search indexes and the files "
+                                      "on disk against each other")
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    _common(p)
+    p.set_defaults(handler=_doctor)
+
+    p = sub.add_parser("folders", help="list library folders, or remove one")
+    p.add_argument("--remove", type=Path, metavar="PATH",
+                   help="forget this folder and its items (files are not touched)")
+    _common(p)
+    p.set_defaults(handler=_folders)
+
+
+def _common(p: argparse.ArgumentParser, model: bool = False) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another process using the library (default: "
+                        "fail at once)")
+    if model:
+        p.add_argument("--model", type=Path, metavar="CHECKPOINT",
+                       help="model checkpoint (default: the bundled one)")
+
+
+def _open(args: argparse.Namespace, read_only: bool, need_model: bool = False) -> Any:
+    from core.library import Library
+
+    model = None
+    if need_model:
+        from core.model import load_model
+
+        model = load_model(args.model) if getattr(args, "model", None) else load_model()
+    return Library.open(args.library, model=model, read_only=read_only, wait_s=args.wait)
+
+
+def _emit(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=1, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+class _Bar:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.width = 0
+
+    def __call__(self, p: Any) -> None:
+        if not self.enabled:
+            return
+        if p.total:
+            frac = p.done / p.total
+            bar = "#" * int(frac * 24) + "." * (24 - int(frac * 24))
+            eta = f" ETA {int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s else ""
+            line = f"{p.phase:9} [{bar}] {p.done}/{p.total}{eta}"
+        else:
+            line = f"{p.phase}..."
+        if p.current is not None:
+            line += f"  {p.current.name}"
+        line = line[:100]
+        sys.stderr.write("\r" + line.ljust(self.width))
+        self.width = len(line)
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+
+
+def _index(args: argparse.Namespace, rest: list[str]) -> int:
+    from dataclasses import asdict
+
+    bar = _Bar(not args.json)
+    lib = _open(args, read_only=False, need_model=True)
+    cancel = threading.Event()
+    try:
+        for p in args.paths:
+            lib.add_folder(p, exclude=args.exclude)
+        if not lib.folders():
+            print("synesthesia: error: the library has no folders; give one: "
+                  "synesthesia index ~/Pictures", file=sys.stderr)
+            return 1
+        try:
+            report = lib.index(progress=bar, cancel=cancel)
+        except KeyboardInterrupt:
+            # Stop cleanly: what is embedded so far is kept, the next run resumes.
+            cancel.set()
+            bar.done()
+            print("synesthesia: interrupted; run `synesthesia index` again to resume",
+                  file=sys.stderr)
+            return 130
+        bar.done()
+        if args.json:
+            _emit({"library": str(lib.directory), **asdict(report)})
+        else:
+            print(f"indexed in {report.seconds:.1f} s: {report.added} added, {report.updated} "
+                  f"updated, {report.moved} moved, {report.copied} copies, {report.removed} "
+                  f"removed, {report.unchanged} unchanged, {report.failed} failed")
+            for line in report.problems:
+                print(f"warning: {line}", file=sys.stderr)
+            if report.failed:
+                print("see `synesthesia stats` for the files that could not be indexed",
+                      file=sys.stderr)
+        return 0
+    finally:
+        lib.close()
+
+
+def _parse_kinds(text: str) -> set[str]:
+    out = set()
+    for part in text.split(","):
+        name = KIND_NAMES.get(part.strip().lower())
+        if name is None:
+            from core.errors import SynesthesiaError
+
+            raise SynesthesiaError(f"unknown kind {part.strip()!r}; use image, sound, note")
+        out.add(name)
+    return out
+
+
+def _search(args: argparse.Namespace, rest: list[str]) -> int:
+    from core.errors import SynesthesiaError
+    from core.search import Query
+
+    given = [x is not None for x in (args.text, args.file, args.item)]
+    if sum(given) != 1:
+        raise SynesthesiaError('give exactly one of: "text", --file FILE, --item ID')
+    if args.k < 1:
+        raise SynesthesiaError("-k must be at least 1")
+    query = Query(text=args.text, file=args.file, item_id=args.item,
+                  kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag)
+    lib = _open(args, read_only=True, need_model=True)
+    try:
+        t0 = time.perf_counter()
+        results = lib.search(query, k=args.k)
+        ms = (time.perf_counter() - t0) * 1000
+    finally:
+        lib.close()
+    if args.json:
+        _emit({"query": {"text": args.text, "file": args.file and str(args.file),
+                         "item": args.item, "kinds": sorted(query.kinds), "k": args.k},
+               "results": [_result_json(i + 1, r) for i, r in enumerate(results)]})
+        return 0
+    if not results:
+        print("no results (is the library indexed? see `synesthesia stats`)", file=sys.stderr)
+        return 0
+    for i, r in enumerate(results, 1):
+        where = ""
+        if r.segment is not None and r.segment.start_s is not None:
+            where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
+        elif r.segment is not None and r.segment.text and r.segment.char_start:
+            where = f'  "{_snippet(r.segment.text)}"'
+        print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {r.path}{where}")
+    print(f"({len(results)} results in {ms:.0f} ms)", file=sys.stderr)
+    return 0
+
+
+def _result_json(rank: int, r: Any) -> dict:
+    seg = None
+    if r.segment is not None:
+        seg = {"start_s": r.segment.start_s, "end_s": r.segment.end_s, "text": r.segment.text,
+               "char_start": r.segment.char_start, "char_end": r.segment.char_end}
+    return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
+            "score": round(r.score, 6), "segment": seg, "tags": list(r.tags)}
+
+
+def _clock(s: float | None) -> str:
+    s = int(s or 0)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _snippet(text: str, n: int = 60) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= n else one[: n - 1] + "…"
+
+
+def _stats(args: argparse.Namespace, rest: list[str]) -> int:
+    lib = _open(args, read_only=True)
+    try:
+        stats = lib.stats()
+        errors = lib.errors()
+    finally:
+        lib.close()
+    if args.json:
+        _emit({**stats, "error_files": [{"path": str(e.path), "reason": e.reason,
+                                         "when": e.when} for e in errors]})
+        return 0
+    print(f"library      {stats['library']}")
+    print(f"folders      {len(stats['folders'])}")
+    for f in stats["folders"]:
+        print(f"  {f}")
+    print(f"items        {stats['images']} images, {stats['sounds']} sounds, "
+          f"{stats['notes']} notes ({stats['segments']} vectors)")
+    print(f"model        {stats['model_id'] or '(none yet)'}"
+          + (f", {stats['stale']} items to re-embed" if stats["stale"] else ""))
+    print(f"size         {stats['database_bytes'] / 1e6:.1f} MB database, "
+          f"{stats['index_bytes'] / 1e6:.1f} MB search index")
+    if stats["last_index"]:
+        print(f"last index   {time.strftime('%Y-%m-%d %H:%M', time.localtime(stats['last_index']))}")
+    if errors:
+        print(f"cannot index {len(errors)} files:")
+        for e in errors:
+            print(f"  {e.path}: {e.reason}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
+    lib = _open(args, read_only=not args.repair)
+    try:
+        problems = lib.doctor(repair=args.repair)
+    finally:
+        lib.close()
+    unreadable = [p for p in problems if p.startswith("cannot index ")]
+    real = [p for p in problems if p not in unreadable]
+    unfixed = [p for p in real if not p.endswith(")")] if args.repair else real
+    if args.json:
+        _emit({"problems": real, "unindexable_files": unreadable, "repaired": args.repair,
+               "ok": not unfixed})
+    else:
+        for p in real:
+            print(p)
+        if unreadable:
+            print(f"{len(unreadable)} files cannot be indexed (see `synesthesia stats`)")
+        if not real:
+            print("the library is consistent")
+        elif not args.repair:
+            print("run `synesthesia doctor --repair` to fix these")
+    return 4 if unfixed else 0
+
+
+def _folders(args: argparse.Namespace, rest: list[str]) -> int:
+    lib = _open(args, read_only=args.remove is None)
+    try:
+        if args.remove is not None and not lib.remove_folder(args.remove):
+            from core.errors import SynesthesiaError
+
+            raise SynesthesiaError(f"{args.remove} is not a library folder; see "
+                                   "`synesthesia folders`")
+        folders = [str(p) for p in lib.folders()]
+    finally:
+        lib.close()
+    if args.json:
+        _emit({"folders": folders})
+    else:
+        print("\n".join(folders) if folders else "(no folders; add one with "
+                                                 "`synesthesia index PATH`)")
+    return 0
