@@ -72,6 +72,7 @@ class IndexPanel(QWidget):
         self.service = service
         self.task: Task | None = None
         self.paused = False
+        self._again = False  # a start was asked for while a job ran: run once more after it
         self.last_report: Any = None
         self.bar = QProgressBar(self)
         self.bar.setAccessibleName("Indexing progress")
@@ -113,7 +114,10 @@ class IndexPanel(QWidget):
         self.pause_button.setAccessibleName("Pause indexing" if running else "Resume indexing")
 
     def start(self) -> None:
-        if self.task is not None or not self.service.is_open:
+        if not self.service.is_open:
+            return
+        if self.task is not None:
+            self._again = True
             return
         self.paused = False
         self.label.setText("Looking for new and changed files\u2026")
@@ -137,6 +141,9 @@ class IndexPanel(QWidget):
         self.message.emit(text)
         self.service.errors(self._show_error_count)
         self.finished.emit(report)
+        again, self._again = self._again, False
+        if again and not getattr(report, "cancelled", False):
+            self.start()
 
     def _failed(self, exc: Exception) -> None:
         self.task = None
@@ -148,6 +155,7 @@ class IndexPanel(QWidget):
     def toggle_pause(self) -> None:
         if self.task is not None:
             self.paused = True
+            self._again = False
             self.task.cancel()
             self.label.setText("Pausing after the current file\u2026")
         else:
@@ -155,6 +163,7 @@ class IndexPanel(QWidget):
 
     def cancel(self) -> None:
         if self.task is not None:
+            self._again = False
             self.task.cancel()
             self.label.setText("Stopping\u2026")
 

@@ -46,6 +46,7 @@ from app.gui.searching import SearchController
 from app.gui.services import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
 from app.gui.settings import Settings
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.speech import SpeechRecogniser
 from app.gui.tasks import TaskRunner
 from app.gui.thumbnails import Thumbnails, default_cache_dir
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
         self.player = Player(output_stream, self)
         self.recorder = Recorder(input_stream, self)
+        self.speech = SpeechRecogniser(self.runner, self)
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
 
@@ -255,6 +257,10 @@ class MainWindow(QMainWindow):
             self.model.set_results([])
             self._announce(WELCOME)
 
+    def search_words(self, words: str) -> None:
+        self.search_bar.field.setText(words)
+        self.search_bar.search_now()
+
     def search_file(self, path: Path) -> None:
         self.searches.search(SearchRequest(file=Path(path), kinds=self.search_bar.kinds()))
 
@@ -324,8 +330,9 @@ class MainWindow(QMainWindow):
     # -- record ----------------------------------------------------------------------------
     def record(self) -> RecordDialog:
         dialog = RecordDialog(self.recorder, self.player,
-                              float(self.settings.get("audio/record_seconds")), self)
+                              float(self.settings.get("audio/record_seconds")), self.speech, self)
         dialog.search_requested.connect(self.search_recording)
+        dialog.words_search_requested.connect(self.search_words)
         dialog.open()
         dialog.toggle_recording()
         self.record_dialog = dialog

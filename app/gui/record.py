@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.audio import RECORD_RATE, Player, Recorder, save_wav
+from app.gui.speech import SpeechRecogniser
 from app.gui.thumbnails import format_seconds
 
 
@@ -25,9 +27,10 @@ class RecordDialog(QDialog):
     """Emits ``search_requested(samples, rate)`` when the person searches with the clip."""
 
     search_requested = Signal(object, int)
+    words_search_requested = Signal(str)
 
     def __init__(self, recorder: Recorder, player: Player, max_seconds: float = 10.0,
-                 parent: QWidget | None = None) -> None:
+                 speech: SpeechRecogniser | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Search by microphone")
         self.setAccessibleName("Search by microphone")
@@ -51,6 +54,23 @@ class RecordDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Microphone problem")
         self.error.hide()
+        self.speech = speech
+        self.heard = QLabel("", self)
+        self.heard.setAccessibleName("Speech")
+        self.heard.hide()
+        self.words = QLineEdit(self)
+        self.words.setAccessibleName("Recognised words")
+        self.words.setAccessibleDescription("The words heard in the recording; correct them "
+                                            "if needed, then search by them")
+        self.words.hide()
+        self.words_button = self._button("Search by these &words", "Search by these words",
+                                         "Search your library for the recognised words")
+        self.words_button.hide()
+        self.words_button.clicked.connect(self._search_words)
+        self.words.returnPressed.connect(self._search_words)
+        if speech is not None:
+            speech.recognised.connect(self._recognised)
+            speech.failed.connect(self._speech_failed)
 
         self.record_button = self._button("&Record", "Start recording",
                                           "Start or stop recording from the microphone")
@@ -75,6 +95,11 @@ class RecordDialog(QDialog):
         layout.addWidget(self.meter)
         layout.addWidget(self.clock)
         layout.addWidget(self.error)
+        layout.addWidget(self.heard)
+        words_row = QHBoxLayout()
+        words_row.addWidget(self.words, 1)
+        words_row.addWidget(self.words_button)
+        layout.addLayout(words_row)
         layout.addLayout(buttons)
 
         recorder.level.connect(lambda v: self.meter.setValue(int(v * 100)))
@@ -105,6 +130,8 @@ class RecordDialog(QDialog):
             self.recorder.stop()
         else:
             self.error.hide()
+            for w in (self.heard, self.words, self.words_button):
+                w.hide()
             self.samples = None
             self.player.stop()
             self.recorder.start(self.max_seconds)
@@ -115,6 +142,29 @@ class RecordDialog(QDialog):
         self._update_buttons()
         if len(samples):
             self.search_button.setFocus()
+            if self.speech is not None and self.speech.enabled:
+                self.heard.setText("Listening for words in the recording\u2026")
+                self.heard.show()
+                self.speech.start(samples, RECORD_RATE)
+
+    def _recognised(self, words: str) -> None:
+        if not words:
+            self.heard.setText("No words were recognised in the recording.")
+            return
+        self.heard.setText("Heard words \u2014 search by them?")
+        self.words.setText(words)
+        self.words.show()
+        self.words_button.show()
+
+    def _speech_failed(self, message: str) -> None:
+        self.heard.setText(message)
+        self.heard.show()
+
+    def _search_words(self) -> None:
+        words = self.words.text().strip()
+        if words:
+            self.words_search_requested.emit(words)
+            self.accept()
 
     def _failed(self, message: str) -> None:
         self.error.setText(message)

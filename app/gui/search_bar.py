@@ -41,7 +41,7 @@ class SearchBar(QWidget):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._emit)
         self.field.textChanged.connect(lambda _t: self._timer.start())
-        self.field.returnPressed.connect(self._emit_now)
+        self.field.returnPressed.connect(self.search_now)
 
     def kinds(self) -> frozenset[str]:
         return frozenset(k for k, box in self.toggles.items() if box.isChecked())
@@ -57,7 +57,7 @@ class SearchBar(QWidget):
             return
         self._timer.start()
 
-    def _emit_now(self) -> None:
+    def search_now(self) -> None:
         self._timer.stop()
         self._emit()
 

@@ -8,6 +8,7 @@ workers, so the window is on screen before the model has loaded.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,10 @@ from PySide6.QtCore import QObject, Signal
 
 from app.gui.tasks import Task, TaskRunner
 
-# The Library holds one SQLite connection and one model; all calls that touch
-# it go through a single thread so that neither is used from two threads at once.
-LIBRARY_POOL = "model"
+# Searches and other short library calls share one thread; the indexing job has its
+# own, so a search answers while a large library is being indexed.
+LIBRARY_POOL = "library"
+INDEX_POOL = "index"
 ALL_KINDS = frozenset({"image", "sound", "note"})
 
 
@@ -80,6 +82,9 @@ class LibraryService(QObject):
         self._checkpoint = checkpoint
         self._device = device
         self._library: Any = None
+        # The store is thread-safe, but a vector index must not be read while the indexing
+        # job rebuilds it (its "saving" phase): searches and that phase take turns.
+        self._vectors = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------
     @property
@@ -128,15 +133,16 @@ class LibraryService(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
+        pool: str = LIBRARY_POOL,
     ) -> Task:
-        """Run ``func(library, task)`` on the library's worker thread."""
+        """Run ``func(library, task)`` on a library worker thread."""
 
         def work(task: Task) -> Any:
             if self._library is None:
                 raise RuntimeError("The library is not open yet")
             return func(self._library, task)
 
-        return self._runner.run(LIBRARY_POOL, work, on_done, on_error, on_progress)
+        return self._runner.run(pool, work, on_done, on_error, on_progress)
 
     def search(
         self,
@@ -157,7 +163,8 @@ class LibraryService(QObject):
                 item_id=request.item_id,
                 kinds=set(request.kinds),
             )
-            return list(library.search(query, k=k))
+            with self._vectors:
+                return list(library.search(query, k=k))
 
         return self.call(work, on_done, on_error)
 
@@ -168,9 +175,22 @@ class LibraryService(QObject):
         on_error: Callable[[Exception], None] | None = None,
     ) -> Task:
         def work(library: Any, task: Task) -> Any:
-            return library.index(progress=task.report, cancel=task.cancelled)
+            holding = False
 
-        return self.call(work, on_done, on_error, on_progress)
+            def progress(p: Any) -> None:
+                nonlocal holding
+                if getattr(p, "phase", "") == "saving" and not holding:
+                    self._vectors.acquire()
+                    holding = True
+                task.report(p)
+
+            try:
+                return library.index(progress=progress, cancel=task.cancelled)
+            finally:
+                if holding:
+                    self._vectors.release()
+
+        return self.call(work, on_done, on_error, on_progress, pool=INDEX_POOL)
 
     def add_folder(self, path: Path, exclude: list[str], on_done: Callable[[Any], None]) -> Task:
         def work(library: Any, task: Task) -> list[Path]:

@@ -2,9 +2,10 @@
 
 Modelled on Picard's ``run_task(func, next_func)``: a function runs in a pool,
 its result or exception comes back to the GUI thread through a queued signal.
-Separate pools keep a long model job from starving thumbnails: one thread for
-the model (indexing, searching), a few for decoding and thumbnails, one for
-database reads and writes. Every pool is waited for at shutdown.
+Separate pools keep a long job from starving the rest: one thread for the
+indexing job, one for searches and other library calls (so search-as-you-type
+answers while a library is being indexed), a few for decoding previews and
+thumbnails. Every pool is waited for at shutdown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-POOL_SIZES = {"model": 1, "decode": 2, "db": 1}
+POOL_SIZES = {"index": 1, "library": 1, "decode": 2}
 
 
 class Task:

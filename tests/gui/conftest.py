@@ -51,8 +51,10 @@ def make_window(qtbot, settings, tiny_model, audio, tmp_path: Path):
         window.show()
         windows.append(window)
         if start:
-            with qtbot.waitSignal(window.service.opened):
+            with qtbot.waitSignal(window.service.opened, timeout=60_000):
                 window.start()
+            # The first indexing run (a check of the library) finishes before the test acts.
+            qtbot.waitUntil(lambda: window.index_panel.last_report is not None, timeout=60_000)
         return window
 
     yield make

@@ -34,7 +34,7 @@ def test_every_focusable_control_has_an_accessible_name(make_window, qtbot):
     window = make_window(start=False)
     assert unnamed_focusable(window) == []
     dialogs = [
-        RecordDialog(window.recorder, window.player, 10.0, window),
+        RecordDialog(window.recorder, window.player, 10.0, window.speech, window),
         FoldersDialog([], window),
         SettingsDialog(window.settings, window),
         ProblemsDialog([], window),

@@ -63,12 +63,12 @@ def test_run_task_result_error_progress_and_cancel(qtbot):
         got["thread"] = threading.current_thread()
 
     progress: list[int] = []
-    runner.run("model", work, done, on_progress=progress.append)
+    runner.run("index", work, done, on_progress=progress.append)
     qtbot.waitUntil(lambda: "value" in got)
     assert got["value"] == 42 and got["thread"] is gui_thread
     assert progress == [1, 2]
 
-    runner.run("db", lambda t: 1 / 0, lambda v: got.update(bad=v),
+    runner.run("library", lambda t: 1 / 0, lambda v: got.update(bad=v),
                lambda e: got.update(error=e))
     qtbot.waitUntil(lambda: "error" in got)
     assert isinstance(got["error"], ZeroDivisionError) and "bad" not in got
