@@ -1,0 +1,90 @@
+"""The main flows from the keyboard alone: search, move through results, play, record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.media import NOTES, make_library, sound
+
+TIMEOUT = 60_000
+
+
+def key(qtbot, k, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    target = QApplication.focusWidget()
+    assert target is not None, "keyboard focus was lost"
+    qtbot.keyClick(target, k, modifier)
+
+
+def test_keyboard_only_flow(make_window, qtbot, tmp_path, settings, audio):
+    folder = make_library(tmp_path / "media")
+    audio.microphone = sound("noise")
+    settings.set("audio/record_seconds", 2)
+    window = make_window()
+    with qtbot.waitSignal(window.index_panel.finished, timeout=TIMEOUT):
+        window.service.add_folder(folder, [], lambda folders: window.index_panel.start())
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+
+    # Ctrl+F goes to the search field; typing searches as you type.
+    window.view.setFocus()
+    key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.search_bar.field
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
+        qtbot.keyClicks(QApplication.focusWidget(), NOTES["forest.txt"])
+    assert Path(window.model.result(0).path).name == "forest.txt"
+
+    # Tab reaches the results; arrows move; the preview follows.
+    for _ in range(10):
+        if QApplication.focusWidget() is window.view:
+            break
+        key(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is window.view
+    sounds = [r for r in window.model.results() if r.kind == "sound"]
+    target = window.model.results().index(sounds[0])
+    window.view.setCurrentIndex(window.model.index(0))
+    for _ in range(target):
+        key(qtbot, Qt.Key.Key_Right)
+    assert window.preview.result is sounds[0]
+
+    # Space plays the selected sound, and stops it.
+    qtbot.waitUntil(lambda: window.preview.play_button.isEnabled(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.player.playing_changed) as playing:
+        key(qtbot, Qt.Key.Key_Space)
+    assert playing.args == [True]
+    with qtbot.waitSignal(window.player.playing_changed) as playing:
+        key(qtbot, Qt.Key.Key_Space)
+    assert playing.args == [False]
+
+    # Ctrl+M: more like this selected sound.
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+        key(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert got.args[0].item_id == sounds[0].item_id
+
+    # Ctrl+R records; when the clip is done, focus is on "Search with this clip": Enter searches.
+    key(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.record_dialog
+    qtbot.waitUntil(lambda: dialog.search_button.hasFocus(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
+        key(qtbot, Qt.Key.Key_Space)
+    assert Path(window.model.result(0).path).name == "noise.wav"
+    assert not dialog.isVisible()
+
+
+def test_focus_is_visible_and_tab_order_is_sensible(make_window, qtbot):
+    window = make_window(start=False)
+    window.activateWindow()
+    window.search_bar.field.setFocus()
+    qtbot.waitUntil(lambda: window.search_bar.field.hasFocus())
+    seen = []
+    for _ in range(12):
+        widget = QApplication.focusWidget()
+        seen.append(widget)
+        key(qtbot, Qt.Key.Key_Tab)
+    order = [window.search_bar.field, *window.search_bar.toggles.values(),
+             window.record_button, window.add_button, window.view]
+    assert seen[: len(order)] == order
+    # Every control in the chain takes keyboard focus (and so draws its focus frame).
+    assert all(w.focusPolicy() & Qt.FocusPolicy.TabFocus for w in order)
