@@ -13,7 +13,7 @@ from pathlib import Path
 
 from training.corpus.debs import cache_dir as corpus_dir
 
-__all__ = ["corpus_dir", "load_manifest", "split"]
+__all__ = ["corpus_dir", "load_manifest", "manifest_path", "split"]
 
 
 def manifest_path(cache_dir: str | os.PathLike | None = None) -> Path:

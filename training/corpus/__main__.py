@@ -15,9 +15,15 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--cache", default=None,
                            help="corpus folder (default: $SYNESTHESIA_CACHE/corpus "
                                 "or ~/.cache/synesthesia/corpus)")
+    demo_cmd = sub.add_parser("demo", help="write resources/demo/ from the built manifest")
+    demo_cmd.add_argument("--cache", default=None)
     args = parser.parse_args(argv)
     if args.command == "build":
         build(args.cache)
+    elif args.command == "demo":
+        from training.corpus.demo import build_demo
+
+        print(f"demo library: {len(build_demo(args.cache))} items from the corpus")
     return 0
 
 

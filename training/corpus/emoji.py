@@ -59,5 +59,6 @@ def emoji(font_pkg: Package, cldr_pkg: Package, out: Path) -> list[dict]:
             "texts": texts, "labels": list(dict.fromkeys(labels)), "group": f"emoji:{code}",
             "source": font_pkg.name, "version": font_pkg.version,
             "license": f"{font_pkg.license}; names {cldr_pkg.license}",
+            "origin": f"{FONT.as_posix()} U+{code.upper().replace('-', ' U+')}",
         })
     return items

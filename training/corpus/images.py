@@ -69,6 +69,7 @@ def tuxpaint(pkg: Package, out: Path, rsvg: str | None) -> tuple[list[dict], lis
         labels = list(dict.fromkeys(normalise_label(desc) + normalise_label(stem.name) + folder))
         item = _item(pkg, f"tuxpaint:{rel}", "image", [desc, " ".join(words(stem.name))], labels)
         kind = "raster" if src.suffix == ".png" else "svg"
+        item["origin"] = src.relative_to(pkg.root).as_posix()
         item["_task"] = (kind, str(src), str(_dst(out, "tuxpaint", rel)), rsvg or "")
         images.append(item)
         if rel.startswith(SPOKEN_STAMP_DIRS):
@@ -79,7 +80,8 @@ def tuxpaint(pkg: Package, out: Path, rsvg: str | None) -> tuple[list[dict], lis
                 sound_labels = normalise_label(stem.name)
                 s = _item(pkg, f"tuxpaint:{rel}#sound", "sound", [" ".join(sound_labels)],
                           sound_labels)
-                s.update(path=str(snd), group=item["id"], image_ids=[item["id"]])
+                s.update(path=str(snd), group=item["id"], image_ids=[item["id"]],
+                         origin=snd.relative_to(pkg.root).as_posix())
                 sounds.append(s)
                 break
     return images, sounds
@@ -119,7 +121,9 @@ def openclipart(png: Package, svg: Package | None, out: Path) -> list[dict]:
             svg_file = svg.root / "usr/share/openclipart/svg" / (rel + ".svg")
             if svg_file.exists():
                 meta = svg_metadata(svg_file.read_text(errors="replace"))
-        title = meta["title"] or " ".join(words(re.sub(r"_\d+$", "", src.stem)))
+        title = meta["title"]
+        if not title or re.search(r"^clip ?art by|^part of|collection|^untitled", title, re.I):
+            title = " ".join(words(re.sub(r"_\d+$", "", src.stem)))
         keywords = [k for k in meta["keywords"] if k.lower() not in CLIPART_NOISE]
         texts = [title]
         if keywords:
@@ -132,25 +136,40 @@ def openclipart(png: Package, svg: Package | None, out: Path) -> list[dict]:
             labels += [w for w in normalise_label(k) if w not in CLIPART_NOISE]
         labels = list(dict.fromkeys(labels + folder))
         item = _item(png, f"openclipart:{rel}", "image", texts, labels)
+        item["origin"] = src.relative_to(png.root).as_posix()
         item["_task"] = ("raster", str(src), str(_dst(out, "openclipart", rel)), "")
         items.append(item)
     return items
 
 
-PHOTO_DIRS = ("nature", "abstract/Elephants.jpg")
+# What each mate-backgrounds photo shows (looked at by hand; names alone are vague).
+PHOTO_TEXTS = {
+    "Aqua": "a drop of water splashing into water",
+    "Blinds": "close-up of a green leaf with its veins",
+    "Dune": "dune grass by the sea under a blue sky",
+    "FreshFlower": "an orange flower in close-up",
+    "Garden": "a red and yellow marigold flower in a garden",
+    "GreenMeadow": "fresh green grass in a meadow",
+    "LadyBird": "a ladybird on a grass stem among small blue flowers",
+    "RainDrops": "raindrops on green leaves",
+    "Storm": "dark storm clouds over a road",
+    "TwoWings": "dandelion seeds in front of orange flowers",
+    "Wood": "light wooden planks",
+    "YellowFlower": "a yellow flower in close-up",
+}
 
 
 def photos(pkg: Package, out: Path) -> list[dict]:
-    """Real photos of mate-backgrounds, named after what they show."""
+    """Real photos of mate-backgrounds (nature/), described by hand."""
     base = pkg.root / "usr/share/backgrounds/mate"
     items = []
-    for src in sorted(base.rglob("*.jpg")):
+    for src in sorted((base / "nature").glob("*.jpg")):
         rel = src.relative_to(base).as_posix()
-        if not rel.startswith(PHOTO_DIRS):
-            continue
         name = " ".join(words(src.stem))
-        item = _item(pkg, f"photo:{rel}", "image", [f"a photo of {name}", name],
-                     normalise_label(src.stem))
+        text = PHOTO_TEXTS.get(src.stem, f"a photo of {name}")
+        labels = list(dict.fromkeys(normalise_label(text) + normalise_label(src.stem)))
+        item = _item(pkg, f"photo:{rel}", "image", [text, name], labels)
+        item["origin"] = src.relative_to(pkg.root).as_posix()
         item["_task"] = ("raster", str(src), str(_dst(out, "photo", rel, ".jpg")), "")
         items.append(item)
     return items

@@ -7,7 +7,10 @@ import re
 # Words that carry no concept: articles, packaging words, variant markers.
 STOPWORDS = frozenset(
     """a an the of and or in on at to with for from by is are it its this that his her
-    their some one two very snd sfx sound sounds audio sample samples default data usr share
+    their some one two very me my your you we our they them he she him be been was were
+    has have had can could will would as but not all so into out there here than then such
+    also just too many much more most other another each every give get got let like
+    snd sfx sound sounds audio sample samples default data usr share
     games game env amb gen generic var variant loop mn fx left right alt new old version
     ogg wav flac mp png svg jpg copy small big large medium short long x y z
     """.split()
@@ -16,7 +19,6 @@ STOPWORDS = frozenset(
 # Spellings and abbreviations found in the game data, mapped to plain words.
 REWRITES = {
     "fs": "footstep",
-    "step": "footstep",
     "hstep": "footstep",
     "mstep": "hoof",
     "foorstep": "footstep",

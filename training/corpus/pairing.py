@@ -9,7 +9,8 @@ from training.corpus.labels import normalise_label
 # Words too broad or too action-like to tie a sound to a picture.
 PAIR_STOP = frozenset(
     """attack die hit walk fly death move moving select running walking open close high low
-    med full empty light fast slow start end work off on make sound noise""".split()
+    med full empty light fast slow start end work off on make sound noise day part smith
+    health field arrow symbol icon""".split()
 )
 MAX_IMAGES = 20
 

@@ -56,8 +56,12 @@ def phrase(labels: list[str]) -> str:
     return " ".join(labels)
 
 
-def _files(pkg: Package, out: Path) -> list[tuple[Path, str, str]]:
-    """`(file, relative name, license)` of every candidate clip of a package."""
+def _files(pkg: Package, out: Path, origins: dict[str, str]) -> list[tuple[Path, str, str]]:
+    """`(file, relative name, license)` of every candidate clip of a package.
+
+    Clips taken out of an archive are written under `out`; `origins` records
+    where in the package each of those came from.
+    """
     if pkg.name == "openttd-opensfx":
         cat = next(pkg.root.rglob("opensfx.cat"), None)
         found = []
@@ -69,6 +73,7 @@ def _files(pkg: Package, out: Path) -> list[tuple[Path, str, str]]:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 dst.write_bytes(wav)
             found.append((dst, title.replace(":", " ").replace("/", " "), license_))
+            origins[str(dst)] = f"{cat.relative_to(pkg.root).as_posix()}#{i}"
         return found
     if pkg.name == "0ad-data":
         archive = pkg.root / ZIP_0AD
@@ -85,6 +90,7 @@ def _files(pkg: Package, out: Path) -> list[tuple[Path, str, str]]:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     dst.write_bytes(zf.read(info))
                 found.append((dst, name, pkg.license))
+                origins[str(dst)] = f"{ZIP_0AD}!{name}"
         return found
     files = sorted(p for p in pkg.root.rglob("*") if p.suffix.lower() in AUDIO and p.is_file())
     return [(p, p.relative_to(pkg.root).as_posix(), pkg.license) for p in files]
@@ -95,7 +101,8 @@ def game_sounds(pkg: Package, out: Path) -> list[dict]:
     include = re.compile(INCLUDE.get(pkg.name, ""))
     exclude = re.compile(EXCLUDE[pkg.name]) if pkg.name in EXCLUDE else None
     items, seen = [], set()
-    for src, rel, license_ in _files(pkg, out):
+    origins: dict[str, str] = {}
+    for src, rel, license_ in _files(pkg, out, origins):
         if pkg.name != "openttd-opensfx" and not include.search(rel):
             continue
         if exclude and exclude.search(rel):
@@ -124,5 +131,6 @@ def game_sounds(pkg: Package, out: Path) -> list[dict]:
             "source": pkg.name,
             "version": pkg.version,
             "license": license_,
+            "origin": origins.get(str(src), rel),
         })
     return items
