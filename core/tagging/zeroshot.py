@@ -1,0 +1,129 @@
+"""Zero-shot tags: vocabulary words embedded by the text tower, scored against items.
+
+Each tag is embedded once per kind of item from prompt variants ("a photo of
+rain", "the sound of rain", ...); the prompt embeddings are averaged and
+re-normalised. An item's raw score for a tag is the cosine between the two;
+for an item with several segments (the windows of a long recording, the
+passages of a note) it is the best segment's score, so a church bell three
+minutes into a recording still counts. ``calibration.py`` turns raw scores
+into probabilities; this module only embeds and scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.tagging.calibration import (
+    Calibration,
+    ScoreReference,
+    load_calibrations,
+    reference_from_scores,
+)
+from core.tagging.vocabulary import PROMPTS, TagVocabulary
+
+
+def calibration_path() -> Path:
+    """Where fitted calibrations live: ``resources/vocab/calibration.json`` (by model_id)."""
+    return Path(__file__).resolve().parents[2] / "resources" / "vocab" / "calibration.json"
+
+
+@dataclass(frozen=True)
+class TagProposal:
+    """One tag the program proposes for one item: ``score`` is a probability in [0, 1]."""
+
+    name: str
+    score: float
+    raw: float
+
+
+def embed_prompts(model: Any, vocab: TagVocabulary, kind: str, ensemble: bool = True
+                  ) -> np.ndarray:
+    """(T, D) float32 unit-norm tag embeddings for items of ``kind``.
+
+    With ``ensemble`` the embeddings of all prompt templates of the kind are
+    averaged; without it only the bare word is embedded.
+    """
+    if not ensemble:
+        return np.asarray(model.encode_texts(list(vocab.words)), np.float32)
+    templates = PROMPTS[kind]
+    texts = [t.format(w) for w in vocab.words for t in templates]
+    e = np.asarray(model.encode_texts(texts), np.float32)
+    e = e.reshape(len(vocab), len(templates), -1).mean(axis=1)
+    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-8)
+
+
+def max_over_segments(segment_scores: np.ndarray, owners: np.ndarray, n_items: int
+                      ) -> np.ndarray:
+    """Best segment per item: (s, T) scores of segments owned by ``owners`` (s,) in
+    [0, n_items) -> (n_items, T); items without segments get -inf."""
+    s = np.asarray(segment_scores, np.float64)
+    out = np.full((n_items, s.shape[1]), -np.inf)
+    np.maximum.at(out, np.asarray(owners, np.int64), s)
+    return out
+
+
+class ZeroShotTagger:
+    """Scores items against a vocabulary with one model.
+
+    ``model`` needs ``encode_texts`` and ``model_id`` (``core.model.AlignedModel``).
+    Tag embeddings are computed once per kind and kept.
+    """
+
+    def __init__(self, model: Any, vocab: TagVocabulary, ensemble: bool = True,
+                 calibrations: dict[str, Calibration] | None = None):
+        self.model = model
+        self.vocab = vocab
+        self.ensemble = ensemble
+        self._tag_emb: dict[str, np.ndarray] = {}
+        if calibrations is None:
+            calibrations = load_calibrations(calibration_path(), str(model.model_id))
+        self.calibrations = calibrations
+
+    def tag_embeddings(self, kind: str) -> np.ndarray:
+        """(T, D) float32 unit-norm embeddings of the vocabulary for items of ``kind``."""
+        if kind not in self._tag_emb:
+            self._tag_emb[kind] = embed_prompts(self.model, self.vocab, kind, self.ensemble)
+        return self._tag_emb[kind]
+
+    def scores(self, embeddings: np.ndarray, kind: str) -> np.ndarray:
+        """(n, D) unit-norm embeddings of ``kind`` -> (n, T) cosine scores."""
+        return np.asarray(embeddings, np.float32) @ self.tag_embeddings(kind).T
+
+    def calibration(self, kind: str) -> Calibration:
+        """The fitted calibration of ``kind`` for this model, else the fallback."""
+        return self.calibrations.get(kind) or Calibration.fallback(len(self.vocab))
+
+    def probabilities(self, scores: np.ndarray, kind: str,
+                      reference: ScoreReference | None = None) -> np.ndarray:
+        """(n, T) raw scores -> (n, T) probabilities; the reference defaults to ``scores``."""
+        ref = reference if reference is not None else reference_from_scores(scores)
+        return self.calibration(kind).probability(scores, ref)
+
+    def propose(self, scores: np.ndarray, kind: str, min_score: float = 0.5, top_k: int = 5,
+                reference: ScoreReference | None = None,
+                exclude: Sequence[set[str]] | None = None) -> list[list[TagProposal]]:
+        """Best tags per item: (n, T) raw scores -> n lists of proposals, best first.
+
+        A tag is proposed when its probability is at least ``min_score``; at most
+        ``top_k`` per item. ``exclude[i]`` holds names (case-folded) never to
+        propose for item i (already tagged, or rejected by the user).
+        """
+        p = self.probabilities(scores, kind, reference)
+        out: list[list[TagProposal]] = []
+        words = self.vocab.words
+        for i in range(p.shape[0]):
+            order = np.argsort(-p[i], kind="stable")
+            row: list[TagProposal] = []
+            for t in order:
+                if p[i, t] < min_score or len(row) >= top_k:
+                    break
+                if exclude is not None and words[t].casefold() in exclude[i]:
+                    continue
+                row.append(TagProposal(words[t], float(p[i, t]), float(scores[i, t])))
+            out.append(row)
+        return out
