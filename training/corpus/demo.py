@@ -177,6 +177,7 @@ def build_demo(cache_dir: str | None = None, demo: Path = DEMO) -> list[str]:
     marked = set(used)
     with path.open("w", encoding="utf-8") as f:
         for item in manifest:
+            item.pop("demo", None)
             if item["id"] in marked:
                 item["demo"] = True
             f.write(json.dumps(item, ensure_ascii=False) + "\n")

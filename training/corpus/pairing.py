@@ -13,6 +13,77 @@ PAIR_STOP = frozenset(
     health field arrow symbol icon""".split()
 )
 MAX_IMAGES = 20
+SYNONYM_WEIGHT = 0.75
+
+# What a picture of the sound's source is called when the sound's own word has no
+# picture (game names like 'hoe' or 'stickfighter', or an action like 'applause').
+SYNONYMS = {
+    "footstep": ["shoe", "boot", "foot", "footprint"],
+    "gravel": ["stone", "rock", "pebble"],
+    "field": ["farm", "wheat", "harvest"],
+    "hoe": ["farm", "garden", "farmer"],
+    "arrow": ["bow", "archer", "archery"],
+    "crossbow": ["bow", "archer"],
+    "musket": ["gun", "rifle"],
+    "spear": ["soldier", "knight", "warrior"],
+    "pike": ["soldier", "knight", "warrior"],
+    "javelin": ["soldier", "warrior"],
+    "spearman": ["soldier", "knight", "warrior"],
+    "stickfighter": ["soldier", "warrior", "fight"],
+    "mace": ["knight", "weapon"],
+    "flail": ["knight", "weapon"],
+    "stab": ["knife", "dagger"],
+    "flesh": ["knife", "sword"],
+    "tabla": ["drum"],
+    "wardrum": ["drum"],
+    "dong": ["bell", "gong"],
+    "bong": ["bell", "gong"],
+    "hoof": ["horse"],
+    "anvil": ["hammer", "blacksmith"],
+    "smith": ["hammer", "blacksmith"],
+    "toolsmith": ["hammer", "tool"],
+    "hammering": ["hammer"],
+    "health": ["hospital", "doctor"],
+    "shanty": ["house", "hut"],
+    "residential": ["house", "city"],
+    "commune": ["house", "village"],
+    "harbor": ["harbour", "port", "ship", "boat"],
+    "mill": ["windmill"],
+    "sawmill": ["saw", "wood"],
+    "substation": ["electricity", "power"],
+    "market": ["shop", "market", "store"],
+    "pottery": ["pot", "vase"],
+    "airship": ["balloon", "zeppelin"],
+    "warship": ["ship", "boat"],
+    "applause": ["clap", "clapping", "audience"],
+    "waterfall": ["water", "river"],
+    "lava": ["volcano"],
+    "furnace": ["fire"],
+    "tnt": ["bomb", "dynamite", "explosion"],
+    "fuse": ["bomb", "dynamite"],
+    "gunpowder": ["bomb", "dynamite"],
+    "till": ["money", "cash", "shop"],
+    "morse": ["telegraph", "radio"],
+    "jackhammer": ["drill", "construction"],
+    "skid": ["car", "tire"],
+    "spaceship": ["rocket", "ufo", "spaceship"],
+    "choir": ["singing", "church", "singer"],
+    "harpsichord": ["piano"],
+    "metronome": ["music", "piano"],
+    "hawk": ["bird", "eagle"],
+    "hiss": ["snake"],
+    "pincer": ["crab"],
+    "weaver": ["loom", "yarn", "cloth"],
+    "weaving": ["loom", "yarn", "cloth"],
+    "stonecutter": ["stone", "rock"],
+    "stonemason": ["stone", "rock"],
+    "stonegrind": ["stone", "mill"],
+    "catapult": ["castle"],
+    "crowd": ["people", "audience"],
+    "thunder": ["lightning", "storm"],
+    "engine": ["car", "motor"],
+    "sling": ["stone", "rock"],
+}
 
 
 class ImageIndex:
@@ -37,14 +108,18 @@ def match_images(labels: list[str], images: list[dict], index: ImageIndex,
                  limit: int = MAX_IMAGES) -> list[str]:
     """Ids of images sharing the sound's concept words, best first, mixed across sources.
 
-    Score: number of shared words, plus half a point per word in the image's
-    first text (its title). Ties go to images with fewer labels (more specific).
+    Score: one point per shared word (0.75 for a `SYNONYMS` word), times 1.5
+    when the word is in the image's first text (its title). Ties go to images
+    with fewer labels (more specific).
     """
-    words = [w for w in dict.fromkeys(labels) if w not in PAIR_STOP]
+    words = {w: 1.0 for w in dict.fromkeys(labels) if w not in PAIR_STOP}
+    for label in labels:
+        for synonym in SYNONYMS.get(label, ()):
+            words.setdefault(synonym, SYNONYM_WEIGHT)
     scores: dict[int, float] = defaultdict(float)
-    for word in words:
+    for word, weight in words.items():
         for i in index.words.get(word, ()):
-            scores[i] += 1.0 + (0.5 if word in index.titles[i] else 0.0)
+            scores[i] += weight * (1.5 if word in index.titles[i] else 1.0)
     if not scores:
         return []
     # Only the best-scoring tiers: a sound of 'sword' should not take every 'metal' image.
