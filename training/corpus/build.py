@@ -150,7 +150,7 @@ def build(cache: str | os.PathLike | None = None) -> Path:
     images, sounds = collect(corpus)
     pair(images, sounds)
     items = images + sounds
-    demo = set(DEMO_IDS.read_text().split()) if DEMO_IDS.exists() else set()
+    demo = set(DEMO_IDS.read_text().splitlines()) if DEMO_IDS.exists() else set()
     for item in items:
         if item["id"] in demo:
             item["demo"] = True
