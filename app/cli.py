@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMAND_MODULES = ["app.commands.library", "app.commands.model"]
+COMMAND_MODULES = ["app.commands.library", "app.commands.model", "app.commands.tagging"]
 
 # Exit codes, stable for scripts.
 EXIT_OK = 0

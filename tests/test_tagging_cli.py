@@ -1,0 +1,112 @@
+"""The tagging commands end to end on a small real library (tiny checkpoint, real files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from core.tagging.sidecar import read_tags
+from tests.libfixtures import make_tree, tiny_checkpoint
+
+
+@pytest.fixture()
+def cli(tmp_path: Path, capsys):
+    media = make_tree(tmp_path / "media", images=3, sounds=2, notes=1)
+    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    lib = tmp_path / "lib"
+
+    def run(*argv: str, model: bool = False) -> tuple[int, str, str]:
+        extra = ["--model", str(ckpt)] if model else []
+        code = main(["--library", str(lib), *argv, *extra])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, _, _ = run("index", str(tmp_path / "media"), model=True)
+    assert code == 0
+    return run, media
+
+
+def test_tag_review_and_export(cli, tmp_path: Path) -> None:
+    run, media = cli
+    code, out, _ = run("tag", "--all", "--min-score", "0", "--top", "2", "--json", model=True)
+    assert code == 0
+    report = json.loads(out)
+    assert report["items"] == 6 and report["proposed"] == 12
+    code, out, _ = run("tag", "--all", "--min-score", "0", "--top", "2", "--json", model=True)
+    assert json.loads(out)["items"] == 0   # incremental
+
+    code, out, _ = run("tags", str(media["img0"]), "--json")
+    tags = json.loads(out)["tags"]
+    assert [t["status"] for t in tags] == ["proposed", "proposed"]
+    first, second = tags[0]["name"], tags[1]["name"]
+    code, out, _ = run("tags", str(media["img0"]), "--accept", first, "--reject", second,
+                       "--add", "holiday")
+    assert code == 0
+    assert f"accepted: {first}" in out and "holiday" in out and f"rejected: {second}" in out
+
+    code, out, _ = run("export-tags", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sorted(r["tag"] for r in rows) == sorted([first, "holiday"])
+
+    code, out, err = run("export-tags", "--sidecars", "--style", "file.xmp", "--json")
+    assert code == 0
+    assert [Path(p).name for p in json.loads(out)["sidecars"]["written"]] == ["img0.xmp"]
+    assert sorted(read_tags(media["img0"])) == sorted([first, "holiday"])
+
+
+def test_tag_a_folder_with_own_vocabulary(cli, tmp_path: Path) -> None:
+    run, media = cli
+    vocab = tmp_path / "mine.txt"
+    vocab.write_text("grandma\nour boat\n", encoding="utf-8")
+    code, out, _ = run("tag", str(media["snd0"].parent), "--vocab", str(vocab),
+                       "--no-default-vocab", "--min-score", "0", "--top", "5", "--json",
+                       model=True)
+    assert code == 0
+    report = json.loads(out)
+    assert report["items"] == 2 and report["vocabulary"] == 2
+    assert set(report["by_tag"]) <= {"grandma", "our boat"}
+    code, _, err = run("tag", str(tmp_path / "elsewhere"), model=True)
+    assert code == 1 and "no indexed file" in err
+    code, _, err = run("tag", model=True)
+    assert code == 1 and "--all" in err
+
+
+def test_learn_tag_and_concepts(cli) -> None:
+    run, media = cli
+    code, out, _ = run("learn-tag", "rainy day", "--positive", str(media["img0"]),
+                       str(media["img1"]), "--negative", str(media["img2"]),
+                       "--min-score", "0", "--json", model=True)
+    assert code == 0
+    report = json.loads(out)
+    assert report["positives"] == 2 and report["negatives"] == 1
+    assert report["proposed"]["sound"] == 2
+    code, out, _ = run("tags", str(media["snd1"]), "--json")
+    assert [(t["name"], t["source"]) for t in json.loads(out)["tags"]] == [
+        ("rainy day", "learned")]
+    code, out, _ = run("concepts", "--unit", "2", "--top", "1", "--json", model=True)
+    units = json.loads(out)["units"]
+    assert [u["unit"] for u in units] == [2]
+    assert set(units[0]["top"]) == {"image", "sound"}   # one note only: no distribution
+    code, out, _ = run("concepts", "--limit", "3", model=True)
+    assert code == 0 and out.count("unit ") == 3
+
+
+def test_export_to_a_read_only_folder_fails_clearly(cli) -> None:
+    run, media = cli
+    run("tags", str(media["snd0"]), "--add", "engine")
+    folder = media["snd0"].parent
+    os.chmod(folder, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        code, _, err = run("export-tags", "--sidecars")
+    finally:
+        os.chmod(folder, stat.S_IRWXU)
+    assert code == 1 and "read-only" in err and "snd0.flac.xmp" in err
+    code, out, _ = run("export-tags", "--format", "json", "--json")
+    assert [t["tag"] for t in json.loads(out)["tags"]] == ["engine"]
