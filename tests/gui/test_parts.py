@@ -124,3 +124,19 @@ def test_no_display_exits_with_a_clear_message():
                           capture_output=True, text=True)
     assert proc.returncode == EXIT_NO_DISPLAY
     assert "no display" in proc.stderr
+
+
+def test_qt_calls_keep_none_alive(qtbot):
+    # PySide6 6.12.0 released a reference to None on every call that returns nothing; on
+    # Python 3.11 the application then aborts ("none_dealloc") after some thousands of calls.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    label, timer = QLabel(), QTimer()
+    before = sys.getrefcount(None)
+    for _ in range(500):
+        QApplication.processEvents()
+        label.setText("x")
+        timer.start(10)
+    timer.stop()
+    assert sys.getrefcount(None) > before - 100
