@@ -75,7 +75,8 @@ def _open(args: argparse.Namespace, read_only: bool, need_model: bool = False) -
 
 
 def _emit(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=1, ensure_ascii=False, default=str)
+    # ASCII escapes: valid JSON whatever the terminal's encoding or the file names' bytes.
+    json.dump(data, sys.stdout, indent=1, ensure_ascii=True, default=str)
     sys.stdout.write("\n")
 
 
@@ -191,7 +192,7 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
             where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
         elif r.segment is not None and r.segment.text and r.segment.char_start:
             where = f'  "{_snippet(r.segment.text)}"'
-        print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {r.path}{where}")
+        print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {_show(r.path)}{where}")
     print(f"({len(results)} results in {ms:.0f} ms)", file=sys.stderr)
     return 0
 
@@ -203,6 +204,11 @@ def _result_json(rank: int, r: Any) -> dict:
                "char_start": r.segment.char_start, "char_end": r.segment.char_end}
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
             "score": round(r.score, 6), "segment": seg, "tags": list(r.tags)}
+
+
+def _show(path: Any) -> str:
+    """A path for the terminal: undecodable bytes of a file name shown as escapes."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _clock(s: float | None) -> str:
@@ -241,7 +247,7 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
     if errors:
         print(f"cannot index {len(errors)} files:")
         for e in errors:
-            print(f"  {e.path}: {e.reason}")
+            print(f"  {_show(e.path)}: {e.reason}")
     return 0
 
 
@@ -259,7 +265,7 @@ def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
                "ok": not unfixed})
     else:
         for p in real:
-            print(p)
+            print(_show(p))
         if unreadable:
             print(f"{len(unreadable)} files cannot be indexed (see `synesthesia stats`)")
         if not real:

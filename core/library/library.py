@@ -68,6 +68,7 @@ class _Prepared:
     segments: list[SegmentRow] = field(default_factory=list)
     duration_s: float | None = None
     error: str | None = None
+    transient: bool = False  # an access problem, not the content: retried next run
     vanished: bool = False
 
 
@@ -108,6 +109,7 @@ class Library:
     with ``core.model.load_model()``."""
 
     DB_NAME = "library.sqlite"
+    exact_max: int | None = None  # vectors per kind searched exactly (None: the store default)
 
     def __init__(self, directory: str | Path, model: Any = None, read_only: bool = False,
                  wait_s: float = 0.0):
@@ -314,10 +316,16 @@ class Library:
                 out.segments = [SegmentRow(0, char_start=a, char_end=b) for a, b in spans]
         except UnreadableMedia as e:
             out.error = e.reason
+            out.transient = isinstance(e.__cause__, OSError) and not isinstance(
+                e.__cause__, IsADirectoryError)
         except FileNotFoundError:
             out.error = "the file no longer exists"
+        except PermissionError:
+            out.error = "permission denied; check the file's access rights"
+            out.transient = True
         except OSError as e:
             out.error = f"cannot be read ({e.strerror or e})"
+            out.transient = True
         except MemoryError:
             out.error = "too large to decode in the memory available"
         if not os.path.exists(path):  # deleted while we read it
@@ -389,8 +397,9 @@ class Library:
                 return
             if p.error is not None:
                 with self.store.transaction() as c:
-                    self.store.save_error(Path(f.path), f.folder_id, f.kind, f.size,
-                                          f.mtime_ns, p.error, c)
+                    # size -1 for an access problem: the next scan sees a change and retries
+                    self.store.save_error(Path(f.path), f.folder_id, f.kind,
+                                          -1 if p.transient else f.size, f.mtime_ns, p.error, c)
                 report.failed += 1
                 done += 1
                 prog.emit("embedding", done, total, Path(f.path))
@@ -430,7 +439,8 @@ class Library:
         dim = int(self.store.get_meta("dim", "0") or 0)
         idx = self._indexes.get(kind)
         if idx is None or idx.model_id != mid:
-            idx = VectorIndex(self.directory, kind, self.store, mid or "", dim)
+            extra = {} if self.exact_max is None else {"exact_max": self.exact_max}
+            idx = VectorIndex(self.directory, kind, self.store, mid or "", dim, **extra)
             self._indexes[kind] = idx
         return idx
 

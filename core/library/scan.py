@@ -92,6 +92,12 @@ def scan(folders: list[tuple[int, Path, list[str]]], skip: Path | None = None) -
                     continue
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 try:
+                    name.encode("utf-8")
+                except UnicodeEncodeError:
+                    out.problems.append((entry.path, None, "the name is not valid UTF-8; "
+                                                           "rename it to index it"))
+                    continue
+                try:
                     is_dir = entry.is_dir(follow_symlinks=True)
                 except OSError:
                     is_dir = False

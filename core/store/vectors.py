@@ -19,7 +19,7 @@ from core.store.store import Store
 
 # Measured in benchmarks/bench_search.py: below this many vectors one exact
 # matrix product answers as fast as the HNSW graph, and is exact.
-EXACT_MAX = 20_000
+EXACT_MAX = int(os.environ.get("SYNESTHESIA_EXACT_MAX", "20000"))
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 100
 HNSW_EF_SEARCH = 64
