@@ -1,0 +1,140 @@
+"""`synesthesia` commands end to end, in-process through app.cli.main."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import COMMAND_MODULES, EXIT_BUSY, EXIT_PROBLEMS, build_parser, main
+from tests.libfixtures import REPO, make_tree, tiny_checkpoint
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    media = tmp_path / "media"
+    files = make_tree(media)
+    (media / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    return tmp_path / "lib", media, files, ckpt
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_index_search_stats_doctor(setup, capsys) -> None:
+    lib, media, files, ckpt = setup
+    L = ("--library", str(lib))
+    code, out, err = run(capsys, *L, "index", str(media), "--exclude", "2024", "--model",
+                         str(ckpt), "--json")
+    assert code == 0, err
+    rep = json.loads(out)
+    assert (rep["added"], rep["failed"]) == (6, 1)  # 2 images in photos/2024 left out
+
+    code, out, _ = run(capsys, *L, "search", "river", "--kinds", "notes,image", "-k", "3",
+                       "--model", str(ckpt), "--json")
+    res = json.loads(out)
+    assert code == 0 and len(res["results"]) == 3
+    assert set(res["results"][0]) == {"rank", "item_id", "path", "kind", "score", "segment",
+                                      "tags"}
+    assert {r["kind"] for r in res["results"]} <= {"note", "image"}
+
+    code, out, _ = run(capsys, *L, "search", "--file", str(files["snd0"]), "--model", str(ckpt),
+                       "-k", "1", "--json")
+    top = json.loads(out)["results"][0]
+    assert top["path"] == str(files["snd0"]) and top["segment"]["start_s"] == 0.0
+
+    code, out, _ = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
+                       str(ckpt), "-k", "2")
+    assert code == 0 and str(files["snd0"]) not in out and out.count("\n") == 2
+
+    code, out, _ = run(capsys, *L, "stats", "--json")
+    st = json.loads(out)
+    assert (st["images"], st["sounds"], st["notes"], st["errors"]) == (2, 2, 2, 1)
+    assert st["error_files"][0]["path"].endswith("broken.png")
+    code, out, _ = run(capsys, *L, "stats")
+    assert "broken.png" in out and "2 images, 2 sounds, 2 notes" in out
+
+    code, out, _ = run(capsys, *L, "doctor", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["ok"] and len(doc["unindexable_files"]) == 1
+
+    # Damage: a file vanishes behind the library's back, vectors lose their file.
+    files["note0"].unlink()
+    import sqlite3
+
+    con = sqlite3.connect(lib / "library.sqlite")
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("INSERT INTO segments(file_id, kind, model_id, vector) "
+                "VALUES (9999, 'note', 'x', x'00')")
+    con.commit()
+    con.close()
+    code, out, _ = run(capsys, *L, "doctor")
+    assert code == EXIT_PROBLEMS and "1 vectors belong to no file" in out
+    assert "1 indexed files no longer exist on disk" in out
+    code, out, _ = run(capsys, *L, "doctor", "--repair")
+    assert code == 0 and "(removed)" in out
+    code, out, _ = run(capsys, *L, "doctor", "--json")
+    assert json.loads(out)["problems"] == []
+
+
+def test_errors_and_exit_codes(setup, capsys) -> None:
+    lib, media, files, ckpt = setup
+    L = ("--library", str(lib))
+    code, _, err = run(capsys, *L, "index", str(media / "nope"), "--model", str(ckpt))
+    assert code == 1 and "is not a folder" in err
+    code, _, err = run(capsys, *L, "index", "--model", str(ckpt))
+    assert code == 1 and "no folders" in err
+    code, _, err = run(capsys, *L, "search", "--model", str(ckpt))
+    assert code == 1 and "exactly one of" in err
+    code, _, err = run(capsys, *L, "search", "x", "--kinds", "videos", "--model", str(ckpt))
+    assert code == 1 and "unknown kind 'videos'" in err
+    code, _, err = run(capsys, *L, "search", "x", "--model", str(lib / "missing.pt"))
+    assert code == 1
+    code, _, err = run(capsys, *L, "search", "--file", str(media / "broken.png"), "--model",
+                       str(ckpt))
+    assert code == 1 and "broken.png" in err
+    code, _, err = run(capsys, *L, "folders", "--remove", str(media))
+    assert code == 1 and "not a library folder" in err
+    with pytest.raises(SystemExit) as e:
+        main(["--library", str(lib), "frobnicate"])
+    assert e.value.code == 2
+    capsys.readouterr()
+
+    from core.library import Library
+
+    holder = Library.open(lib)
+    try:
+        code, _, err = run(capsys, *L, "stats")
+        assert code == EXIT_BUSY and "in use" in err
+    finally:
+        holder.close()
+
+
+def test_library_dir_from_environment(setup, capsys, monkeypatch) -> None:
+    lib, media, _, _ = setup
+    monkeypatch.setenv("SYNESTHESIA_LIBRARY", str(lib / "from-env"))
+    code, out, _ = run(capsys, "stats", "--json")
+    assert code == 0 and json.loads(out)["library"] == str(lib / "from-env")
+    code, out, _ = run(capsys, "--library", str(lib / "flag"), "stats", "--json")
+    assert json.loads(out)["library"] == str(lib / "flag")
+
+
+def test_parser_has_registered_commands() -> None:
+    assert "app.commands.library" in COMMAND_MODULES
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert {"index", "search", "stats", "doctor", "folders"} <= set(sub.choices)
+
+
+def test_start_up_imports_neither_torch_nor_qt() -> None:
+    code = ("import sys, app.cli; app.cli.build_parser(); "
+            "print(sorted(m for m in ('torch', 'PySide6') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
