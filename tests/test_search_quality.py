@@ -1,0 +1,111 @@
+"""Search with the real default network on the bundled demo library: the right item
+must come near the top for each kind of query (skipped only while the default
+checkpoint file does not exist yet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.model import default_checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "resources" / "demo"
+
+pytestmark = pytest.mark.skipif(not default_checkpoint().exists(),
+                                reason="the default checkpoint is not built yet")
+
+
+@pytest.fixture(scope="module")
+def demo_lib(tmp_path_factory):
+    from core.library import Library
+    from core.model import load_model
+
+    lib = Library.open(tmp_path_factory.mktemp("demo-lib"), model=load_model())
+    lib.add_folder(DEMO)
+    report = lib.index()
+    assert report.failed == 0 and report.added >= 50
+    yield lib
+    lib.close()
+
+
+def _rank(lib, query, target: str, k: int = 10) -> int | None:
+    names = [r.path.name for r in lib.search(query, k=k)]
+    return names.index(target) + 1 if target in names else None
+
+
+def _hits(lib, cases, top: int) -> tuple[list, list]:
+    ranks = [(q, t, _rank(lib, q, t)) for q, t in cases]
+    return [(t, r) for _, t, r in ranks if r is not None and r <= top], ranks
+
+
+TEXT_TO_IMAGE = [("a dog", "dog.png"), ("a cow in a field", "cow.png"),
+                 ("a steam locomotive", "locomotive.png"), ("a violin", "violin.png"),
+                 ("an owl", "owl.png")]
+TEXT_TO_SOUND = [("rain", "rain.wav"), ("a dog barking", "dog_barking.wav"),
+                 ("thunder", "thunder.wav"), ("applause", "applause.wav"),
+                 ("a cow mooing", "cow_mooing.wav")]
+SOUND_TO_IMAGE = [("dog_barking.wav", "dog.png"), ("cow_mooing.wav", "cow.png"),
+                  ("horse_neighing.wav", "horse.png"), ("rooster_crowing.wav", "rooster.png"),
+                  ("sheep_bleating.wav", "sheep.png")]
+TEXT_TO_NOTE = [("rain on the window and thunder", "rainy_afternoon.md"),
+                ("sitting by the campfire at night", "campfire_night.md"),
+                ("a journey by train", "train_journey.md")]
+
+
+def test_text_finds_images(demo_lib) -> None:
+    from core.search import Query
+
+    good, ranks = _hits(demo_lib, [(Query(text=t, kinds={"image"}), f)
+                                   for t, f in TEXT_TO_IMAGE], top=3)
+    assert len(good) >= 4, ranks
+
+
+def test_text_finds_sounds(demo_lib) -> None:
+    from core.search import Query
+
+    good, ranks = _hits(demo_lib, [(Query(text=t, kinds={"sound"}), f)
+                                   for t, f in TEXT_TO_SOUND], top=3)
+    assert len(good) >= 4, ranks
+
+
+def test_text_finds_note_passages(demo_lib) -> None:
+    from core.search import Query
+
+    good, ranks = _hits(demo_lib, [(Query(text=t, kinds={"note"}), f)
+                                   for t, f in TEXT_TO_NOTE], top=2)
+    assert len(good) >= 2, ranks
+
+
+def test_sound_file_finds_images_and_back(demo_lib) -> None:
+    from core.search import Query
+
+    good, ranks = _hits(demo_lib, [(Query(file=DEMO / "sounds" / s, kinds={"image"}), i)
+                                   for s, i in SOUND_TO_IMAGE], top=5)
+    assert len(good) >= 3, ranks
+    good, ranks = _hits(demo_lib, [(Query(file=DEMO / "photos" / i, kinds={"sound"}), s)
+                                   for s, i in SOUND_TO_IMAGE], top=5)
+    assert len(good) >= 3, ranks
+
+
+def test_recording_finds_its_sound(demo_lib) -> None:
+    """A noisy 'microphone' take of a library sound finds that sound."""
+    from core.media import load_audio
+    from core.search import Query
+
+    wave = load_audio(DEMO / "sounds" / "dog_barking.wav", sample_rate=44100)
+    noisy = wave + 0.02 * np.random.default_rng(0).standard_normal(len(wave)).astype(np.float32)
+    hits = demo_lib.search(Query(waveform=(noisy, 44100), kinds={"sound"}), k=3)
+    assert hits[0].path.name == "dog_barking.wav"
+
+
+def test_more_like_this(demo_lib) -> None:
+    from core.search import Query
+
+    item = demo_lib.store.item_by_path(DEMO / "photos" / "sail_boat.png")
+    hits = demo_lib.search(Query(item_id=item.id, kinds={"image"}), k=5)
+    names = [h.path.name for h in hits]
+    assert "sail_boat.png" not in names
+    assert {"sailboats_in_sunset.png", "trip_to_the_beach.png"} & set(names), names
