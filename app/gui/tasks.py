@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 POOL_SIZES = {"index": 1, "library": 1, "decode": 2}
 
@@ -44,22 +45,14 @@ class _TaskSignals(QObject):
     finished = Signal(object, object)  # result, exception (or None)
 
 
-class _Job(QRunnable):
-    def __init__(self, func: Callable[[Task], Any], task: Task, signals: _TaskSignals) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._func = func
-        self._task = task
-        self._signals = signals
-
-    def run(self) -> None:
-        try:
-            result = self._func(self._task)
-        except Exception as exc:  # handed to the GUI thread, never swallowed
-            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self._signals.finished.emit(None, exc)
-        else:
-            self._signals.finished.emit(result, None)
+def _job(func: Callable[[Task], Any], task: Task, signals: _TaskSignals) -> None:
+    try:
+        result = func(task)
+    except Exception as exc:  # handed to the GUI thread, never swallowed
+        exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+        signals.finished.emit(None, exc)
+    else:
+        signals.finished.emit(result, None)
 
 
 def _print_error(exc: BaseException) -> None:
@@ -72,11 +65,12 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pools: dict[str, QThreadPool] = {}
-        for name, size in POOL_SIZES.items():
-            pool = QThreadPool(self)
-            pool.setMaxThreadCount(size)
-            self._pools[name] = pool
+        # Python threads, not QThreadPool: torch (via pybind11) takes the GIL with
+        # PyGILState_Ensure, and in a QThreadPool thread that tears down the thread state
+        # the running Python code is using (a segfault in Tensor.to()).
+        self._pools = {name: ThreadPoolExecutor(size, thread_name_prefix=f"synesthesia-{name}")
+                       for name, size in POOL_SIZES.items()}
+        self._futures: set[Future] = set()
         self._live: set[_TaskSignals] = set()
         self._tasks: set[Task] = set()
         self._closed = False
@@ -111,21 +105,23 @@ class TaskRunner(QObject):
         signals.finished.connect(finished)
         if on_progress is not None:
             signals.progress.connect(lambda p: None if self._closed else on_progress(p))
-        self._pools[pool].start(_Job(func, task, signals))
+        future = self._pools[pool].submit(_job, func, task, signals)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
         return task
 
     def busy(self) -> bool:
         return bool(self._live)
 
-    def wait_idle(self, msecs: int = -1) -> bool:
-        """Block until every pool has finished (tests and shutdown only)."""
-        return all(pool.waitForDone(msecs) for pool in self._pools.values())
+    def wait_idle(self, timeout_s: float | None = None) -> bool:
+        """Block until every submitted job has run (tests and shutdown only)."""
+        _, pending = wait(list(self._futures), timeout=timeout_s)
+        return not pending
 
     def shutdown(self) -> None:
-        """Cancel everything that is running and wait for every pool."""
+        """Cancel everything (queued jobs never start), and wait for every pool."""
         self._closed = True
         for task in list(self._tasks):
             task.cancel()
         for pool in self._pools.values():
-            pool.clear()
-        self.wait_idle()
+            pool.shutdown(wait=True, cancel_futures=True)

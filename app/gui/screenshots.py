@@ -1,0 +1,173 @@
+"""Render the main window in its main states to PNG files (``make screenshots``).
+
+Runs the real application on the bundled demo library in a throw-away library
+folder, under a real (virtual) display: ``xvfb-run -a python -m app.gui.screenshots
+docs/screenshots``. For the microphone state a demo sound file is played into
+the recorder as if the microphone heard it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+STATES = ("empty", "indexing", "text-results", "dropped-sound", "recording", "tagging-review")
+
+
+class FileMicrophone:
+    """A stream that feeds a sound file to the recorder in real time."""
+
+    def __init__(self, samples: np.ndarray, callback: Callable[..., None]) -> None:
+        self.samples, self.callback = samples, callback
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        pos, block = 0, 800
+        while not self._stop.is_set():
+            chunk = self.samples[pos:pos + block]
+            chunk = np.pad(chunk, (0, block - len(chunk)))
+            self.callback(chunk.reshape(-1, 1), block, None, None)
+            pos += block
+            time.sleep(block / 16000)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    close = stop
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 600.0) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > end:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(seconds: float = 0.4) -> None:
+    """Let thumbnails arrive and the window repaint."""
+    from PySide6.QtWidgets import QApplication
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", type=Path, nargs="?", default=Path("docs/screenshots"))
+    parser.add_argument("--tiny-model", action="store_true",
+                        help="use a small random network (to check the layout before the "
+                             "default model is trained; the results are meaningless)")
+    args = parser.parse_args(argv)
+
+    from app.gui import NO_DISPLAY, has_display
+
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.main_window import MainWindow
+    from app.gui.services import bundled_demo_dir
+    from app.gui.settings import Settings
+
+    demo = bundled_demo_dir()
+    if demo is None:
+        print("screenshots: resources/demo is missing", file=sys.stderr)
+        return 1
+    from core.media import load_audio
+    from core.model import default_checkpoint
+
+    model_factory = None
+    if args.tiny_model:
+        from core.model import ModelConfig, create_model
+
+        def model_factory():
+            return create_model(ModelConfig.tiny())
+    elif not default_checkpoint().exists():
+        print(f"screenshots: the default model {default_checkpoint()} is missing; "
+              "train it first (make model)", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Synesthesia")
+    work = Path(tempfile.mkdtemp(prefix="synesthesia-shots-"))
+    settings = Settings(work / "settings.ini")
+    settings.set("library/location", str(work / "library"))
+    settings.set("audio/record_seconds", 5)
+    mic_clip = load_audio(demo / "sounds" / "dog_barking.wav", sample_rate=16000)
+    window = MainWindow(settings, model_factory=model_factory,
+                        input_stream=lambda rate, cb: FileMicrophone(mic_clip, cb),
+                        cache_dir=work / "thumbnails")
+    window.resize(1200, 760)
+    window.show()
+    shots: list[Path] = []
+
+    def shot(name: str, widget=None) -> None:
+        settle()
+        path = args.out / f"{name}.png"
+        target = widget or window
+        screen = QApplication.primaryScreen()
+        pixmap = screen.grabWindow(0, *target.frameGeometry().getRect()) \
+            if widget is None else target.grab()
+        pixmap.save(str(path))
+        shots.append(path)
+        print(f"wrote {path}")
+
+    wait_for(window.isVisible, "the window")
+    shot("empty")
+    seen_progress: list[object] = []
+    window.service.opened.connect(lambda: None)
+    window.index_panel.bar.valueChanged.connect(lambda v: seen_progress.append(v))
+    window.start()
+    wait_for(lambda: window.index_panel.running and window.index_panel.bar.value() > 3,
+             "indexing to show progress")
+    shot("indexing")
+    wait_for(lambda: not window.index_panel.running and window.index_panel.last_report
+             is not None and bool(window.folders), "indexing to finish")
+
+    window.search_bar.field.setText("dog on the beach")
+    wait_for(lambda: window.searches.current is not None and window.model.rowCount() > 0,
+             "text results")
+    shot("text-results")
+
+    window.search_bar.field.clear()
+    window.handle_drop([demo / "sounds" / "sea_waves.wav"])
+    wait_for(lambda: window.searches.current is not None
+             and window.searches.current.file is not None and window.model.rowCount() > 0,
+             "results for the dropped sound")
+    shot("dropped-sound")
+
+    dialog = window.record()
+    geo = window.frameGeometry()
+    dialog.move(geo.center() - dialog.rect().center())
+    wait_for(lambda: window.recorder.recording and dialog.meter.value() > 10,
+             "the microphone level")
+    settle(1.5)
+    shot("recording")
+    dialog.reject()
+    window.shutdown()
+    print(f"{len(shots)} screenshots in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
