@@ -109,7 +109,9 @@ class Recorder(QObject):
         with self._lock:
             self._blocks.append(block)
             self._frames += len(block)
-            self._peak = float(np.abs(block).max()) if block.size else 0.0
+            peak = float(np.abs(block).max()) if block.size else 0.0
+            # A meter with a falling peak: readable, and it does not flicker to zero in gaps.
+            self._peak = max(peak, self._peak * 0.9)
 
     def start(self, max_seconds: float = 10.0) -> None:
         if self._stream is not None:

@@ -50,6 +50,8 @@ from app.gui.speech import SpeechRecogniser
 from app.gui.tasks import TaskRunner
 from app.gui.thumbnails import Thumbnails, default_cache_dir
 
+# The demo folder's own paperwork is not part of the demo library.
+DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
 WELCOME = ("Type words to search, drop a photo, sound or note here to find similar ones, "
            "or record a sound. Add your own folders with \u201cAdd folder\u2026\u201d or by "
            "dropping a folder onto this window.")
@@ -133,7 +135,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.statusBar().addWidget(self.model_status)
+        self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().addPermanentWidget(self.index_panel)
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
                  self.add_button, self.view, self.preview.play_button, self.preview.open_button,
@@ -188,7 +190,6 @@ class MainWindow(QMainWindow):
         self.service.opened.connect(self._library_opened)
         self.service.open_failed.connect(self._open_failed)
         self.service.folders_changed.connect(self._folders_changed)
-        self.index_panel.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
 
     # -- start -------------------------------------------------------------------------
@@ -204,7 +205,7 @@ class MainWindow(QMainWindow):
         if (not folders and self._add_demo and demo is not None
                 and not self.settings.get("library/demo_added")):
             self.settings.set("library/demo_added", True)
-            self.add_folder(demo, [])
+            self.add_folder(demo, list(DEMO_EXCLUDE))
         else:
             self.index_panel.start()  # resumes an interrupted indexing; cheap when up to date
 

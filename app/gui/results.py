@@ -80,7 +80,7 @@ def passage_image(text: str, size: int) -> QImage:
     painter.setFont(font)
     margin = max(4, size // 16)
     painter.drawText(QRectF(margin, margin, size - 2 * margin, size - 2 * margin),
-                     int(Qt.TextFlag.TextWordWrap), f"\u201c{text[:300]}\u201d")
+                     int(Qt.TextFlag.TextWordWrap), f"\u201c{text.strip()[:300]}\u201d")
     painter.end()
     return image
 
@@ -122,9 +122,12 @@ class ResultsModel(QAbstractListModel):
             return None
         result = self._results[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            name = Path(result.path).name
-            moment = segment_text(result) if result.kind == "sound" else ""
-            return f"{name}\n{moment}" if moment else name
+            lines = [Path(result.path).name]
+            if result.kind == "sound" and (moment := segment_text(result)):
+                lines.append(moment)
+            if tags := tag_names(result):
+                lines.append(", ".join(tags))
+            return "\n".join(lines)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return accessible_text(result)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -16,7 +16,7 @@ class ResultsView(QListView):
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
-        self.setUniformItemSizes(True)
+        self.setUniformItemSizes(False)  # tiles differ: square photos, wide waveforms
         self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         # Results can be dragged out (to the file manager, or back onto the window to
