@@ -13,8 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The desktop application on the bundled demo library. Without a display it says so
+# and exits with status 2 (try `xvfb-run -a make run`, or the `synesthesia` command).
 run: $(STAMP)
-	$(PY) -m app.cli demo
+	$(PY) -m app.gui
+
+# PNGs of the main window in its main states, from a real window under Xvfb.
+.PHONY: screenshots
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m app.gui.screenshots docs/screenshots
 
 demo: $(STAMP)
 	$(PY) -m app.cli demo
