@@ -15,7 +15,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,7 @@ class TrainConfig:
     corpus: list[str] = field(default_factory=list)  # extra pair folders (see README)
     device: str | None = None
     eval_every: int = 500
+    sound_overrides: dict = field(default_factory=dict)  # SoundTowerConfig fields (ablations)
 
 
 def load_items(cfg: TrainConfig) -> list[dict]:
@@ -74,7 +75,11 @@ def load_items(cfg: TrainConfig) -> list[dict]:
 def split_items(items: list[dict], cfg: TrainConfig) -> tuple[list[dict], list[dict]]:
     from training.corpus import split
 
-    return split(items, held_out_fraction=cfg.held_out, seed=cfg.seed)
+    train_items, held = split(items, held_out_fraction=cfg.held_out, seed=cfg.seed)
+    # The bundled demo library is never trained on, so the demo shows unseen media.
+    demo_groups = {i["group"] for i in items if i.get("demo")}
+    moved = [i for i in train_items if i["group"] in demo_groups]
+    return [i for i in train_items if i["group"] not in demo_groups], held + moved
 
 
 class Batches:
@@ -141,8 +146,9 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed + rank)
-    model = create_model(ModelConfig.tiny() if cfg.tiny else ModelConfig(), seed=cfg.seed,
-                         device=cfg.device)
+    mcfg = ModelConfig.tiny() if cfg.tiny else ModelConfig()
+    mcfg.sound = replace(mcfg.sound, **cfg.sound_overrides)
+    model = create_model(mcfg, seed=cfg.seed, device=cfg.device)
     dev = model.device if world == 1 or not torch.cuda.is_available() else \
         f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
     model.net.to(dev)
