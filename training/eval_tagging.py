@@ -2,14 +2,16 @@
 
     python -m training.eval_tagging [--checkpoint PATH] [--json] [--write-calibration]
 
-1. **Classifier transfer.** For each direction, the labels with held-out
-   items of both kinds in both folds are the classes (texts are the images'
-   descriptions); items with exactly one of them are kept. Held-out groups
-   are cut in two folds by a hash. A one-vs-rest
-   logistic regression (``core.tagging.linear``, the one ``learn-tag`` uses,
-   with and without modality centring) is trained on one kind in fold A and
-   tested on each kind in fold B, and the other way round; accuracies are
-   averaged over both. Chance: the most frequent class of the test set.
+1. **Classifier transfer.** For each direction (trained on kind A, tested on
+   kind B; kinds: image, sound, text = image descriptions), the classes are
+   labels with at least 5 training-split items of kind A and 2 held-out items
+   of kind B (the 40 most frequent in the test set at most). A one-vs-rest
+   logistic regression (``core.tagging.linear``, the one ``learn-tag`` uses)
+   is trained on up to 30 training-split items per class of kind A, with and
+   without modality centring, and tested on the held-out items of kind B that
+   carry exactly one of the classes. The network never trained on the test
+   items; the classifiers never see kind B. Chance: the most frequent class
+   of the test set.
 2. **Zero-shot tags.** Every held-out image, sound and text is scored against
    the default vocabulary. Its true tags are the vocabulary words all of whose
    words appear among its labels (singular forms). Items with at least one
@@ -32,6 +34,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +45,7 @@ from core.tagging.calibration import (
     reference_from_scores,
     save_calibrations,
 )
-from core.tagging.classifier import centre, kind_centres
+from core.tagging.classifier import centre
 from core.tagging.linear import fit_logistic
 from core.tagging.vocabulary import TagVocabulary, load_vocabulary
 from core.tagging.zeroshot import ZeroShotTagger, calibration_path
@@ -63,18 +66,62 @@ def fold_of(group: str) -> int:
     return hashlib.sha1(f"tagging-fold:{group}".encode()).digest()[0] % 2
 
 
-def held_out_items(limit_images: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
-    """(images, sounds) of the held-out split with labels; images capped at ``limit_images``."""
+def corpus_split() -> tuple[list[dict], list[dict]]:
+    """(training split, held-out split) exactly as ``synesthesia train`` cuts it."""
     from training.train import TrainConfig, load_items, split_items
 
     cfg = TrainConfig()
-    _, held = split_items(load_items(cfg), cfg)
-    rng = np.random.default_rng(seed)
-    images = [i for i in held if i["kind"] == "image" and i.get("labels")]
-    sounds = [s for s in held if s["kind"] == "sound" and s.get("labels")]
-    if len(images) > limit_images:
-        images = [images[j] for j in sorted(rng.choice(len(images), limit_images, replace=False))]
-    return images, sounds
+    return split_items(load_items(cfg), cfg)
+
+
+def _labels(item: dict) -> set[str]:
+    return {_singular(x) for x in item.get("labels") or []}
+
+
+def _pick(items: list[dict], n: int) -> list[dict]:
+    """Up to ``n`` items, chosen by a hash of their ids (stable across runs)."""
+    return sorted(items, key=lambda i: hashlib.sha1(i["id"].encode()).hexdigest())[:n]
+
+
+@dataclass
+class Direction:
+    src: str
+    dst: str
+    classes: list[str]
+
+
+def plan_transfer(train: dict[str, list[dict]], held: dict[str, list[dict]], min_train: int = 5,
+                  min_test: int = 2, max_classes: int = 40, per_class: int = 30
+                  ) -> tuple[list[Direction], dict[str, list[dict]]]:
+    """Classes of each direction, and the training-split items to embed per kind."""
+    def counts(items: list[dict]) -> dict[str, int]:
+        c: dict[str, int] = {}
+        for it in items:
+            for lab in _labels(it):
+                c[lab] = c.get(lab, 0) + 1
+        return c
+
+    tc = {k: counts(v) for k, v in train.items()}
+    hc = {k: counts(v) for k, v in held.items()}
+    directions, wanted = [], {k: set() for k in train}
+    for src in KINDS:
+        for dst in KINDS:
+            ok = [c for c, n in hc[dst].items() if n >= min_test and tc[src].get(c, 0) >= min_train]
+            ok = sorted(ok, key=lambda c: (-hc[dst][c], c))[:max_classes]
+            directions.append(Direction(src, dst, sorted(ok)))
+            wanted[src] |= set(ok)
+    chosen: dict[str, list[dict]] = {}
+    for kind, items in train.items():
+        by_class: dict[str, list[dict]] = {}
+        for it in items:
+            for lab in _labels(it) & wanted[kind]:
+                by_class.setdefault(lab, []).append(it)
+        seen: dict[str, dict] = {}
+        for _lab, its in sorted(by_class.items()):
+            for it in _pick(its, per_class):
+                seen[it["id"]] = it
+        chosen[kind] = list(seen.values())
+    return directions, chosen
 
 
 def embed(model, images: list[dict], sounds: list[dict], cache: Path
@@ -107,64 +154,46 @@ def _accuracy_ovr(x_tr, y_tr, x_te, y_te, n_classes: int) -> float:
     return float((scores.argmax(axis=1) == y_te).mean())
 
 
-def _single_label(labels: list[set[str]], groups: list[str], classes: list[str]
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows with exactly one of ``classes``: (rows, class index, fold)."""
+def _single_label(labels: list[set[str]], classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with exactly one of ``classes``: (rows, class index)."""
     cls = {c: i for i, c in enumerate(classes)}
-    rows, ys, fs = [], [], []
-    for r, (ls, g) in enumerate(zip(labels, groups, strict=True)):
+    rows, ys = [], []
+    for r, ls in enumerate(labels):
         hit = [cls[c] for c in ls if c in cls]
         if len(hit) == 1:
             rows.append(r)
             ys.append(hit[0])
-            fs.append(fold_of(g))
-    return np.array(rows, dtype=np.int64), np.array(ys, dtype=np.int64), np.array(fs)
+    return np.array(rows, dtype=np.int64), np.array(ys, dtype=np.int64)
 
 
-def transfer_table(sets: dict[str, tuple[np.ndarray, list[set[str]], list[str]]],
-                   min_each: int = 2) -> dict:
-    """Accuracy of classifiers trained on one kind and tested on each kind (2 folds).
-
-    For each direction the classes are the labels with at least ``min_each``
-    items of the source kind and of the target kind in each fold.
-    """
-    count: dict[str, dict[str, list[int]]] = {}
-    for kind, (_, labels, groups) in sets.items():
-        for ls, g in zip(labels, groups, strict=True):
-            for lab in ls:
-                count.setdefault(lab, {k: [0, 0] for k in sets})[kind][fold_of(g)] += 1
-    all_emb = np.concatenate([sets[k][0] for k in sets])
-    all_kinds = np.concatenate([[k] * len(sets[k][0]) for k in sets])
-    centres = kind_centres(all_emb, all_kinds)
-    out: dict = {"directions": {}}
-    for src in sets:
-        for dst in sets:
-            classes = sorted(c for c, per in count.items()
-                             if min(per[src]) >= min_each and min(per[dst]) >= min_each)
-            res: dict = {"classes": len(classes)}
-            if len(classes) < 2:
-                out["directions"][f"{src}->{dst}"] = res
-                continue
-            rs, ys, fs = _single_label(sets[src][1], sets[src][2], classes)
-            rd, yd, fd = _single_label(sets[dst][1], sets[dst][2], classes)
-            xs, xd = sets[src][0][rs], sets[dst][0][rd]
+def transfer_table(directions: list[Direction],
+                   train: dict[str, tuple[np.ndarray, list[set[str]]]],
+                   held: dict[str, tuple[np.ndarray, list[set[str]]]],
+                   centres: dict[str, np.ndarray], min_train: int = 5, min_test: int = 2
+                   ) -> dict:
+    """Accuracy of classifiers trained on one kind (training split) and tested on another
+    (held-out split), centred and raw, beside the most-frequent-class chance."""
+    out: dict = {}
+    for d in directions:
+        classes = list(d.classes)
+        for _ in range(3):  # dropping a class can make other items single-label: settle
+            rs, ys = _single_label(train[d.src][1], classes)
+            rd, yd = _single_label(held[d.dst][1], classes)
+            keep = [c for k, c in enumerate(classes)
+                    if (ys == k).sum() >= min_train and (yd == k).sum() >= min_test]
+            if keep == classes:
+                break
+            classes = keep
+        res: dict = {"classes": len(classes)}
+        if len(classes) >= 2:
+            xs, xd = train[d.src][0][rs], held[d.dst][0][rd]
             for name, cen in (("centred", centres), ("raw", None)):
-                accs, chance, n_test = [], [], 0
-                for fa in (0, 1):
-                    tr, te = fs == fa, fd != fa
-                    if len(set(ys[tr].tolist())) < 2 or te.sum() == 0:
-                        continue
-                    x_tr = centre(xs[tr], [src] * int(tr.sum()), cen)
-                    x_te = centre(xd[te], [dst] * int(te.sum()), cen)
-                    accs.append(_accuracy_ovr(x_tr, ys[tr], x_te, yd[te], len(classes)))
-                    chance.append(np.bincount(yd[te], minlength=len(classes)).max() / te.sum())
-                    n_test += int(te.sum())
-                if accs:
-                    res[name] = float(np.mean(accs))
-                    res["chance"] = float(np.mean(chance))
-                    res["n_test"] = n_test
-                    res["n_train"] = int(len(ys))
-            out["directions"][f"{src}->{dst}"] = res
+                res[name] = _accuracy_ovr(centre(xs, [d.src] * len(xs), cen), ys,
+                                          centre(xd, [d.dst] * len(xd), cen), yd, len(classes))
+            res["chance"] = float(np.bincount(yd).max() / len(yd))
+            res["n_train"], res["n_test"] = int(len(ys)), int(len(yd))
+            res["class_names"] = classes
+        out[f"{d.src}->{d.dst}"] = res
     return out
 
 
@@ -221,34 +250,56 @@ def zero_shot(tagger: ZeroShotTagger, kind: str, emb: np.ndarray, labels: list[s
     return out, Calibration.from_dict(result[best]["calibration"])
 
 
-def run(checkpoint: str | None, limit_images: int, write_calibration: bool,
-        features: Path | None = None) -> dict:
+def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None) -> dict:
     from core.model import load_model
 
     model = load_model(checkpoint)
     root = Path(os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia")
-    images, sounds = held_out_items(limit_images)
-    images, ei, sounds, es = embed(model, images, sounds, features or root / "features")
-    texts = [i for i in images if i.get("texts")]
-    et = np.asarray(model.encode_texts([i["texts"][0] for i in texts]), np.float32)
-    lab = {
-        "image": [{_singular(x) for x in i["labels"]} for i in images],
-        "sound": [{_singular(x) for x in s["labels"]} for s in sounds],
-        "text": [{_singular(x) for x in i["labels"]} for i in texts],
-    }
-    sets = {
-        "image": (ei, lab["image"], [i["group"] for i in images]),
-        "sound": (es, lab["sound"], [s["group"] for s in sounds]),
-        "text": (et, lab["text"], [i["group"] for i in texts]),
-    }
-    result: dict = {"model_id": model.model_id, "n": {k: len(v[0]) for k, v in sets.items()}}
-    result["transfer"] = transfer_table(sets)
+    cache = features or root / "features"
+    tr, ho = corpus_split()
+    by = {(side, k): [i for i in items if i["kind"] == k and i.get("labels")]
+          for side, items in (("train", tr), ("held", ho)) for k in ("image", "sound")}
+    train_items = {"image": by["train", "image"], "sound": by["train", "sound"],
+                   "text": [i for i in by["train", "image"] if i.get("texts")]}
+    held_items = {"image": by["held", "image"], "sound": by["held", "sound"],
+                  "text": [i for i in by["held", "image"] if i.get("texts")]}
+    directions, chosen = plan_transfer(train_items, held_items)
+    img_ids = {i["id"] for i in chosen["image"]} | {i["id"] for i in chosen["text"]}
+    images = held_items["image"] + [i for i in by["train", "image"] if i["id"] in img_ids]
+    sounds = held_items["sound"] + chosen["sound"]
+    images, ei, sounds, es = embed(model, images, sounds, cache)
+    img_row = {i["id"]: r for r, i in enumerate(images)}
+    snd_row = {s["id"]: r for r, s in enumerate(sounds)}
+    text_items = [i for i in images if i.get("texts")]
+    et = np.asarray(model.encode_texts([i["texts"][0] for i in text_items]), np.float32)
+    txt_row = {i["id"]: r for r, i in enumerate(text_items)}
+    emb = {"image": (ei, img_row), "sound": (es, snd_row), "text": (et, txt_row)}
+
+    def side(items: dict[str, list[dict]]) -> dict[str, tuple[np.ndarray, list[set[str]]]]:
+        out = {}
+        for k, its in items.items():
+            e, row = emb[k]
+            its = [i for i in its if i["id"] in row]
+            out[k] = (e[[row[i["id"]] for i in its]], [_labels(i) for i in its])
+        return out
+
+    train_sets = side({"image": [i for i in chosen["image"]], "sound": chosen["sound"],
+                       "text": chosen["text"]})
+    held_sets = side(held_items)
+    centres = {k: v[0].mean(axis=0) for k, v in emb.items()}
+    result: dict = {"model_id": model.model_id,
+                    "n_held": {k: len(v[1]) for k, v in held_sets.items()},
+                    "n_train": {k: len(v[1]) for k, v in train_sets.items()}}
+    result["transfer"] = transfer_table(directions, train_sets, held_sets, centres)
     vocab = load_vocabulary()
     tagger = ZeroShotTagger(model, vocab, calibrations={})
     cals = {}
     result["zero_shot"] = {}
-    for kind, (emb, labels, groups) in sets.items():
-        metrics, cal = zero_shot(tagger, kind, emb, labels, groups)
+    for kind, its in held_items.items():
+        e, row = emb[kind]
+        its = [i for i in its if i["id"] in row]
+        metrics, cal = zero_shot(tagger, kind, e[[row[i["id"]] for i in its]],
+                                 [_labels(i) for i in its], [i["group"] for i in its])
         result["zero_shot"][kind] = metrics
         if cal is not None:
             cals[TAG_KIND[kind]] = cal
@@ -262,10 +313,12 @@ def markdown(res: dict) -> str:
     """The two README tables."""
     tr = res["transfer"]
     lines = [f"model `{res['model_id']}`; held-out items: "
-             + ", ".join(f"{n} {k}s" for k, n in res["n"].items()), ""]
+             + ", ".join(f"{n} {k}s" for k, n in res["n_held"].items())
+             + "; training-split items for the classifiers: "
+             + ", ".join(f"{n} {k}s" for k, n in res["n_train"].items()), ""]
     lines += ["| trained on -> tested on | concepts | test items | accuracy (centred) | "
               "accuracy (raw) | chance (most frequent) |", "|---|---|---|---|---|---|"]
-    for d, r in tr["directions"].items():
+    for d, r in tr.items():
         if "centred" in r:
             lines.append(f"| {d} | {r['classes']} | {r['n_test']} | {r['centred']:.3f} | "
                          f"{r['raw']:.3f} | {r['chance']:.3f} |")
@@ -288,14 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.eval_tagging",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", default=None)
-    p.add_argument("--limit-images", type=int, default=1500)
     p.add_argument("--write-calibration", action="store_true")
     p.add_argument("--features", type=Path, default=None,
                    help="cache folder of teacher features and log-mels")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    res = run(a.checkpoint, a.limit_images, a.write_calibration, a.features)
+    res = run(a.checkpoint, a.write_calibration, a.features)
     if a.json:
         json.dump(res, sys.stdout, indent=1)
         print()
