@@ -22,7 +22,7 @@ from core.store.store import Store
 EXACT_MAX = int(os.environ.get("SYNESTHESIA_EXACT_MAX", "20000"))
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 100
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 128
 # Rebuild instead of patching once this share of the graph is deleted.
 REBUILD_DELETED_SHARE = 0.25
 

@@ -1,0 +1,154 @@
+"""Indexing throughput, end to end (scan, decode, embed, store, HNSW save), for photos of
+0.3, 3 and 12 megapixels, sounds and notes; against the same pipeline with a CLIP
+ViT-B/32 image encoder, in the same run. Also the share of the machine's FLOP-bound
+ceiling that the image path reaches.
+
+    nice python -m benchmarks.bench_index [--photos 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import matmul_peak_gflops, model_for_bench, save, table
+
+DATA = Path.home() / ".cache" / "synesthesia-bench"
+PHOTO_SIZES = {"0.3 MP": (480, 640), "3 MP": (1500, 2000), "12 MP": (3000, 4000)}
+
+
+def photo(h: int, w: int, seed: int) -> np.ndarray:
+    """A photo-like RGB image: smooth shapes plus sensor-like noise (JPEG sizes like a
+    camera's, which matters for decoding time)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
+    img = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.int16)
+    img += rng.normal(0, 6, size=img.shape).astype(np.int16)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
+    import cv2
+
+    from tests.mediafiles import write_sound
+
+    sets = {}
+    for name, (h, w) in PHOTO_SIZES.items():
+        d = DATA / f"photos-{name.replace(' ', '').replace('.', '_')}"
+        d.mkdir(parents=True, exist_ok=True)
+        for i in range(n_photos):
+            p = d / f"p{i:03}.jpg"
+            if not p.exists():
+                cv2.imwrite(str(p), photo(h, w, i)[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])
+        sets[f"photos {name}"] = d
+    d = DATA / "sounds"
+    d.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n_sounds):
+        ext = [".wav", ".flac", ".mp3", ".ogg"][i % 4]
+        p = d / f"s{i:03}{ext}"
+        if not p.exists():
+            t = np.arange(10 * 16000) / 16000
+            wave = 0.3 * np.sin(2 * np.pi * (200 + 20 * i) * t) + 0.05 * rng.standard_normal(
+                len(t))
+            write_sound(p, wave.astype(np.float32))
+    sets["sounds (10 s)"] = d
+    d = DATA / "notes"
+    d.mkdir(exist_ok=True)
+    words = "rain river dog bell train forest night sea wind fire birds city music".split()
+    for i in range(n_notes):
+        p = d / f"n{i:04}.md"
+        if not p.exists():
+            p.write_text(" ".join(rng.choice(words, 40)) + ".\n")
+    sets["notes"] = d
+    return sets
+
+
+def index_once(model, folder: Path) -> tuple[float, int]:
+    from core.library import Library
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lib = Library.open(Path(tmp) / "lib", model=model)
+        lib.add_folder(folder)
+        t = time.perf_counter()
+        r = lib.index()
+        dt = time.perf_counter() - t
+        lib.close()
+    assert r.failed == 0, r
+    return dt, r.added
+
+
+def image_gflops(model) -> tuple[float, float]:
+    """GFLOP per image of our image path and of CLIP ViT-B/32 (2 FLOPs per multiply-add)."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from benchmarks.clip_baseline import ViTB32
+    from core.model.image import teacher_outputs
+
+    x = torch.randn(1, 3, 224, 224)
+    with FlopCounterMode(display=False) as fc, torch.inference_mode():
+        f, _ = teacher_outputs(model.teacher, x)
+        model.net.embed_image_features(f)
+    ours = fc.get_total_flops() / 1e9
+    with FlopCounterMode(display=False) as fc, torch.inference_mode():
+        ViTB32(out=model.dim)(x)
+    return ours, fc.get_total_flops() / 1e9
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--photos", type=int, default=32)
+    ap.add_argument("--sounds", type=int, default=24)
+    ap.add_argument("--notes", type=int, default=300)
+    args = ap.parse_args()
+    import torch
+
+    from benchmarks.clip_baseline import ClipBaselineModel
+
+    sets = make_data(args.photos, args.sounds, args.notes)
+    ours, what = model_for_bench()
+    base = ClipBaselineModel(ours)
+    peak = matmul_peak_gflops()
+    g_ours, g_clip = image_gflops(ours)
+    print(f"model: {what}; torch threads {torch.get_num_threads()}; fp32 matmul peak "
+          f"{peak:.0f} GFLOP/s; image path {g_ours:.2f} GFLOP/image (CLIP ViT-B/32 "
+          f"{g_clip:.2f})")
+    # Warm-up: first forward passes allocate and pick kernels.
+    first = next(iter(sets.values()))
+    ours.encode_images(sorted(first.glob("*.jpg"))[:4])
+    base.encode_images(sorted(first.glob("*.jpg"))[:4])
+    rows, res = [], {"model": what, "matmul_peak_gflops": peak, "gflop_per_image": g_ours,
+                     "clip_gflop_per_image": g_clip, "sets": {}}
+    for name, folder in sets.items():
+        dt, n = index_once(ours, folder)
+        entry = {"files": n, "ours_files_per_s": n / dt}
+        if name.startswith("photos"):
+            dtb, nb = index_once(base, folder)
+            entry["clip_files_per_s"] = nb / dtb
+            entry["ratio"] = entry["ours_files_per_s"] / entry["clip_files_per_s"]
+            entry["share_of_flop_ceiling"] = entry["ours_files_per_s"] * g_ours / peak
+            entry["clip_share_of_flop_ceiling"] = entry["clip_files_per_s"] * g_clip / peak
+            rows.append([name, n, f"{entry['ours_files_per_s']:.1f}",
+                         f"{entry['clip_files_per_s']:.1f}", f"{entry['ratio']:.1f}x",
+                         f"{entry['share_of_flop_ceiling'] * 100:.0f}%",
+                         f"{entry['clip_share_of_flop_ceiling'] * 100:.0f}%"])
+        else:
+            rows.append([name, n, f"{entry['ours_files_per_s']:.1f}", "(same path)", "-", "-",
+                         "-"])
+        res["sets"][name] = entry
+        print(table(["set", "files", "ours files/s", "CLIP B/32 files/s", "ratio",
+                     "ours % FLOP ceiling", "CLIP % FLOP ceiling"], rows[-1:]), flush=True)
+    print("\n" + table(["set", "files", "ours files/s", "CLIP B/32 files/s", "ratio",
+                        "ours % FLOP ceiling", "CLIP % FLOP ceiling"], rows))
+    print(f"results: {save('index', res)}")
+
+
+if __name__ == "__main__":
+    main()
