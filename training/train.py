@@ -63,9 +63,13 @@ class TrainConfig:
 
 
 def load_items(cfg: TrainConfig) -> list[dict]:
-    from training.corpus import load_manifest
+    from training.corpus import load_manifest, manifest_path
+    from training.corpus.build import build
     from training.external import load_pair_folder
 
+    if not manifest_path().exists():
+        log.info("no corpus manifest at %s: building the corpus (Debian packages)", manifest_path())
+        build(None)
     items = load_manifest()
     for folder in cfg.corpus:
         items += load_pair_folder(Path(folder))
