@@ -33,6 +33,7 @@ from core.tagging.sidecar import (
     SIDECAR_STYLES,
     SidecarError,
     SidecarStyle,
+    existing_sidecars,
     read_tags,
     write_tags,
 )
@@ -45,6 +46,8 @@ STATUSES = ("accepted", "proposed", "rejected")
 _STATE_KEY = "tagging.zero-shot.state"
 _STYLE_KEY = "tagging.sidecar_style"
 _LEARNED_PREFIX = "tagging.learned."
+_SEEN_KEY = "tagging.sidecars.seen"
+MAX_BACKGROUND = 2000  # unmarked library items used as soft negatives when learning a tag
 
 
 class TaggingError(SynesthesiaError):
@@ -448,6 +451,9 @@ class LibraryTagger:
         pos_kinds = set(kinds[pos].tolist())
         bg = np.array([r for r in range(len(ids)) if r not in marked and kinds[r] in pos_kinds],
                       dtype=np.int64)
+        if len(bg) > MAX_BACKGROUND:
+            # A sample estimates "the rest of the library" as well and keeps training fast.
+            bg = np.sort(np.random.default_rng(0).choice(bg, MAX_BACKGROUND, replace=False))
         t0 = time.perf_counter()
         clf = learn_tag(
             name, emb[pos], kinds[pos], emb[neg], kinds[neg],
@@ -559,50 +565,10 @@ class LibraryTagger:
 
     def import_sidecars(self, item_ids: Iterable[int] | None = None, only_new: bool = True
                         ) -> SidecarReport:
-        """Import the keywords of the items' XMP sidecars as accepted 'sidecar' tags.
-
-        A tag the user rejected stays rejected. With ``only_new``, sidecars not
-        changed since the last import are skipped.
-        """
+        """Import the keywords of the items' XMP sidecars as accepted 'sidecar' tags
+        (see ``import_sidecar_keywords``)."""
         self._writable()
-        report = SidecarReport()
-        wanted = None if item_ids is None else {int(i) for i in item_ids}
-        seen = json.loads(self.store.get_meta("tagging.sidecars.seen", "{}") or "{}")
-        from core.tagging.sidecar import existing_sidecars
-
-        for item_id, path in self.store.query("SELECT id, path FROM files WHERE error IS NULL"):
-            if wanted is not None and item_id not in wanted:
-                continue
-            sidecars = existing_sidecars(path)
-            if not sidecars:
-                continue
-            stamp = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in sidecars)
-            if only_new and seen.get(str(item_id)) == stamp:
-                continue
-            try:
-                names = read_tags(path)
-            except SidecarError as exc:
-                report.failed.append((str(exc.path), exc.reason))
-                continue
-            now = time.time()
-            with self.store.transaction() as c:
-                for name in names:
-                    row = c.execute(
-                        "SELECT id, status FROM tags WHERE item_id = ? AND name = ? "
-                        "COLLATE NOCASE", (item_id, name)).fetchone()
-                    if row is None:
-                        c.execute(
-                            "INSERT INTO tags(item_id, name, source, score, model_id, status, "
-                            "created) VALUES (?, ?, 'sidecar', NULL, NULL, 'accepted', ?)",
-                            (item_id, name, now))
-                        report.imported += 1
-                    elif row[1] == "proposed":
-                        c.execute("UPDATE tags SET status = 'accepted', source = 'sidecar' "
-                                  "WHERE id = ?", (row[0],))
-                        report.imported += 1
-            seen[str(item_id)] = stamp
-        self.store.set_meta("tagging.sidecars.seen", json.dumps(seen))
-        return report
+        return import_sidecar_keywords(self.store, item_ids, only_new)
 
     def export_sidecars(self, item_ids: Iterable[int] | None = None,
                         style: SidecarStyle | None = None) -> SidecarReport:
@@ -634,13 +600,10 @@ class LibraryTagger:
                 report.failed.append((str(exc.path), exc.reason))
         # What we wrote is what we would import: don't read our own writes back as news.
         if report.written:
-            seen = json.loads(self.store.get_meta("tagging.sidecars.seen", "{}") or "{}")
-            from core.tagging.sidecar import existing_sidecars
-
+            seen = json.loads(self.store.get_meta(_SEEN_KEY, "{}") or "{}")
             for item_id, (path, _a, _r) in by_item.items():
-                scs = existing_sidecars(path)
-                seen[str(item_id)] = ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in scs)
-            self.store.set_meta("tagging.sidecars.seen", json.dumps(seen))
+                seen[str(item_id)] = _sidecar_stamp(path)
+            self.store.set_meta(_SEEN_KEY, json.dumps(seen))
         return report
 
     # -- export to a table --------------------------------------------------------------------
@@ -670,3 +633,54 @@ class LibraryTagger:
         w.writeheader()
         w.writerows(rows)
         return buf.getvalue()
+
+
+def _sidecar_stamp(path: str | Path) -> str:
+    return ";".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in existing_sidecars(path))
+
+
+def import_sidecar_keywords(store: Any, item_ids: Iterable[int] | None = None,
+                            only_new: bool = True) -> SidecarReport:
+    """Import the keywords of XMP sidecars (both naming styles) as accepted tags.
+
+    ``store`` is the library's ``core.store.Store``. Keywords become tags with
+    source 'sidecar' and status 'accepted'; a tag the user rejected stays
+    rejected, a proposal of the same name is accepted. With ``only_new``,
+    sidecars unchanged since the last import are skipped, so the indexer can
+    call this after every run at little cost. Unreadable sidecars are listed
+    in ``failed`` and left as they are.
+    """
+    report = SidecarReport()
+    wanted = None if item_ids is None else {int(i) for i in item_ids}
+    seen = json.loads(store.get_meta(_SEEN_KEY, "{}") or "{}")
+    for item_id, path in store.query("SELECT id, path FROM files WHERE error IS NULL"):
+        if wanted is not None and item_id not in wanted:
+            continue
+        stamp = _sidecar_stamp(path)
+        if not stamp or (only_new and seen.get(str(item_id)) == stamp):
+            continue
+        try:
+            names = read_tags(path)
+        except SidecarError as exc:
+            report.failed.append((str(exc.path), exc.reason))
+            continue
+        now = time.time()
+        with store.transaction() as c:
+            for name in names:
+                row = c.execute(
+                    "SELECT id, status FROM tags WHERE item_id = ? AND name = ? COLLATE NOCASE",
+                    (item_id, name)).fetchone()
+                if row is None:
+                    c.execute(
+                        "INSERT INTO tags(item_id, name, source, score, model_id, status, "
+                        "created) VALUES (?, ?, 'sidecar', NULL, NULL, 'accepted', ?)",
+                        (item_id, name, now))
+                    report.imported += 1
+                elif row[1] == "proposed":
+                    c.execute("UPDATE tags SET status = 'accepted', source = 'sidecar' "
+                              "WHERE id = ?", (row[0],))
+                    report.imported += 1
+        seen[str(item_id)] = stamp
+    # Re-importing is harmless (existing names are skipped), so one write at the end is enough.
+    store.set_meta(_SEEN_KEY, json.dumps(seen))
+    return report
