@@ -47,6 +47,9 @@ from app.gui.services import LibraryService, ModelFactory, SearchRequest, bundle
 from app.gui.settings import Settings
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.speech import SpeechRecogniser
+from app.gui.tag_actions import TagActions
+from app.gui.tagging import TaggingService
+from app.gui.tags_panel import TagsPanel
 from app.gui.tasks import TaskRunner
 from app.gui.thumbnails import Thumbnails, default_cache_dir
 
@@ -97,7 +100,10 @@ class MainWindow(QMainWindow):
         self.count_label.setAccessibleName("Results summary")
         self.model = ResultsModel(self.thumbnails, self)
         self.view = ResultsView(self.model, size, self)
-        self.preview = PreviewPane(self.runner, self.player, self)
+        self.tagging = TaggingService(self.service, settings.get("tags/vocabulary"),
+                                      settings.get("tags/min_score"), self)
+        self.preview = PreviewPane(self.runner, self.player, TagsPanel(self.tagging), self)
+        self.tag_actions = TagActions(self, self.tagging)
         self.index_panel = IndexPanel(self.service, self)
         self.model_status = QLabel("", self)
         self.model_status.setAccessibleName("Model status")
@@ -138,7 +144,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().addPermanentWidget(self.index_panel)
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
-                 self.add_button, self.view, self.preview.play_button, self.preview.open_button,
+                 self.add_button, self.view, self.preview.play_button,
+                 self.preview.tags_panel.proposed, self.preview.tags_panel.accept_button,
+                 self.preview.tags_panel.reject_button, self.preview.tags_panel.new_tag,
+                 self.preview.tags_panel.add_button, self.preview.open_button,
                  self.preview.reveal_button, self.preview.copy_button, self.preview.more_button]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
@@ -174,6 +183,13 @@ class MainWindow(QMainWindow):
         self._action("&Open", "Ctrl+Return", self.open_selected, result)
         self._action("Show in &folder", None, self.reveal_selected, result)
         self._action("&Copy path", "Ctrl+Shift+C", self.copy_selected, result)
+        tags = bar.addMenu("&Tags")
+        self.tag_action = self._action("&Tag\u2026", "Ctrl+T", self.tag_actions.tag_selected,
+                                       tags)
+        self._action("T&each tag\u2026", "Ctrl+Shift+T", self.tag_actions.teach, tags)
+        self._action("&Auto-tag\u2026", None, self.tag_actions.auto_tag, tags)
+        self._action("&Review proposed tags\u2026", None, self.tag_actions.review, tags)
+        self._action("&Concepts\u2026", None, self.tag_actions.concepts, tags)
 
     def _connect(self) -> None:
         self.search_bar.search_requested.connect(self._typed)
@@ -241,6 +257,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.set_size(size)
         self.view.set_thumbnail_size(size)
         self.searches.k = self.settings.get("search/results")
+        self.tagging.min_score = self.settings.get("tags/min_score")
         self.statusBar().showMessage("Settings saved; the library location, model and "
                                      "device take effect at the next start.", 8000)
 
@@ -274,6 +291,11 @@ class MainWindow(QMainWindow):
         self.searches.search(SearchRequest(item_id=int(result.item_id),
                                            kinds=self.search_bar.kinds(),
                                            label=Path(result.path).name))
+
+    def show_items(self, label: str, results: list[Any]) -> None:
+        """Show items that did not come from a search (a concept unit's) in the grid."""
+        self.searches.clear()
+        self._show_results(SearchRequest(label=label, item_id=-1), results)
 
     def _search_started(self, request: SearchRequest) -> None:
         if not self.service.is_open:

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.audio import PLAY_RATE, Player
-from app.gui.results import KIND_WORDS, segment_text, tag_names
+from app.gui.results import KIND_WORDS, segment_text
+from app.gui.tags_panel import TagsPanel
 from app.gui.tasks import Task, TaskRunner
 from app.gui.thumbnails import format_seconds, image_thumbnail, waveform_image
 
@@ -50,7 +51,8 @@ class PreviewPane(QWidget):
     more_like_this = Signal(object)  # the result
     message = Signal(str)
 
-    def __init__(self, runner: TaskRunner, player: Player, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: TaskRunner, player: Player, tags_panel: TagsPanel,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Preview")
         self._runner = runner
@@ -77,9 +79,8 @@ class PreviewPane(QWidget):
         self.position.setAccessibleName("Playback position")
         self.position.setTextVisible(True)
         self.position.setFormat("")
-        self.tags = QLabel("", self)
-        self.tags.setWordWrap(True)
-        self.tags.setAccessibleName("Tags")
+        self.tags_panel = tags_panel
+        tags_panel.setParent(self)
 
         self.open_button = _button("&Open", "Open file", "Open the file in its usual program", self)
         self.reveal_button = _button("Show in &folder", "Show in folder",
@@ -104,7 +105,7 @@ class PreviewPane(QWidget):
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.note, 1)
         layout.addLayout(sound_row)
-        layout.addWidget(self.tags)
+        layout.addWidget(self.tags_panel)
         layout.addLayout(actions)
 
         player.position.connect(self._position_changed)
@@ -134,9 +135,9 @@ class PreviewPane(QWidget):
         self.note.setVisible(has and result.kind == "note")
         self.picture.setVisible(not (has and result.kind == "note"))
         self.picture.clear()
+        self.tags_panel.show_item(int(result.item_id) if has else None)
         if not has:
             self.title.setText("Select a result to see it here.")
-            self.tags.setText("")
             return
         path = Path(result.path)
         kind = KIND_WORDS.get(result.kind, result.kind)
@@ -146,8 +147,6 @@ class PreviewPane(QWidget):
             heading += f"<br>Best match at {moment}"
         self.title.setText(heading)
         self.title.setAccessibleName(f"{path.name}, {kind}")
-        tags = tag_names(result)
-        self.tags.setText("Tags: " + (", ".join(tags) if tags else "none yet"))
         self._load(result)
 
     def _load(self, result: Any) -> None:

@@ -6,6 +6,7 @@ hears "beach.jpg, photo: sea, sand, dog" — the tags are the alt text.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,14 @@ class ResultsModel(QAbstractListModel):
         self._results = list(results)
         self._icons = {}
         self.endResetModel()
+
+    def set_tags(self, tags: dict[int, tuple[str, ...]]) -> None:
+        """Replace the accepted tags of the shown items (after tags were written)."""
+        for row, result in enumerate(self._results):
+            if int(result.item_id) in tags:
+                self._results[row] = replace(result, tags=tuple(tags[int(result.item_id)]))
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
 
     def results(self) -> list[Any]:
         return list(self._results)

@@ -63,6 +63,7 @@ OPTIONS: dict[str, Option] = {
         Option("view/thumbnail_size", int, 128, "Thumbnail size (pixels)"),
         Option("search/results", int, 48, "Results per search"),
         Option("tags/vocabulary", str, "", "Tag vocabulary file (empty: the bundled one)"),
+        Option("tags/min_score", float, 0.5, "Lowest probability of a proposed tag"),
         Option("audio/record_seconds", int, 10, "Longest recording (seconds)"),
         Option("window/geometry", bytes, b"", "Window geometry"),
     )

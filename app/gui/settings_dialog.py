@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLineEdit,
     QSpinBox,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 from app.gui.settings import OPTIONS, Settings
 
 EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
-            "search/results", "tags/vocabulary", "audio/record_seconds")
+            "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
 RANGES = {"view/thumbnail_size": (64, 512), "search/results": (8, 500),
           "audio/record_seconds": (2, 60)}
 
@@ -45,6 +46,13 @@ class SettingsDialog(QDialog):
                 # The spin box's inner line edit takes focus too; give it the same name.
                 spin.findChild(QLineEdit).setAccessibleName(option.label)
                 editor = spin
+            elif option.type is float:
+                real = QDoubleSpinBox(self)
+                real.setRange(0.0, 1.0)
+                real.setSingleStep(0.05)
+                real.setValue(value)
+                real.findChild(QLineEdit).setAccessibleName(option.label)
+                editor = real
             else:
                 editor = QLineEdit(str(value), self)
             editor.setAccessibleName(option.label)
@@ -62,7 +70,7 @@ class SettingsDialog(QDialog):
         for key, editor in self.editors.items():
             if isinstance(editor, QComboBox):
                 out[key] = editor.currentText()
-            elif isinstance(editor, QSpinBox):
+            elif isinstance(editor, QSpinBox | QDoubleSpinBox):
                 out[key] = editor.value()
             elif isinstance(editor, QLineEdit):
                 out[key] = editor.text().strip()

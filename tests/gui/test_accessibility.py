@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.gui.concepts import ConceptsDialog
 from app.gui.folders import FoldersDialog
 from app.gui.indexing import ProblemsDialog
 from app.gui.record import RecordDialog
+from app.gui.review import ReviewDialog
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.tag_actions import ScopeDialog
+from app.gui.tagging import Proposal
+from app.gui.teach import TeachDialog
 
 
 def spoken_name(widget: QWidget) -> str:
@@ -38,6 +46,13 @@ def test_every_focusable_control_has_an_accessible_name(make_window, qtbot):
         FoldersDialog([], window),
         SettingsDialog(window.settings, window),
         ProblemsDialog([], window),
+        ReviewDialog(window.tagging, "Review",
+                     [Proposal(1, Path("/x/beach.jpg"), "image", "sea", "zero-shot", 0.8)],
+                     window),
+        TeachDialog([SimpleNamespace(item_id=1, path=Path("/x/beach.jpg"), kind="image")],
+                    window),
+        ConceptsDialog(window),
+        ScopeDialog(2, [Path("/x")], window),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)
