@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("synesthesia")
     app.setDesktopFileName("synesthesia")
     settings = Settings(args.settings)
-    if args.library is not None:
-        settings.set("library/location", str(args.library))
-    window = MainWindow(settings, add_demo=not args.no_demo)
+    window = MainWindow(settings, add_demo=not args.no_demo, library_dir=args.library)
     window.show()
     window.start()
     code = app.exec()

@@ -186,12 +186,14 @@ class Player(QObject):
         outdata[: len(chunk), 0] = chunk
         outdata[len(chunk):, 0] = 0.0
 
-    def play(self, samples: np.ndarray, samplerate: int, source: str = "") -> None:
+    def play(self, samples: np.ndarray, samplerate: int, source: str = "",
+             start_s: float = 0.0) -> None:
+        """Play ``samples`` from ``start_s`` seconds (the matching moment of a long sound)."""
         self.stop()
         with self._lock:
             self._samples = np.asarray(samples, dtype=np.float32)
             self._rate = samplerate
-            self._pos = 0
+            self._pos = min(len(self._samples), max(0, int(start_s * samplerate)))
         try:
             stream = self._factory(samplerate, self._callback)
             stream.start()

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         output_stream: StreamFactory = sounddevice_output,
         cache_dir: Path | None = None,
         add_demo: bool = True,
+        library_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("Synesthesia")
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.runner = TaskRunner(self)
         self.service = LibraryService(
-            self.runner, Path(settings.get("library/location")), model_factory,
+            self.runner, library_dir or Path(settings.get("library/location")), model_factory,
             checkpoint=settings.get("model/checkpoint"), device=settings.get("model/device"),
             parent=self)
         size = settings.get("view/thumbnail_size")

@@ -193,7 +193,10 @@ class PreviewPane(QWidget):
         if self._player.playing:
             self._player.stop()
         elif self._samples is not None and self.result is not None:
-            self._player.play(self._samples, PLAY_RATE, source=str(self.result.path))
+            # A long recording starts at the moment that matched; it plays to the end.
+            start = getattr(self.result.segment, "start_s", None) or 0.0
+            self._player.play(self._samples, PLAY_RATE, source=str(self.result.path),
+                              start_s=start)
 
     def _position_changed(self, seconds: float) -> None:
         if self.result is None or self._player.source != str(self.result.path):

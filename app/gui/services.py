@@ -7,7 +7,6 @@ workers, so the window is on screen before the model has loaded.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,14 +96,13 @@ class LibraryService(QObject):
         def work(task: Task) -> Any:
             from core.library import Library
 
-            if self._device != "auto":
-                os.environ.setdefault("SYNESTHESIA_DEVICE", self._device)
             if self._model_factory is not None:
                 model = self._model_factory()
             else:
                 from core.model import load_model
 
-                model = load_model(self._checkpoint) if self._checkpoint else load_model()
+                device = None if self._device == "auto" else self._device
+                model = load_model(self._checkpoint or None, device=device)
             self.library_dir.mkdir(parents=True, exist_ok=True)
             return Library.open(self.library_dir, model=model)
 

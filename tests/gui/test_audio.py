@@ -52,3 +52,14 @@ def test_save_wav(tmp_path):
     save_wav(path, tone(0.5), RECORD_RATE)
     with wave.open(str(path)) as w:
         assert w.getframerate() == RECORD_RATE and w.getnframes() == RECORD_RATE // 2
+
+
+def test_player_starts_at_the_matching_moment(qtbot):
+    audio = FakeAudio()
+    player = Player(audio.output)
+    rate = 1000
+    clip = np.concatenate([np.zeros(2 * rate), np.full(rate, 0.5)]).astype(np.float32)
+    player.play(clip, rate, start_s=2.0)
+    qtbot.waitUntil(lambda: not player.playing)
+    played = np.concatenate(audio.outputs[0].played)
+    assert np.allclose(played[:rate], 0.5)  # the silent first two seconds were skipped

@@ -202,3 +202,19 @@ def test_indexing_survives_closing_the_window(make_window, qtbot, tmp_path):
     type_query(qtbot, again, NOTES["kitchen.txt"])
     assert names(again)[0] == "kitchen.txt"
     assert len({r.path for r in again.model.results()}) == 9
+
+
+def test_paste_an_image_to_search_by_it(make_window, qtbot, tmp_path):
+    from PySide6.QtGui import QImage
+
+    window = make_window()
+    folder = make_library(tmp_path / "media")
+    index_folder(qtbot, window, folder)
+    QApplication.clipboard().setImage(QImage(str(folder / "blue.png")))
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: window.view.hasFocus())
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+        qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert got.args[0].file.name == "pasted image.png"
+    assert names(window)[0] == "blue.png"
