@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from app.gui.main_window import MainWindow
@@ -164,6 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     settle(1.5)
     shot("recording")
     dialog.reject()
+
+    from app.gui.review import ReviewDialog
+
+    window.tag_actions.run_auto_tag(None)
+    wait_for(lambda: isinstance(window.tag_actions.dialog, ReviewDialog), "proposed tags")
+    review = window.tag_actions.dialog
+    review.move(geo.center() - review.rect().center())
+    for row in review.rows()[:3]:
+        row.setCheckState(0, Qt.CheckState.Checked)
+    shot("tagging-review")
+    review.accept()
     window.shutdown()
     print(f"{len(shots)} screenshots in {args.out}")
     return 0
