@@ -43,10 +43,11 @@ def make_window(qtbot, settings, tiny_model, audio, tmp_path: Path):
 
     windows = []
 
-    def make(start: bool = True, model=tiny_model):
-        window = MainWindow(settings, model_factory=lambda: model,
+    def make(start: bool = True, model=tiny_model, add_demo: bool = False):
+        """``model=None``: the application loads the default checkpoint itself."""
+        window = MainWindow(settings, model_factory=None if model is None else lambda: model,
                             input_stream=audio.input, output_stream=audio.output,
-                            cache_dir=tmp_path / "thumbnails", add_demo=False)
+                            cache_dir=tmp_path / "thumbnails", add_demo=add_demo)
         qtbot.addWidget(window)
         window.show()
         windows.append(window)
