@@ -27,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "sidecars"
 def world(tmp_path: Path):
     media = make_tree(tmp_path / "media", images=4, sounds=2, notes=2)
     shutil.copy(FIXTURES / "digikam.jpg.xmp", media["img0"].with_name("img0.jpg.xmp"))
+    shutil.copy(FIXTURES / "darktable.xmp", media["img3"].with_name("img3.xmp"))
     lib = Library.open(tmp_path / "lib", model=tiny_model())
     lib.add_folder(tmp_path / "media")
     report = lib.index()
@@ -114,10 +115,12 @@ def test_progress_and_cancel(world) -> None:
 def test_sidecar_keywords_are_imported_as_user_tags(world) -> None:
     _, tagger, ids, _ = world
     report = tagger.tag_library(min_score=0.99)
-    assert report.imported == 3
+    assert report.imported == 4
     tags = tagger.tags(ids["img0"], status="accepted")
     assert {(t.name, t.source) for t in tags} == {
         ("Places/Brittany/Beach", "sidecar"), ("People/Anna", "sidecar"), ("sunset", "sidecar")}
+    # darktable's sidecar, other naming style; its automatic "darktable|format|orf" is skipped.
+    assert [(t.name, t.source) for t in tagger.tags(ids["img3"])] == [("waterfall", "sidecar")]
     # Nothing new the second time; a rejected sidecar keyword stays rejected.
     tagger.reject(ids["img0"], "sunset")
     assert tagger.import_sidecars(only_new=False).imported == 0
@@ -138,6 +141,7 @@ def test_export_sidecars_merges_and_survives_a_read_only_folder(world, tmp_path:
     finally:
         os.chmod(locked, stat.S_IRWXU)
     assert sorted(Path(p).name for p in report.written) == ["img0.jpg.xmp", "img1.jpg.xmp"]
+    assert report.unchanged == 1   # img3.xmp already holds its one keyword: left alone
     assert [(Path(p).name, "read-only" in why) for p, why in report.failed] == [
         ("snd0.flac.xmp", True)]
     assert not media["snd0"].with_name("snd0.flac.xmp").exists()

@@ -65,6 +65,7 @@ def test_a_tag_taught_with_photos_alone_finds_the_matching_sounds(demo) -> None:
     lib, tagger = demo
     photos = tagger.item_ids([DEMO / "photos" / n for n in ANIMAL_PHOTOS])
     report = tagger.learn("farm and pet animals", photos, apply=False)
+    assert report.positives == len(ANIMAL_PHOTOS) and report.background > 0
     (clf,) = [c for c in tagger.learned_tags() if c.name == "farm and pet animals"]
     ids, emb = tagger.item_embeddings("sound")
     names = [lib.store.item(int(i)).path.name for i in ids]

@@ -164,6 +164,15 @@ def test_read_only_sidecar_is_left_alone(tmp_path: Path) -> None:
     assert sc.read_bytes() == before
 
 
+def test_a_sidecar_that_already_has_the_tags_is_not_rewritten(tmp_path: Path) -> None:
+    photo = _media(tmp_path)
+    sc = tmp_path / "photo.jpg.xmp"
+    shutil.copy(FIXTURES / "digikam.jpg.xmp", sc)
+    before = sc.read_bytes()
+    assert write_tags(photo, ["sunset", "people/anna"]) is None
+    assert sc.read_bytes() == before
+
+
 def test_existing_mode_is_kept(tmp_path: Path) -> None:
     photo = _media(tmp_path)
     sc = tmp_path / "photo.jpg.xmp"

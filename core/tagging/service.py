@@ -47,6 +47,9 @@ _STATE_KEY = "tagging.zero-shot.state"
 _STYLE_KEY = "tagging.sidecar_style"
 _LEARNED_PREFIX = "tagging.learned."
 _SEEN_KEY = "tagging.sidecars.seen"
+# Hierarchies that programs fill on their own (darktable's "darktable|format|orf",
+# "darktable|changed", ...): bookkeeping, not the user's keywords.
+_PROGRAM_TAG_ROOTS = {"darktable"}
 MAX_BACKGROUND = 2000  # unmarked library items used as soft negatives when learning a tag
 
 
@@ -111,6 +114,7 @@ class SidecarReport:
     written: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     imported: int = 0
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -595,9 +599,13 @@ class LibraryTagger:
                 continue
             try:
                 written = write_tags(path, add, remove, style=style)
-                report.written.append(str(written))
             except SidecarError as exc:
                 report.failed.append((str(exc.path), exc.reason))
+                continue
+            if written is None:
+                report.unchanged += 1
+            else:
+                report.written.append(str(written))
         # What we wrote is what we would import: don't read our own writes back as news.
         if report.written:
             seen = json.loads(self.store.get_meta(_SEEN_KEY, "{}") or "{}")
@@ -664,6 +672,7 @@ def import_sidecar_keywords(store: Any, item_ids: Iterable[int] | None = None,
         except SidecarError as exc:
             report.failed.append((str(exc.path), exc.reason))
             continue
+        names = [n for n in names if n.split("/", 1)[0].casefold() not in _PROGRAM_TAG_ROOTS]
         now = time.time()
         with store.transaction() as c:
             for name in names:

@@ -280,22 +280,27 @@ def _property(root: ET.Element, tag: str, container: str) -> ET.Element:
     return ET.SubElement(prop, _RDF + container)
 
 
-def _merge_list(box: ET.Element, add: list[str], remove: set[str]) -> None:
+def _merge_list(box: ET.Element, add: list[str], remove: set[str]) -> int:
+    changes = 0
     for li in list(box.findall(_RDF + "li")):
         if _normalise(li.text or "").casefold() in remove:
             box.remove(li)
+            changes += 1
     present = {_normalise(li.text or "").casefold() for li in box.findall(_RDF + "li")}
     for value in add:
         if value.casefold() not in present:
             present.add(value.casefold())
             ET.SubElement(box, _RDF + "li").text = value
+            changes += 1
+    return changes
 
 
-def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ()) -> None:
+def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ()) -> int:
     """Add tags to (and remove tags from) the three keyword fields of an XMP tree, in place.
 
     ``add``/``remove`` are Synesthesia tag names (``/`` between levels). Other
     fields and keywords are left as they are. Comparison ignores case.
+    Returns the number of keywords added or removed.
     """
     for prefix in ("dc", "digiKam", "lr"):
         ET.register_namespace(prefix, NS[prefix])
@@ -304,20 +309,22 @@ def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ())
     rm_paths = [_split_levels(t, "/") for t in remove]
     rm_paths = [p for p in rm_paths if p]
     still_leaves = {p[-1].casefold() for p in add_paths}
-    _merge_list(
-        _property(root, _DC_SUBJECT, "Bag"),
-        [p[-1] for p in add_paths],
-        {p[-1].casefold() for p in rm_paths} - still_leaves,
-    )
-    _merge_list(
-        _property(root, _DK_TAGS, "Seq"),
-        ["/".join(p) for p in add_paths],
-        {"/".join(p).casefold() for p in rm_paths},
-    )
-    _merge_list(
-        _property(root, _LR_HIER, "Bag"),
-        ["|".join(p) for p in add_paths],
-        {"|".join(p).casefold() for p in rm_paths},
+    return (
+        _merge_list(
+            _property(root, _DC_SUBJECT, "Bag"),
+            [p[-1] for p in add_paths],
+            {p[-1].casefold() for p in rm_paths} - still_leaves,
+        )
+        + _merge_list(
+            _property(root, _DK_TAGS, "Seq"),
+            ["/".join(p) for p in add_paths],
+            {"/".join(p).casefold() for p in rm_paths},
+        )
+        + _merge_list(
+            _property(root, _LR_HIER, "Bag"),
+            ["|".join(p) for p in add_paths],
+            {"|".join(p).casefold() for p in rm_paths},
+        )
     )
 
 
@@ -368,13 +375,15 @@ def write_tags(
     add: Iterable[str],
     remove: Iterable[str] = (),
     style: SidecarStyle = "file.ext.xmp",
-) -> Path:
+) -> Path | None:
     """Merge tags into the sidecar of ``media_path`` and write it atomically.
 
     The sidecar written is the one of naming style ``style``; when only the
     other style's sidecar exists, that one is updated instead, so a library
     never ends up with two sidecars that disagree. The original media file is
-    never opened for writing. Returns the sidecar's path.
+    never opened for writing. Returns the sidecar's path, or None when the
+    sidecar already held exactly these keywords (it is then not rewritten, so
+    other programs do not see a change).
 
     Raises ``SidecarNotWritable`` (read-only folder or sidecar, disk error) and
     ``SidecarUnreadable`` (an existing sidecar that is not XMP); in both cases
@@ -392,6 +401,17 @@ def write_tags(
         root = tree.getroot()
     else:
         root = _empty_packet()
+    add, remove = list(add), list(remove)
+    if target.exists():
+        fields = _fields(root)
+        present = {t.casefold() for t in _tags_from_fields(fields)}
+        present |= {v.casefold() for v in fields[_DC_SUBJECT]}
+        present |= {"/".join(_split_levels(v, "|")).casefold() for v in fields[_LR_HIER]}
+        present |= {"/".join(_split_levels(v, "/")).casefold() for v in fields[_DK_TAGS]}
+        wanted = {"/".join(_split_levels(t, "/")).casefold() for t in add}
+        unwanted = {"/".join(_split_levels(t, "/")).casefold() for t in remove}
+        if wanted <= present and not (unwanted & present):
+            return None  # the sidecar already says this: leave the other program's file be
     merge_tags(root, add, remove)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
