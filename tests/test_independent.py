@@ -235,39 +235,44 @@ def test_evaluator_gives_perfect_scores_to_a_perfect_model(tmp_path):
                                           "chance": pytest.approx(1 / 3)}
 
 
-def test_evaluator_table_with_a_real_tiny_model(tmp_path, monkeypatch):
+def test_evaluator_table_with_a_real_tiny_model(tmp_path, monkeypatch, capsys):
+    """`eval --checkpoint --manifest --json` with a real (random, small) network, then the
+    markdown table of its result."""
     import core.model
     from core.model import ModelConfig, create_model
 
     items = ind.select(_library(tmp_path / "lib"), {"scratch": "1"})
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("".join(json.dumps(i) + "\n" for i in items))
     model = create_model(ModelConfig.tiny())
-    res = ind.evaluate(model, items, baseline=False)
+    ckpt = tmp_path / "tiny.pt"
+    loaded = []  # the network is handed over as if loaded from --checkpoint
+    monkeypatch.setattr(core.model, "load_model", lambda path=None: loaded.append(path) or model)
+    assert ind.main(["eval", "--checkpoint", str(ckpt), "--manifest", str(manifest), "--json",
+                     "--no-baseline"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert loaded == [str(ckpt)] and res["checkpoint"] == str(ckpt)
+    assert res["model_id"] == model.model_id and res["counts"]["images"] == 6
+
     texts, _ = ind.text_queries(items)
     assert res["texts"] == len(texts) == len({i["texts"][0] for i in items})
+    assert set(res["retrieval"]) == set(ind.DIRECTIONS)
     assert res["retrieval"]["img->txt"]["candidates"] == len(texts)
     for m in res["retrieval"].values():
         assert 0.0 <= m["R@1"] <= m["R@5"] <= m["R@10"] <= 1.0
         assert 1 <= m["median_rank"] <= m["candidates"]
+        assert 0.0 < m["chance"]["R@10"] <= 1.0
+    assert {"images", "sounds"} == set(res["zero_shot"])
+
     table = ind.format_report(res)
     rows = [ln for ln in table.splitlines() if ln.startswith("| ")]
     assert [r.split(" | ")[0][2:] for r in rows[1:7]] == list(ind.DIRECTIONS)
+    r = res["retrieval"]["snd->img"]
+    assert f"| snd->img | {r['R@1']:.3f} | {r['R@5']:.3f} | {r['R@10']:.3f} |" in table
+    assert f"{r['queries']} x {r['candidates']} |" in table
     assert "| images |" in table and "| sounds |" in table
 
-    # the command line: --checkpoint, --manifest, --json
-    manifest = tmp_path / "manifest.jsonl"
-    manifest.write_text("".join(json.dumps(i) + "\n" for i in items))
-    ckpt = tmp_path / "tiny.pt"
-    loaded = []  # the model is handed over as loaded from --checkpoint (its teacher is warm)
-    monkeypatch.setattr(core.model, "load_model", lambda path=None: loaded.append(path) or model)
-    import contextlib
-    import io
 
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert ind.main(["eval", "--checkpoint", str(ckpt), "--manifest", str(manifest),
-                         "--json", "--no-baseline"]) == 0
-    out = json.loads(buf.getvalue())
-    assert loaded == [str(ckpt)] and out["checkpoint"] == str(ckpt)
-    assert out["counts"]["images"] == 6 and set(out["retrieval"]) == set(ind.DIRECTIONS)
-    for d in ind.DIRECTIONS:  # same weights, same items: the same numbers
-        assert out["retrieval"][d]["R@1"] == pytest.approx(res["retrieval"][d]["R@1"])
+def test_eval_without_manifest_says_how_to_build_it(tmp_path, capsys):
+    assert ind.main(["eval", "--manifest", str(tmp_path / "none.jsonl")]) == 2
+    assert "training.independent build" in capsys.readouterr().err
