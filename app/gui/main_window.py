@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
         size = self.settings.get("view/thumbnail_size")
         self.thumbnails.set_size(size)
         self.view.set_thumbnail_size(size)
+        self.model.set_results(self.model.results())  # redraw the tiles at the new size
         self.searches.k = self.settings.get("search/results")
         self.tagging.min_score = self.settings.get("tags/min_score")
         self.statusBar().showMessage("Settings saved; the library location, model and "

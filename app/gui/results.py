@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     QUrl,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QFont, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 
 from app.gui.thumbnails import Thumbnails, format_seconds, placeholder
 
@@ -72,13 +72,17 @@ def tooltip_text(result: Any) -> str:
 
 
 def passage_image(text: str, size: int) -> QImage:
+    """The matching passage of a note as a tile, in the system palette's text colours
+    (a high-contrast palette gives a high-contrast tile)."""
+    palette = QGuiApplication.palette()
     image = QImage(size, size, QImage.Format.Format_ARGB32)
-    image.fill(QColor("#fbf8ef"))
+    image.fill(palette.color(QPalette.ColorRole.Base))
     painter = QPainter(image)
-    painter.setPen(QColor("#222222"))
+    painter.setPen(palette.color(QPalette.ColorRole.Text))
     font = QFont()
     font.setPixelSize(max(8, size // 11))
     painter.setFont(font)
+    painter.drawRect(0, 0, size - 1, size - 1)  # a frame: the tile is told apart by shape too
     margin = max(4, size // 16)
     painter.drawText(QRectF(margin, margin, size - 2 * margin, size - 2 * margin),
                      int(Qt.TextFlag.TextWordWrap), f"\u201c{text.strip()[:300]}\u201d")

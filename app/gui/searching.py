@@ -26,6 +26,8 @@ class SearchController(QObject):
         self._task: Task | None = None
         self._waiting: SearchRequest | None = None
         service.opened.connect(self._library_opened)
+        service.open_failed.connect(self._library_failed)
+        self._open_error: str | None = None
 
     def search(self, request: SearchRequest) -> None:
         self.generation += 1
@@ -35,6 +37,9 @@ class SearchController(QObject):
             self._task.cancel()
             self._task = None
         self.started.emit(request)
+        if self._open_error is not None:
+            self.failed.emit(request, self._open_error)
+            return
         if not self.service.is_open:  # run once the library (and model) is ready
             self._waiting = request
             return
@@ -59,7 +64,14 @@ class SearchController(QObject):
             self._task.cancel()
             self._task = None
 
+    def _library_failed(self, message: str) -> None:
+        self._open_error = f"the library could not be opened ({message})"
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and waiting is self.current:
+            self.failed.emit(waiting, self._open_error)
+
     def _library_opened(self) -> None:
+        self._open_error = None
         waiting, self._waiting = self._waiting, None
         if waiting is not None and waiting is self.current:
             self.search(waiting)

@@ -218,3 +218,21 @@ def test_paste_an_image_to_search_by_it(make_window, qtbot, tmp_path):
         qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert got.args[0].file.name == "pasted image.png"
     assert names(window)[0] == "blue.png"
+
+
+def test_a_missing_model_is_reported_not_waited_for(make_window, qtbot, settings, tmp_path,
+                                                    monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    settings.set("model/checkpoint", str(tmp_path / "no-such-model.pt"))
+    window = make_window(start=False, model=None)
+    window.search_bar.field.setText("rain")
+    window.search_bar.search_now()
+    assert "once the model has loaded" in window.count_label.text()
+    with qtbot.waitSignal(window.service.open_failed, timeout=TIMEOUT):
+        window.start()
+    qtbot.waitUntil(lambda: "Could not search" in window.count_label.text(), timeout=TIMEOUT)
+    assert "no-such-model.pt" in window.count_label.text()
+    assert shown and "no-such-model.pt" in shown[0]
