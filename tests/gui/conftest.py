@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-os.environ.setdefault("SYNESTHESIA_DEVICE", "cpu")
 
 from pathlib import Path  # noqa: E402
 
