@@ -51,7 +51,7 @@ SOUND_EXT = (".wav", ".mp3", ".ogg")
 # ---------------------------------------------------------------------------------------------
 CONCEPTS: dict[str, tuple[str, ...]] = {
     # mammals
-    "dog": ("puppy", "bark", "barking", "chien"),
+    "dog": ("puppy", "bark", "barking"),
     "cat": ("kitten", "meow", "kitty"),
     "horse": ("gallop", "pony", "neigh"),
     "cow": ("calf", "bull", "cattle", "moo"),
@@ -320,10 +320,11 @@ GCOMPRIS_SKIP = frozenset({
     "color_mix", "color_mix_light", "redraw", "learn_decimals", "louis-braille",
     "braille_alphabets", "renewable_energy", "baby_tangram", "click_on_letter", "tangram",
     "number_sequence", "watercycle", "melody", "play_rhythm", "morse_code", "ballcatch",
-    "clockgame", "scalesboard", "bargame", "simplepaint", "left_right_click",
+    "clockgame", "scalesboard", "bargame", "simplepaint", "left_right_click", "reversecount",
     "share", "positions", "penalty", "football", "balancebox", "binary_bulb",
 })
-GCOMPRIS_SKIP_DIRS = ("/alphabets/", "/numbers/", "/monuments/")
+GCOMPRIS_SKIP_DIRS = ("/alphabets/", "/numbers/", "/monuments/",
+                      "/babyshapes/resource/dog")  # puzzle pieces of one photo
 SCRATCH_LICENSE = "CC-BY-SA-3.0"  # debian/copyright: Files: Help/* Media/* Projects
 
 COLOUR_WORDS = frozenset({"orange", "lemon", "cherry", "chocolate", "peach", "plum"})
