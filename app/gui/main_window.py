@@ -55,9 +55,8 @@ from app.gui.thumbnails import Thumbnails, default_cache_dir
 
 # The demo folder's own paperwork is not part of the demo library.
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
-WELCOME = ("Type words to search, drop a photo, sound or note here to find similar ones, "
-           "or record a sound. Add your own folders with \u201cAdd folder\u2026\u201d or by "
-           "dropping a folder onto this window.")
+WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or by dropping a "
+           "folder onto this window.")
 
 
 class MainWindow(QMainWindow):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from app.gui.results import ResultsModel
@@ -29,6 +30,19 @@ class ResultsView(QListView):
         self.setAccessibleDescription(
             "Photos, sounds and notes that match; Space plays a sound, Enter opens the file")
         self.set_thumbnail_size(thumbnail_size)
+
+    placeholder = ("Type words above, drop a photo, sound or note here, or press Ctrl+R to "
+                   "record a sound.")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            rect = self.viewport().rect().adjusted(24, 24, -24, -24)
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                             self.placeholder)
+            painter.end()
 
     def set_thumbnail_size(self, size: int) -> None:
         self.setIconSize(QSize(size, size))

@@ -86,7 +86,7 @@ class TagsPanel(QWidget):
         self.accepted.setText("" if item_id is None else "Tags: \u2026")
         self.proposed.clear()
         self.error.hide()
-        self.setEnabled(item_id is not None)
+        self.setVisible(item_id is not None)
         self._update_buttons()
         if item_id is not None:
             self.tagging.tags(item_id, lambda tags, i=item_id: self._show_tags(i, tags))
