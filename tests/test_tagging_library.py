@@ -23,21 +23,36 @@ from tests.libfixtures import make_tree, tiny_model
 FIXTURES = Path(__file__).parent / "fixtures" / "sidecars"
 
 
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """One small library, indexed once for the module (indexing is the slow part)."""
+    root = tmp_path_factory.mktemp("tagging")
+    media = make_tree(root / "media", images=4, sounds=2, notes=2)
+    lib = Library.open(root / "lib", model=tiny_model())
+    lib.add_folder(root / "media")
+    assert lib.index().failed == 0
+    yield root, lib, media
+    lib.close()
+
+
 @pytest.fixture()
-def world(tmp_path: Path):
-    media = make_tree(tmp_path / "media", images=4, sounds=2, notes=2)
+def world(indexed):
+    """The indexed library with no tags, no tagging state and the two fixture sidecars."""
+    root, lib, media = indexed
+    for p in (root / "media").rglob("*"):
+        if p.suffix.lower() == ".xmp":
+            os.chmod(p.parent, stat.S_IRWXU)
+            p.unlink()
     shutil.copy(FIXTURES / "digikam.jpg.xmp", media["img0"].with_name("img0.jpg.xmp"))
     shutil.copy(FIXTURES / "darktable.xmp", media["img3"].with_name("img3.xmp"))
-    lib = Library.open(tmp_path / "lib", model=tiny_model())
-    lib.add_folder(tmp_path / "media")
-    report = lib.index()
-    assert report.failed == 0
+    with lib.store.transaction() as c:
+        c.execute("DELETE FROM tags")
+        c.execute("DELETE FROM meta WHERE key LIKE 'tagging.%'")
     vocab = load_vocabulary(extra_words=["river", "mill"], include_default=False,
-                            files=[_small_vocab(tmp_path)])
+                            files=[_small_vocab(root)])
     tagger = LibraryTagger(lib, vocab)
     ids = {name: lib.store.item_by_path(p.absolute()).id for name, p in media.items()}
-    yield lib, tagger, ids, media
-    lib.close()
+    return lib, tagger, ids, media
 
 
 def _small_vocab(tmp_path: Path) -> Path:
