@@ -72,6 +72,13 @@ def test_tag_a_folder_with_own_vocabulary(cli, tmp_path: Path) -> None:
     report = json.loads(out)
     assert report["items"] == 2 and report["vocabulary"] == 2
     assert set(report["by_tag"]) <= {"grandma", "our boat"}
+    code, out, _ = run("tag", "--all", "--word", "lighthouse keeper", "--keep-vocab",
+                       "--no-default-vocab", "--min-score", "0", "--top", "1", "--json",
+                       model=True)
+    assert json.loads(out)["vocabulary"] == 1
+    code, out, _ = run("tag", "--all", "--no-default-vocab", "--min-score", "0", "--json",
+                       model=True)
+    assert json.loads(out)["vocabulary"] == 1   # the kept word, without --word this time
     code, _, err = run("tag", str(tmp_path / "elsewhere"), model=True)
     assert code == 1 and "no indexed file" in err
     code, _, err = run("tag", model=True)

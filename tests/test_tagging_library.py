@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from core.library import Library
-from core.tagging import LibraryTagger, TaggingError, load_vocabulary
+from core.tagging import LibraryTagger, TaggingError, VocabularyError, load_vocabulary
 from core.tagging.sidecar import read_sidecar, read_tags
 from tests.libfixtures import make_tree, tiny_model
 
@@ -237,3 +237,23 @@ def test_unknown_items_are_clear_errors(world, tmp_path: Path) -> None:
         tagger.item_ids([tmp_path / "nowhere.jpg"])
     with pytest.raises(TaggingError, match="not in the library"):
         tagger.add_tag(999_999, "dog")
+
+
+def test_the_library_keeps_its_own_words_and_vocabulary_files(world, tmp_path: Path) -> None:
+    lib, _, ids, _ = world
+    tagger = LibraryTagger(lib)                       # the library's vocabulary
+    n_default = len(tagger.vocab)
+    mine = tmp_path / "family.txt"
+    mine.write_text("## family\nGrandma's house\n", encoding="utf-8")
+    tagger.add_vocabulary(words=["our boat", "Beach"], files=[mine])
+    again = LibraryTagger(lib)                        # kept in the library, not the object
+    assert len(again.vocab) == n_default + 2          # "Beach" is already a default word
+    assert again.vocab.index("our boat") and again.vocab.index("grandma's house")
+    report = again.tag_library(min_score=0.0, top_k=n_default + 2, item_ids=[ids["img1"]])
+    assert report.items == 1 and {"our boat", "Grandma's house"} <= set(report.by_tag)
+    again.remove_vocabulary(words=["our boat"], files=[mine])
+    assert len(LibraryTagger(lib).vocab) == n_default
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(VocabularyError):
+        again.add_vocabulary(files=[empty])

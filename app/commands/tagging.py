@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="one more tag word (repeatable)")
     p.add_argument("--no-default-vocab", action="store_true",
                    help="use only --vocab files and --word words")
+    p.add_argument("--keep-vocab", action="store_true",
+                   help="keep the --vocab files and --word words with the library for later "
+                        "runs (and the app)")
     p.add_argument("--min-score", type=float, default=0.5, metavar="S",
                    help="propose a tag when its probability is at least S (default 0.5)")
     p.add_argument("--top", type=int, default=5, metavar="K",
@@ -147,11 +150,16 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
         raise SynesthesiaError("give files or folders to tag, or --all for the whole library")
     if not 0.0 <= args.min_score <= 1.0:
         raise SynesthesiaError("--min-score is a probability between 0 and 1")
-    vocab = load_vocabulary(args.vocab, args.word, include_default=not args.no_default_vocab)
     lib = _open(args)
     bar = _Bar(not args.json)
     cancel = threading.Event()
     try:
+        tagger = LibraryTagger(lib)
+        if args.keep_vocab:
+            tagger.add_vocabulary(args.word, args.vocab)
+        own = tagger.own_vocabulary()
+        vocab = load_vocabulary([*own["files"], *args.vocab], [*own["words"], *args.word],
+                                include_default=not args.no_default_vocab)
         tagger = LibraryTagger(lib, vocab)
         ids = None if args.all else _items_under(lib, args.paths)
         try:

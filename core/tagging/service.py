@@ -47,6 +47,7 @@ _STATE_KEY = "tagging.zero-shot.state"
 _STYLE_KEY = "tagging.sidecar_style"
 _LEARNED_PREFIX = "tagging.learned."
 _SEEN_KEY = "tagging.sidecars.seen"
+_VOCAB_KEY = "tagging.vocabulary"
 # Hierarchies that programs fill on their own (darktable's "darktable|format|orf",
 # "darktable|changed", ...): bookkeeping, not the user's keywords.
 _PROGRAM_TAG_ROOTS = {"darktable"}
@@ -164,9 +165,51 @@ class LibraryTagger:
 
     @property
     def vocab(self) -> TagVocabulary:
+        """The vocabulary given to the constructor, else the library's: the default one plus
+        the vocabulary files and words added with ``add_vocabulary``."""
         if self._vocab is None:
-            self._vocab = load_vocabulary()
+            own = self.own_vocabulary()
+            self._vocab = load_vocabulary(own["files"], own["words"])
         return self._vocab
+
+    def own_vocabulary(self) -> dict[str, list[str]]:
+        """The library's own additions to the default vocabulary: {"files": [...], "words": [...]}."""
+        data = json.loads(self.store.get_meta(_VOCAB_KEY, "{}") or "{}")
+        return {"files": list(data.get("files", [])), "words": list(data.get("words", []))}
+
+    def add_vocabulary(self, words: Iterable[str] = (), files: Iterable[str | Path] = ()) -> None:
+        """Keep words and vocabulary files with the library; later runs propose them too.
+
+        A file is checked now (VocabularyError when unreadable or empty) and read again
+        at each run, so edits to it count.
+        """
+        self._writable()
+        own = self.own_vocabulary()
+        new_files = [str(Path(f).expanduser().absolute()) for f in files]
+        if new_files:
+            load_vocabulary(new_files, include_default=False)  # fail now, not at the next run
+        for f in new_files:
+            if f not in own["files"]:
+                own["files"].append(f)
+        known = {w.casefold() for w in own["words"]}
+        for w in (normalise_tag(w) for w in words):
+            if w and w.casefold() not in known:
+                known.add(w.casefold())
+                own["words"].append(w)
+        self.store.set_meta(_VOCAB_KEY, json.dumps(own))
+        self._vocab = None
+
+    def remove_vocabulary(self, words: Iterable[str] = (), files: Iterable[str | Path] = ()
+                          ) -> None:
+        """Forget words and files added with ``add_vocabulary`` (tags already given stay)."""
+        self._writable()
+        own = self.own_vocabulary()
+        drop = {normalise_tag(w).casefold() for w in words}
+        gone = {str(Path(f).expanduser().absolute()) for f in files}
+        own["words"] = [w for w in own["words"] if w.casefold() not in drop]
+        own["files"] = [f for f in own["files"] if f not in gone]
+        self.store.set_meta(_VOCAB_KEY, json.dumps(own))
+        self._vocab = None
 
     def _writable(self) -> None:
         if getattr(self.library, "read_only", False):
