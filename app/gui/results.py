@@ -96,6 +96,7 @@ class ResultsModel(QAbstractListModel):
         self._thumbnails = thumbnails
         self._results: list[Any] = []
         self._icons: dict[int, QIcon] = {}
+        self._placeholders: dict[tuple[str, int], QIcon] = {}
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # -- content -----------------------------------------------------------------
@@ -165,7 +166,10 @@ class ResultsModel(QAbstractListModel):
             return self._icons[row]
         image = self._thumbnails.get(Path(result.path), result.kind)
         if image is None:
-            return QIcon(QPixmap.fromImage(placeholder(result.kind, size)))
+            key = (result.kind, size)
+            if key not in self._placeholders:
+                self._placeholders[key] = QIcon(QPixmap.fromImage(placeholder(*key)))
+            return self._placeholders[key]
         self._icons[row] = QIcon(QPixmap.fromImage(image))
         return self._icons[row]
 

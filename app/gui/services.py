@@ -104,7 +104,13 @@ class LibraryService(QObject):
                 device = None if self._device == "auto" else self._device
                 model = load_model(self._checkpoint or None, device=device)
             self.library_dir.mkdir(parents=True, exist_ok=True)
-            return Library.open(self.library_dir, model=model)
+            library = Library.open(self.library_dir, model=model)
+            # Import now what the first search and the first tag will need: an import holds
+            # the GIL for long stretches, better while the status bar says "Loading".
+            import core.search  # noqa: F401
+            import core.tagging  # noqa: F401
+
+            return library
 
         def done(library: Any) -> None:
             self._library = library

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import struct
+import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from app.gui.tasks import Task, TaskRunner
 
@@ -35,47 +39,113 @@ def _mtime(path: Path) -> str:
     return str(int(Path(path).stat().st_mtime))
 
 
+def png_with_text(png: bytes, text: dict[str, str]) -> bytes:
+    """``png`` with a tEXt chunk per key inserted after its header chunk (IHDR)."""
+    chunks = b""
+    for key, value in text.items():
+        data = key.encode("latin-1") + b"\0" + value.encode("latin-1", "replace")
+        body = b"tEXt" + data
+        chunks += struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    end_of_ihdr = 8 + 4 + 4 + 13 + 4  # signature, length, type, IHDR data, CRC
+    return png[:end_of_ihdr] + chunks + png[end_of_ihdr:]
+
+
+def png_text(png: bytes) -> dict[str, str]:
+    """The tEXt chunks of ``png`` (the Thumb::* keys of the freedesktop convention)."""
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT" or kind == b"IEND":
+            break
+        if kind == b"tEXt":
+            key, _, value = png[pos + 8:pos + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        pos += 12 + length
+    return out
+
+
+def _to_qimage(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb)
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def _to_rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return rows[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+# PNG encoding and decoding go through OpenCV, which lets go of the GIL while it works;
+# Qt's QImage.save and QImage(file) hold it, and the window would stall meanwhile.
 def read_cached(cache_dir: Path, path: Path, size: int) -> QImage | None:
+    import cv2
+
     file = cache_file(cache_dir, path, size)
-    if not file.exists():
-        return None
-    image = QImage(str(file))
     try:
-        fresh = image.text("Thumb::MTime") == _mtime(path)
-    except OSError:
+        data = file.read_bytes()
+        fresh = png_text(data).get("Thumb::MTime") == _mtime(path)
+    except (OSError, struct.error):
         return None
-    return image if not image.isNull() and fresh else None
+    if not fresh:
+        return None
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    return None if bgr is None else _to_qimage(bgr[:, :, ::-1])
 
 
 def write_cached(cache_dir: Path, path: Path, size: int, image: QImage) -> None:
+    import cv2
+
     file = cache_file(cache_dir, path, size)
     file.parent.mkdir(parents=True, exist_ok=True)
-    image = image.copy()
-    image.setText("Thumb::URI", Path(path).resolve().as_uri())
-    image.setText("Thumb::MTime", _mtime(path))
-    image.setText("Software", "Synesthesia")
-    tmp = file.with_suffix(".tmp.png")
-    if image.save(str(tmp), "PNG"):
-        tmp.replace(file)
+    ok, encoded = cv2.imencode(".png", _to_rgb(image)[:, :, ::-1])
+    if not ok:
+        return
+    data = png_with_text(encoded.tobytes(), {
+        "Thumb::URI": Path(path).resolve().as_uri(),
+        "Thumb::MTime": _mtime(path),
+        "Software": "Synesthesia",
+    })
+    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(file)
+
+
+ALPHA_FORMATS = frozenset({".png", ".webp", ".tif", ".tiff"})
+
+
+def _fit(rgb: np.ndarray, size: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    if scale < 1:
+        rgb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
+                         interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(rgb)
 
 
 def image_thumbnail(path: Path, size: int) -> QImage:
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    full = reader.size()
-    if full.isValid() and max(full.width(), full.height()) > size:
-        # Let the decoder scale (JPEG decodes at reduced size): far faster than full decode.
-        scale = size / max(full.width(), full.height())
-        reader.setScaledSize(full * scale)
-    image = reader.read()
-    if image.isNull():
-        from core.media import load_image
+    """A photo scaled to fit ``size``. Decoded with OpenCV, which lets go of the GIL while it
+    works (Qt's image reader holds it, and the window would stall on a large photo);
+    transparent images are shown on white."""
+    from core.media import load_image  # also sets OpenCV's decompression-bomb limit
 
-        rgb = np.ascontiguousarray(load_image(path, max_side=size))
-        h, w, _ = rgb.shape
-        image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
+    rgb: np.ndarray | None = None
+    if Path(path).suffix.lower() in ALPHA_FORMATS:
+        import cv2
+
+        raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if raw is not None and raw.ndim == 3 and raw.shape[2] == 4 and raw.dtype == np.uint8:
+            raw = _fit(raw, size)
+            alpha = raw[:, :, 3:4].astype(np.float32) / 255.0
+            bgr = raw[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+            rgb = bgr.astype(np.uint8)[:, :, ::-1]
+    if rgb is None:
+        rgb = load_image(path, max_side=size)
+    return _to_qimage(_fit(rgb, size))
 
 
 def waveform_image(samples: np.ndarray, size: int, height: int | None = None) -> QImage:
@@ -176,6 +246,7 @@ class Thumbnails(QObject):
         return None
 
 
+@lru_cache(maxsize=32)
 def placeholder(kind: str, size: int) -> QImage:
     """A neutral tile with the kind's name while the real thumbnail is made."""
     image = QImage(size, max(16, size * 5 // 8) if kind == "sound" else size,

@@ -7,7 +7,7 @@ import os
 
 import cv2
 
-from app.gui.thumbnails import cache_file, make_thumbnail, read_cached
+from app.gui.thumbnails import cache_file, make_thumbnail, png_text, read_cached
 from tests.gui.media import make_library
 
 
@@ -20,6 +20,9 @@ def test_thumbnails_are_cached_and_refreshed(qtbot, tmp_path):
     file = cache_file(cache, photo, 64)
     assert file.name == hashlib.md5(photo.resolve().as_uri().encode()).hexdigest() + ".png"
     assert file.exists() and read_cached(cache, photo, 64) is not None
+    text = png_text(file.read_bytes())
+    assert text["Thumb::URI"] == photo.resolve().as_uri()
+    assert text["Thumb::MTime"] == str(int(photo.stat().st_mtime))
 
     # The file changes: the cached thumbnail is stale and is made again.
     cv2.imwrite(str(photo), cv2.imread(str(folder / "blue.png")))
