@@ -52,6 +52,7 @@ from app.gui.tagging import TaggingService
 from app.gui.tags_panel import TagsPanel
 from app.gui.tasks import TaskRunner
 from app.gui.thumbnails import Thumbnails, default_cache_dir
+from app.gui.tile import TileDelegate
 
 # The demo folder's own paperwork is not part of the demo library.
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.count_label.setAccessibleName("Results summary")
         self.model = ResultsModel(self.thumbnails, self)
         self.view = ResultsView(self.model, size, self)
+        self.view.setItemDelegate(TileDelegate(
+            lambda path: self.player.playing and self.player.source == path, self.play_row,
+            self.view))
         self.tagging = TaggingService(self.service, settings.get("tags/vocabulary"),
                                       settings.get("tags/min_score"), self)
         self.preview = PreviewPane(self.runner, self.player, TagsPanel(self.tagging), self)
@@ -207,6 +211,7 @@ class MainWindow(QMainWindow):
         self.service.open_failed.connect(self._open_failed)
         self.service.folders_changed.connect(self._folders_changed)
         self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.player.playing_changed.connect(lambda _playing: self.view.viewport().update())
 
     # -- start -------------------------------------------------------------------------
     def start(self) -> None:
@@ -326,6 +331,15 @@ class MainWindow(QMainWindow):
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self.preview.show_result(current.data(ResultRole) if current.isValid() else None)
+
+    def play_row(self, row: int) -> None:
+        """The play/stop button of a sound tile."""
+        result = self.model.result(row)
+        if self.player.playing and self.player.source == str(result.path):
+            self.player.stop()
+            return
+        self.view.setCurrentIndex(self.model.index(row))
+        self.preview.play_when_ready()
 
     def play_selected(self) -> None:
         if self.preview.result is not None and self.preview.result.kind == "sound":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,20 @@ def open_file(path: Path) -> bool:
 
 
 def reveal_in_folder(path: Path) -> bool:
+    """Show the file selected in the file manager (freedesktop FileManager1 over D-Bus, as
+    Nautilus, Dolphin, Nemo and Thunar offer), else open its folder."""
+    if sys.platform.startswith("linux"):
+        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+
+        bus = QDBusConnection.sessionBus()
+        if bus.isConnected():
+            manager = QDBusInterface("org.freedesktop.FileManager1",
+                                     "/org/freedesktop/FileManager1",
+                                     "org.freedesktop.FileManager1", bus)
+            if manager.isValid():
+                reply = manager.call("ShowItems", [Path(path).resolve().as_uri()], "")
+                if not reply.errorName():
+                    return True
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
 
@@ -61,6 +76,7 @@ class PreviewPane(QWidget):
         self._samples: np.ndarray | None = None
         self._duration = 0.0
         self._loading: Task | None = None
+        self._autoplay = False
 
         self.title = QLabel("Select a result to see it here.", self)
         self.title.setWordWrap(True)
@@ -125,6 +141,7 @@ class PreviewPane(QWidget):
             self._player.stop()
         self.result = result
         self._samples = None
+        self._autoplay = False
         has = result is not None
         for b in (self.open_button, self.reveal_button, self.copy_button, self.more_button):
             b.setEnabled(has)
@@ -176,6 +193,9 @@ class PreviewPane(QWidget):
                 self.position.setRange(0, max(1, int(self._duration * 10)))
                 self.position.setValue(0)
                 self.position.setFormat(f"0:00.0 / {format_seconds(self._duration)}")
+                if self._autoplay:
+                    self._autoplay = False
+                    self.toggle_play()
             else:
                 self.note.setPlainText(value)
                 passage = segment_text(result)
@@ -197,6 +217,15 @@ class PreviewPane(QWidget):
             start = getattr(self.result.segment, "start_s", None) or 0.0
             self._player.play(self._samples, PLAY_RATE, source=str(self.result.path),
                               start_s=start)
+
+    def play_when_ready(self) -> None:
+        """Play the shown sound now, or as soon as it is decoded."""
+        if self._player.playing:
+            self._player.stop()
+        elif self._samples is not None:
+            self.toggle_play()
+        else:
+            self._autoplay = True
 
     def _position_changed(self, seconds: float) -> None:
         if self.result is None or self._player.source != str(self.result.path):

@@ -112,6 +112,9 @@ class TagsPanel(QWidget):
         has = self.proposed.currentItem() is not None
         self.accept_button.setEnabled(has)
         self.reject_button.setEnabled(has)
+        # Proposals are shown apart from accepted tags, and only when there are some.
+        for w in (self.proposed, self.accept_button, self.reject_button):
+            w.setVisible(self.proposed.count() > 0)
 
     def _decide(self, accept: bool) -> None:
         item = self.proposed.currentItem()

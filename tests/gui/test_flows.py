@@ -236,3 +236,25 @@ def test_a_missing_model_is_reported_not_waited_for(make_window, qtbot, settings
     qtbot.waitUntil(lambda: "Could not search" in window.count_label.text(), timeout=TIMEOUT)
     assert "no-such-model.pt" in window.count_label.text()
     assert shown and "no-such-model.pt" in shown[0]
+
+
+def test_play_button_on_a_sound_tile(make_window, qtbot, tmp_path, audio):
+    from app.gui.tile import button_rect
+
+    window = make_window()
+    index_folder(qtbot, window, make_library(tmp_path / "media"))
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
+        window.search_file(tmp_path / "media" / "tone.wav")
+    row = names(window).index("noise.wav")
+    rect = window.view.visualRect(window.model.index(row))
+    button = button_rect(rect, window.view.iconSize().width())
+    with qtbot.waitSignal(window.player.playing_changed, timeout=TIMEOUT) as playing:
+        qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=button.center())
+    assert playing.args == [True]
+    assert window.player.source.endswith("noise.wav")
+    assert window.preview.result is window.model.result(row)
+    with qtbot.waitSignal(window.player.playing_changed, timeout=TIMEOUT) as stopped:
+        qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=button.center())
+    assert stopped.args == [False]
