@@ -127,3 +127,29 @@ def test_concepts_panel_opens_a_unit_in_the_results(make_window, qtbot, tmp_path
     # Each item opens like a search result: the preview shows it.
     window.view.setCurrentIndex(window.model.index(0))
     assert window.preview.result is window.model.result(0)
+
+
+def test_accept_and_reject_proposals_in_the_preview(make_window, qtbot, tmp_path, settings):
+    settings.set("tags/min_score", 0.0)  # the small random network is not calibrated
+    window = indexed_window(make_window, qtbot, tmp_path)
+    with qtbot.waitSignal(window.tagging.changed, timeout=TIMEOUT):
+        window.tag_actions.run_auto_tag(None)
+    qtbot.waitUntil(lambda: isinstance(window.tag_actions.dialog, ReviewDialog), timeout=TIMEOUT)
+    window.tag_actions.dialog.accept()
+    window.view.setCurrentIndex(window.model.index(1))
+    panel = window.preview.tags_panel
+    qtbot.waitUntil(lambda: panel.proposed.count() >= 2, timeout=TIMEOUT)
+    assert panel.accepted.text() == "Tags: none yet"  # proposals are kept apart
+    first = panel.proposed.item(0).data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(window.tagging.changed, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: first in panel.accepted.text(), timeout=TIMEOUT)
+    second = panel.proposed.item(0).data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(window.tagging.changed, timeout=TIMEOUT):
+        qtbot.mouseClick(panel.reject_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all(panel.proposed.item(i).data(Qt.ItemDataRole.UserRole) != second
+                                for i in range(panel.proposed.count())), timeout=TIMEOUT)
+    assert second not in panel.accepted.text()
+    # The grid's spoken text carries the accepted tag.
+    qtbot.waitUntil(lambda: first in window.model.index(1).data(
+        Qt.ItemDataRole.AccessibleTextRole), timeout=TIMEOUT)
