@@ -86,3 +86,22 @@ def test_follows_the_system_font(make_window):
         assert window.view.gridSize().height() > window.view.iconSize().height() + 24
     finally:
         app.setFont(font)
+
+
+def test_note_tiles_follow_a_high_contrast_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    from app.gui.results import passage_image
+
+    app = QApplication.instance()
+    saved = app.palette()
+    contrast = QPalette(saved)
+    contrast.setColor(QPalette.ColorRole.Base, QColor("black"))
+    contrast.setColor(QPalette.ColorRole.Text, QColor("yellow"))
+    app.setPalette(contrast)
+    try:
+        tile = passage_image("a dog runs on the beach", 96)
+        assert tile.pixelColor(48, 90) == QColor("black")  # background: the palette's Base
+        assert tile.pixelColor(0, 0) == QColor("yellow")  # frame: the palette's Text
+    finally:
+        app.setPalette(saved)
