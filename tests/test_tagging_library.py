@@ -257,3 +257,20 @@ def test_the_library_keeps_its_own_words_and_vocabulary_files(world, tmp_path: P
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(VocabularyError):
         again.add_vocabulary(files=[empty])
+
+
+def test_tags_are_embedded_the_way_their_calibration_was_fitted(world) -> None:
+    from core.tagging.calibration import Calibration
+    from core.tagging.zeroshot import ZeroShotTagger, embed_prompts
+
+    _, tagger, _, _ = world
+    model = tiny_model()
+    cals = {"sound": Calibration(1.0, 1.0, -4.0, "test", prompts="word")}
+    zs = ZeroShotTagger(model, tagger.vocab, calibrations=cals)
+    words = model.encode_texts(list(tagger.vocab.words))
+    assert np.allclose(zs.tag_embeddings("sound"), words, atol=1e-6)
+    ensemble = embed_prompts(model, tagger.vocab, "image")
+    assert np.allclose(zs.tag_embeddings("image"), ensemble, atol=1e-6)
+    assert not np.allclose(ensemble, words, atol=1e-3)
+    assert zs.calibration("sound") == cals["sound"]
+    assert zs.calibration("note").fitted_on == "fallback"

@@ -92,6 +92,7 @@ class Calibration:
     w_item: float
     bias: float
     fitted_on: str = "fallback"
+    prompts: str = "ensemble"  # how tags were embedded when fitted: "ensemble" or "word"
 
     @classmethod
     def fallback(cls, n_tags: int) -> Calibration:
@@ -125,11 +126,13 @@ class Calibration:
             w_item=float(d["w_item"]),
             bias=float(d["bias"]),
             fitted_on=str(d.get("fitted_on", "")),
+            prompts=str(d.get("prompts", "ensemble")),
         )
 
 
 def fit_calibration(
-    scores: np.ndarray, labels: np.ndarray, reference: ScoreReference, fitted_on: str = ""
+    scores: np.ndarray, labels: np.ndarray, reference: ScoreReference, fitted_on: str = "",
+    prompts: str = "ensemble",
 ) -> Calibration:
     """Fit the logistic map from (tag z, item z) to "tag applies".
 
@@ -143,7 +146,8 @@ def fit_calibration(
     if y.all() or not y.any():
         raise ValueError("calibration needs both positive and negative labels")
     w, b = fit_logistic(np.stack([zt, zi], axis=1), y.astype(np.float64), l2=1e-4)
-    return Calibration(w_tag=float(w[0]), w_item=float(w[1]), bias=b, fitted_on=fitted_on)
+    return Calibration(w_tag=float(w[0]), w_item=float(w[1]), bias=b, fitted_on=fitted_on,
+                       prompts=prompts)
 
 
 def save_calibrations(path: str | Path, model_id: str, by_kind: dict[str, Calibration]) -> None:

@@ -85,9 +85,15 @@ class ZeroShotTagger:
         self.calibrations = calibrations
 
     def tag_embeddings(self, kind: str) -> np.ndarray:
-        """(T, D) float32 unit-norm embeddings of the vocabulary for items of ``kind``."""
+        """(T, D) float32 unit-norm embeddings of the vocabulary for items of ``kind``.
+
+        Embedded the way the kind's fitted calibration was (prompt ensemble or the
+        bare word, whichever measured better), else as ``ensemble`` says.
+        """
         if kind not in self._tag_emb:
-            self._tag_emb[kind] = embed_prompts(self.model, self.vocab, kind, self.ensemble)
+            cal = self.calibrations.get(kind)
+            ensemble = cal.prompts == "ensemble" if cal is not None else self.ensemble
+            self._tag_emb[kind] = embed_prompts(self.model, self.vocab, kind, ensemble)
         return self._tag_emb[kind]
 
     def scores(self, embeddings: np.ndarray, kind: str) -> np.ndarray:
