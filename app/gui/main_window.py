@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.speech = SpeechRecogniser(self.runner, self)
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
+        self.record_dialog: RecordDialog | None = None
 
         self.search_bar = SearchBar(self)
         self.record_button = self._button("&Record\u2026", "Record",
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
 
     def show_folders(self) -> FoldersDialog:
         dialog = FoldersDialog(self.folders, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.add_requested.connect(self.add_folder)
         dialog.remove_requested.connect(self.service.remove_folder)
         self.service.folders_changed.connect(dialog.set_folders)
@@ -254,6 +256,7 @@ class MainWindow(QMainWindow):
 
     def show_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._settings_changed)
         dialog.open()
 
@@ -373,7 +376,9 @@ class MainWindow(QMainWindow):
         dialog.words_search_requested.connect(self.search_words)
         dialog.open()
         dialog.toggle_recording()
-        self.record_dialog = dialog
+        old, self.record_dialog = self.record_dialog, dialog
+        if old is not None and not old.isVisible():
+            old.deleteLater()
         return dialog
 
     # -- paste and drop -----------------------------------------------------------------------

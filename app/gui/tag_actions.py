@@ -59,6 +59,12 @@ class TagActions(QObject):
         self.dialog: QDialog | None = None  # the last dialog opened (tests look at it)
         tagging.changed.connect(self._refresh_results)
 
+    def _replace(self, dialog: QDialog) -> None:
+        """Remember the newest dialog; an older one that is closed is deleted."""
+        old, self.dialog = self.dialog, dialog
+        if old is not None and old is not dialog and not old.isVisible():
+            old.deleteLater()
+
     def selected_results(self) -> list[Any]:
         rows = sorted({i.row() for i in self.window.view.selectionModel().selectedIndexes()})
         if not rows and self.window.view.currentIndex().isValid():
@@ -78,7 +84,7 @@ class TagActions(QObject):
             dialog = ReviewDialog(self.tagging, title, proposals, self.window)
             if note:
                 dialog.summary.setText(f"{note} {dialog.summary.text()}")
-            self.dialog = dialog
+            self._replace(dialog)
             dialog.open()
 
         self.tagging.proposals(show, source=source, name=name, item_ids=item_ids)
@@ -87,7 +93,7 @@ class TagActions(QObject):
     def auto_tag(self) -> None:
         selected = self.selected_results()
         dialog = ScopeDialog(len(selected), self.window.folders, self.window)
-        self.dialog = dialog
+        self._replace(dialog)
 
         def chosen() -> None:
             scope = dialog.scope.currentData()
@@ -141,7 +147,7 @@ class TagActions(QObject):
             return
         dialog = TeachDialog(selected, self.window)
         dialog.teach.connect(self.run_teach)
-        self.dialog = dialog
+        self._replace(dialog)
         dialog.open()
 
     def run_teach(self, name: str, positives: list[int], negatives: list[int]) -> None:
@@ -164,7 +170,7 @@ class TagActions(QObject):
     def concepts(self) -> None:
         dialog = ConceptsDialog(self.window)
         dialog.show_results.connect(self.window.show_items)
-        self.dialog = dialog
+        self._replace(dialog)
         dialog.open()
         self.tagging.concepts(dialog.set_units, dialog.failed)
 
