@@ -8,39 +8,42 @@ the person sees them, may edit them, and chooses to search by them.
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from app.gui.recognise import SILENCE_RMS, SPEECH_RATE, recognise
 from app.gui.tasks import Task, TaskRunner
 
-SPEECH_RATE = 16000
-SILENCE_RMS = 1e-3
+__all__ = ["SpeechRecogniser", "available", "recognise", "recognise_in_child"]
 
 
 def available() -> bool:
     return importlib.util.find_spec("pocketsphinx") is not None
 
 
-def recognise(samples: np.ndarray, rate: int = SPEECH_RATE) -> str:
-    """The words heard in ``samples`` ((n,) float32 in [-1, 1] at 16 kHz), or "" for none."""
+def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE) -> str:
+    """``recognise`` in a child process: the decoder holds the GIL, the window must not wait."""
     if rate != SPEECH_RATE:
         raise ValueError(f"speech recognition needs {SPEECH_RATE} Hz audio, got {rate} Hz")
     samples = np.asarray(samples, np.float32)
     if samples.size == 0 or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
-        return ""  # the decoder "hears" words in digital silence; there are none
-    from pocketsphinx import Decoder
-
+        return ""
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    decoder = Decoder(samprate=SPEECH_RATE, loglevel="FATAL")
-    decoder.start_utt()
-    decoder.process_raw(pcm.tobytes(), full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    words = hyp.hypstr.strip() if hyp is not None else ""
-    # Fillers such as <sil> or [NOISE] are not words a person said.
-    return " ".join(w for w in words.split() if not w.startswith(("<", "[", "++")))
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, "-m", "app.gui.recognise"], input=pcm.tobytes(),
+                          capture_output=True, env=env, check=False)
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
+    return done.stdout.decode().strip()
 
 
 class SpeechRecogniser(QObject):
@@ -63,7 +66,7 @@ class SpeechRecogniser(QObject):
         task_holder: dict[str, Any] = {}
 
         def work(task: Task) -> str:
-            return recognise(samples, rate)
+            return recognise_in_child(samples, rate)
 
         def done(words: str) -> None:
             if self._task is task_holder.get("task"):
