@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(work / "settings.ini")
     settings.set("library/location", str(work / "library"))
     settings.set("audio/record_seconds", 5)
+    if args.tiny_model:  # an uncalibrated network: show each item's best few tags anyway
+        settings.set("tags/min_score", 0.0)
     mic_clip = load_audio(demo / "sounds" / "dog_barking.wav", sample_rate=16000)
     window = MainWindow(settings, model_factory=model_factory,
                         input_stream=lambda rate, cb: FileMicrophone(mic_clip, cb),

@@ -125,8 +125,8 @@ class TagActions(QObject):
 
         def done(report: Any) -> None:
             progress.reset()
-            note = (f"Auto-tag proposed {report.proposed} tags on {report.items} items"
-                    f"{' (cancelled)' if report.cancelled else ''}.")
+            note = ("Auto-tag was cancelled; what it proposed so far is below."
+                    if report.cancelled else f"Auto-tag looked at {report.items} items.")
             self.window.statusBar().showMessage(note, 8000)
             self.review("Review auto-tags", source="zero-shot", item_ids=item_ids, note=note)
 

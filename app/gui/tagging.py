@@ -100,7 +100,8 @@ class TaggingService(QObject):
                 if item is not None:
                     out.append(Proposal(tag.item_id, Path(item.path), item.kind, tag.name,
                                         tag.source, tag.score))
-            out.sort(key=lambda p: -(p.score or 0.0))
+            # Grouped by file, each file's best proposals first: reviewed one item at a time.
+            out.sort(key=lambda p: (str(p.path), -(p.score or 0.0)))
             return out
 
         return self.call(work, on_done)
