@@ -78,6 +78,15 @@ def save_wav(path: Path, samples: np.ndarray, samplerate: int) -> None:
         out.writeframes(pcm.tobytes())
 
 
+def meter_level(peak: float, floor_db: float = -60.0) -> float:
+    """A peak amplitude as a meter reading in 0..1 on a decibel scale (-60 dB .. 0 dB), as
+    sound meters show it: quiet speech still moves the bar."""
+    if peak <= 0:
+        return 0.0
+    db = 20.0 * float(np.log10(min(peak, 1.0)))
+    return max(0.0, min(1.0, (db - floor_db) / -floor_db))
+
+
 class Recorder(QObject):
     """Records mono float32 at 16 kHz; reports level and elapsed time; stops at a fixed length."""
 
@@ -134,7 +143,7 @@ class Recorder(QObject):
     def _poll(self) -> None:
         with self._lock:
             seconds, peak = self._frames / RECORD_RATE, self._peak
-        self.level.emit(min(1.0, peak))
+        self.level.emit(meter_level(peak))
         self.elapsed.emit(seconds)
         if seconds >= self.max_seconds:
             self.stop()

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.set("audio/record_seconds", 5)
     if args.tiny_model:  # an uncalibrated network: show each item's best few tags anyway
         settings.set("tags/min_score", 0.0)
-    mic_clip = load_audio(demo / "sounds" / "dog_barking.wav", sample_rate=16000)
+    mic_clip = load_audio(demo / "sounds" / "rain.wav", sample_rate=16000)
     window = MainWindow(settings, model_factory=model_factory,
                         input_stream=lambda rate, cb: FileMicrophone(mic_clip, cb),
                         cache_dir=work / "thumbnails")
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     dialog.move(geo.center() - dialog.rect().center())
     wait_for(lambda: window.recorder.recording and dialog.meter.value() > 10,
              "the microphone level")
-    settle(1.5)
+    settle(1.2)
     shot("recording")
     dialog.reject()
 

@@ -63,3 +63,12 @@ def test_player_starts_at_the_matching_moment(qtbot):
     qtbot.waitUntil(lambda: not player.playing)
     played = np.concatenate(audio.outputs[0].played)
     assert np.allclose(played[:rate], 0.5)  # the silent first two seconds were skipped
+
+
+def test_meter_is_in_decibels():
+    from app.gui.audio import meter_level
+
+    assert meter_level(1.0) == 1.0
+    assert abs(meter_level(0.5) - 0.9) < 0.01  # -6 dB
+    assert abs(meter_level(0.001) - 0.0) < 1e-9  # -60 dB: the bottom
+    assert meter_level(0.0) == 0.0
