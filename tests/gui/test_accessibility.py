@@ -105,3 +105,31 @@ def test_note_tiles_follow_a_high_contrast_palette(qtbot):
         assert tile.pixelColor(0, 0) == QColor("yellow")  # frame: the palette's Text
     finally:
         app.setPalette(saved)
+
+
+def test_a_screen_reader_hears_name_kind_and_tags(make_window, qtbot, tmp_path):
+    from tests.gui.media import NOTES, make_library
+
+    window = make_window()
+    with qtbot.waitSignal(window.index_panel.finished, timeout=60_000):
+        window.service.add_folder(make_library(tmp_path / "media"), [],
+                                  lambda folders: window.index_panel.start())
+    with qtbot.waitSignal(window.tagging.changed, timeout=60_000):
+        window.tagging.call(lambda t, task: t.item_ids([tmp_path / "media" / "beach.txt"]),
+                            lambda ids: window.tagging.add(ids[0], "sea", print))
+    with qtbot.waitSignal(window.searches.results, timeout=60_000):
+        window.search_bar.field.setText(NOTES["beach.txt"])
+    # What assistive technology reads: the accessible interfaces of the list's items.
+    iface = QAccessible.queryAccessibleInterface(window.view)
+    names = set()
+    stack = [iface.child(i) for i in range(iface.childCount())]
+    while stack:
+        child = stack.pop()
+        if child is None:
+            continue
+        names.add(child.text(QAccessible.Text.Name))
+        stack += [child.child(i) for i in range(child.childCount())]
+    assert "beach.txt, note: sea" in names
+    assert "kitchen.txt, note" in names
+    summary = QAccessible.queryAccessibleInterface(window.count_label)
+    assert summary.text(QAccessible.Text.Name).startswith(f"{window.model.rowCount()} results")
