@@ -33,22 +33,35 @@ def open_file(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-def reveal_in_folder(path: Path) -> bool:
+def reveal_in_folder(path: Path) -> None:
     """Show the file selected in the file manager (freedesktop FileManager1 over D-Bus, as
-    Nautilus, Dolphin, Nemo and Thunar offer), else open its folder."""
-    if sys.platform.startswith("linux"):
-        from PySide6.QtDBus import QDBusConnection, QDBusInterface
+    Nautilus, Dolphin, Nemo and Thunar offer), else open its folder. The D-Bus call is
+    asynchronous: a file manager that is slow to start does not freeze the window."""
 
-        bus = QDBusConnection.sessionBus()
-        if bus.isConnected():
-            manager = QDBusInterface("org.freedesktop.FileManager1",
-                                     "/org/freedesktop/FileManager1",
-                                     "org.freedesktop.FileManager1", bus)
-            if manager.isValid():
-                reply = manager.call("ShowItems", [Path(path).resolve().as_uri()], "")
-                if not reply.errorName():
-                    return True
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+    def open_folder() -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    if not sys.platform.startswith("linux"):
+        open_folder()
+        return
+    from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
+
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        open_folder()
+        return
+    message = QDBusMessage.createMethodCall(
+        "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1", "ShowItems")
+    message.setArguments([[Path(path).resolve().as_uri()], ""])
+    watcher = QDBusPendingCallWatcher(bus.asyncCall(message), QGuiApplication.instance())
+
+    def finished(w: QDBusPendingCallWatcher) -> None:
+        if w.isError():
+            open_folder()
+        w.deleteLater()
+
+    watcher.finished.connect(finished)
 
 
 def copy_path(path: Path) -> None:
