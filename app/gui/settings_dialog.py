@@ -7,8 +7,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -17,6 +20,9 @@ from app.gui.settings import OPTIONS, Settings
 
 EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
             "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
+# Options that name a folder or a file get a Browse button.
+BROWSE = {"library/location": "folder", "model/checkpoint": "Checkpoints (*.pt *.safetensors)",
+          "tags/vocabulary": "Vocabularies (*.txt)"}
 RANGES = {"view/thumbnail_size": (64, 512), "search/results": (8, 500),
           "audio/record_seconds": (2, 60)}
 
@@ -58,12 +64,37 @@ class SettingsDialog(QDialog):
             editor.setAccessibleName(option.label)
             editor.setAccessibleDescription(f"Setting: {option.label}")
             self.editors[key] = editor
-            form.addRow(option.label + ":", editor)
+            if key in BROWSE and isinstance(editor, QLineEdit):
+                form.addRow(option.label + ":", self._with_browse(editor, key, option.label))
+            else:
+                form.addRow(option.label + ":", editor)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _with_browse(self, edit: QLineEdit, key: str, label: str) -> QWidget:
+        row = QWidget(self)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(edit, 1)
+        button = QPushButton("Browse\u2026", row)
+        button.setAccessibleName(f"Browse for {label.lower()}")
+        button.setAccessibleDescription(f"Choose the {label.lower()} in a file dialog")
+        layout.addWidget(button)
+
+        def browse() -> None:
+            kind = BROWSE[key]
+            if kind == "folder":
+                chosen = QFileDialog.getExistingDirectory(self, label, edit.text())
+            else:
+                chosen, _ = QFileDialog.getOpenFileName(self, label, edit.text(), kind)
+            if chosen:
+                edit.setText(chosen)
+
+        button.clicked.connect(browse)
+        return row
 
     def values(self) -> dict[str, object]:
         out: dict[str, object] = {}

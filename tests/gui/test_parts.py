@@ -140,3 +140,25 @@ def test_qt_calls_keep_none_alive(qtbot):
         timer.start(10)
     timer.stop()
     assert sys.getrefcount(None) > before - 100
+
+
+def test_settings_dialog_writes_typed_values(make_window, qtbot, settings):
+    from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
+    from app.gui.settings_dialog import SettingsDialog
+
+    window = make_window(start=False)
+    window.show_settings()
+    dialog = window.findChild(SettingsDialog)
+    size = dialog.editors["view/thumbnail_size"]
+    score = dialog.editors["tags/min_score"]
+    assert isinstance(size, QSpinBox) and isinstance(score, QDoubleSpinBox)
+    size.setValue(96)
+    score.setValue(0.7)
+    dialog.editors["model/device"].setCurrentText("cpu")
+    dialog.accept()
+    assert settings.get("view/thumbnail_size") == 96
+    assert settings.get("tags/min_score") == 0.7
+    assert settings.get("model/device") == "cpu"
+    assert window.view.iconSize().width() == 96  # applied at once
+    assert window.tagging.min_score == 0.7
