@@ -6,7 +6,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
 
 DEBOUNCE_MS = 250
-KIND_TOGGLES = (("image", "&Photos"), ("sound", "S&ounds"), ("note", "&Notes"))
+KIND_TOGGLES = (("image", "P&hotos"), ("sound", "Soun&ds"), ("note", "&Notes"))
 
 
 class SearchBar(QWidget):

@@ -43,7 +43,7 @@ class TagsPanel(QWidget):
         self.proposed.setAccessibleDescription(
             "Tags the program suggests for this item; accept or reject each")
         self.proposed.setMaximumHeight(96)
-        self.accept_button = _button("Acce&pt", "Accept tag", "Accept the selected proposed tag",
+        self.accept_button = _button("Accept", "Accept tag", "Accept the selected proposed tag",
                                      self)
         self.reject_button = _button("Re&ject", "Reject tag",
                                      "Reject the selected proposed tag; it is not proposed again",

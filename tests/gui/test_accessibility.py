@@ -133,3 +133,18 @@ def test_a_screen_reader_hears_name_kind_and_tags(make_window, qtbot, tmp_path):
     assert "kitchen.txt, note" in names
     summary = QAccessible.queryAccessibleInterface(window.count_label)
     assert summary.text(QAccessible.Text.Name).startswith(f"{window.model.rowCount()} results")
+
+
+def test_access_keys_are_unique_in_the_main_window(make_window):
+    from PySide6.QtWidgets import QAbstractButton
+
+    window = make_window(start=False)
+    texts = [a.text() for a in window.menuBar().actions()]
+    texts += [b.text() for b in window.findChildren(QAbstractButton) if b.window() is window]
+    keys = []
+    for text in texts:
+        i = text.replace("&&", "").find("&")
+        if i >= 0:
+            keys.append(text.replace("&&", "")[i + 1].lower())
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    assert not duplicates, (duplicates, texts)
