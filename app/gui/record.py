@@ -138,6 +138,8 @@ class RecordDialog(QDialog):
         self._update_buttons()
 
     def _finished(self, samples: np.ndarray) -> None:
+        if not self.isVisible():  # closed while recording: the clip is not wanted
+            return
         self.samples = samples
         self._update_buttons()
         if len(samples):
@@ -189,7 +191,7 @@ class RecordDialog(QDialog):
             self.accept()
 
     def done(self, result: int) -> None:  # closing stops the microphone
+        super().done(result)
         if self.recorder.recording:
             self.recorder.stop()
         self.player.stop()
-        super().done(result)

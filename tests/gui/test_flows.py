@@ -258,3 +258,14 @@ def test_play_button_on_a_sound_tile(make_window, qtbot, tmp_path, audio):
         qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
                          pos=button.center())
     assert stopped.args == [False]
+
+
+def test_closing_the_record_dialog_stops_the_microphone(make_window, qtbot, audio):
+    window = make_window(start=False)
+    dialog = window.record()
+    qtbot.waitUntil(lambda: window.recorder.recording and dialog.meter.value() > 0,
+                    timeout=TIMEOUT)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not window.recorder.recording
+    assert audio.inputs[-1]._stop.is_set()  # the stream was stopped and closed
+    assert not dialog.heard.isVisible()  # nothing was sent to speech recognition
