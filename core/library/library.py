@@ -507,6 +507,12 @@ class Library:
             out.append(f"SQLite integrity check failed: {ok}; restore a backup or delete "
                        f"{self.store.path} and index again")
             return out
+        missing_tables = {"meta", "folders", "files", "segments", "tags"} - set(
+            self.store.db.table_names())
+        if missing_tables:
+            out.append(f"the database lacks tables {sorted(missing_tables)}; delete "
+                       f"{self.store.path} and index again")
+            return out
         orphans = self.store.query("SELECT COUNT(*) FROM segments WHERE file_id NOT IN "
                                    "(SELECT id FROM files)")[0][0]
         if orphans:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -22,4 +23,9 @@ _BY_EXTENSION: dict[str, Kind] = {
 
 def kind_of(path: str | Path) -> Kind | None:
     """The kind of media ``path`` holds by its extension (case-insensitive), or None."""
-    return _BY_EXTENSION.get(Path(path).suffix.lower())
+    # os.path rather than pathlib: the scanner calls this for every file in the library.
+    name = os.fspath(path)
+    dot = name.rfind(".")
+    if dot <= max(name.rfind("/"), name.rfind(os.sep)) + 1:  # none, or a dot file's dot
+        return None
+    return _BY_EXTENSION.get(name[dot:].lower())
