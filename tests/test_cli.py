@@ -138,3 +138,19 @@ def test_start_up_imports_neither_torch_nor_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_damaged_or_newer_database(tmp_path: Path, capsys) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "library.sqlite").write_bytes(b"this is not a database" * 100)
+    code, _, err = run(capsys, "--library", str(lib), "stats")
+    assert code == 1 and "cannot be opened" in err and "move it away" in err
+    import sqlite3
+
+    (lib / "library.sqlite").unlink()
+    con = sqlite3.connect(lib / "library.sqlite")
+    con.execute("PRAGMA user_version = 999")
+    con.close()
+    code, _, err = run(capsys, "--library", str(lib), "stats")
+    assert code == 1 and "newer Synesthesia" in err

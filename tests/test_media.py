@@ -198,3 +198,14 @@ def test_unicode_names(tmp_path: Path) -> None:
     assert load_audio(write_sound(d / "ünïcode 音.flac", tone(0.5))).size > 7000
     (d / "ノート.txt").write_text("こんにちは", encoding="utf-8")
     assert load_note(d / "ノート.txt") == "こんにちは"
+
+
+def test_tiff_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
+    # A little-endian TIFF whose first image claims 60000 x 60000 pixels.
+    entries = [(256, 4, 1, 60000), (257, 4, 1, 60000), (258, 3, 1, 8), (259, 3, 1, 1)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHII", *e) for e in entries) + b"\0\0\0\0"
+    p = tmp_path / "bomb.tif"
+    p.write_bytes(b"II*\x00" + struct.pack("<I", 8) + ifd + b"\0" * 64)
+    with pytest.raises(UnreadableMedia, match="too large"):
+        load_image(p)

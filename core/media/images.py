@@ -14,8 +14,8 @@ from core.errors import UnreadableMedia, UnsupportedFormat
 # Larger than any camera or stitched panorama a person keeps in a photo library
 # (a 200-megapixel phone sensor included), far below what would exhaust memory.
 MAX_IMAGE_PIXELS = 250_000_000
-# OpenCV reads its own limit at decode time; keep it in step so that formats
-# whose header we do not parse (TIFF, AVIF) are guarded too.
+# OpenCV has its own limit (read once, so only effective when this module is the first
+# to import cv2); the headers of every supported format are checked below regardless.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
 
 import cv2  # noqa: E402  (after the environment variable above)
@@ -69,6 +69,24 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of the first image of a TIFF (tags 256 and 257 of IFD0), or None."""
+    end = "<" if data[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack(end + "I", data[4:8])
+        (count,) = struct.unpack(end + "H", data[ifd:ifd + 2])
+        size: dict[int, int] = {}
+        for i in range(count):
+            e = ifd + 2 + 12 * i
+            tag, typ = struct.unpack(end + "HH", data[e:e + 4])
+            if tag in (256, 257):
+                fmt = end + ("H" if typ == 3 else "I")
+                size[tag] = struct.unpack(fmt, data[e + 8:e + 8 + struct.calcsize(fmt)])[0]
+        return (size[256], size[257]) if len(size) == 2 else None
+    except (struct.error, KeyError):
+        return None
+
+
 def _header_size(data: bytes) -> tuple[str, tuple[int, int] | None]:
     """The container format by magic bytes and, where cheap to read, (width, height)."""
     if data[:3] == b"\xff\xd8\xff":
@@ -94,7 +112,7 @@ def _header_size(data: bytes) -> tuple[str, tuple[int, int] | None]:
             return "webp", ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
         return "webp", None
     if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff", None
+        return "tiff", _tiff_size(data)
     return "unknown", None
 
 

@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 from core.store.schema import SCHEMA_VERSION
-from core.store.store import FileError, FileState, MediaItem, SegmentRow, Store
+from core.store.store import FileError, FileState, MediaItem, SegmentRow, Store, StoreError
 from core.store.vectors import VectorIndex
 
 __all__ = ["SCHEMA_VERSION", "FileError", "FileState", "MediaItem", "SegmentRow", "Store",
-           "VectorIndex"]
+           "StoreError", "VectorIndex"]

@@ -15,7 +15,12 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from core.errors import SynesthesiaError
 from core.store.schema import SCHEMA_VERSION, migrate
+
+
+class StoreError(SynesthesiaError):
+    """The library database cannot be opened or written (damaged, full disk, locked)."""
 
 
 @dataclass(frozen=True)
@@ -68,17 +73,21 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False,
-                               isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=60000")
+        try:
+            conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=60000")
+            self.found_version = migrate(conn)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                f"the library database {self.path} cannot be opened ({e}); if it is damaged, "
+                "move it away and run `synesthesia index` to rebuild it from your files") from e
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
-        with self.lock:
-            self.found_version = migrate(conn)
         self.schema_version = SCHEMA_VERSION
 
     def close(self) -> None:
@@ -89,13 +98,24 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), holding the store's lock."""
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise StoreError(f"cannot write the library database {self.path} ({e})") from e
             try:
                 yield self.conn
+            except sqlite3.OperationalError as e:  # disk full, I/O error
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write the library database {self.path} ({e}); "
+                                 "nothing of this batch was saved") from e
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write the library database {self.path} ({e})") from e
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self.lock:
