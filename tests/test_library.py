@@ -380,3 +380,20 @@ def test_store_has_version_wal_and_tags_table(lib: Library) -> None:
     assert cols[:8] == ["id", "item_id", "name", "source", "score", "model_id", "status",
                         "created"]
     con.close()
+
+
+def test_sidecar_keywords_become_tags(lib: Library, tree) -> None:
+    media, files = tree
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+           'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag>'
+           '<rdf:li>holiday</rdf:li><rdf:li>lake</rdf:li></rdf:Bag></dc:subject>'
+           '</rdf:Description></rdf:RDF></x:xmpmeta>')
+    Path(str(files["img0"]) + ".xmp").write_text(xmp)
+    (files["snd0"].parent / "snd0.xmp").write_text(xmp.replace("lake", "birdsong"))
+    lib.add_folder(media)
+    r = lib.index()
+    assert r.sidecar_tags == 4 and r.added == 8  # sidecars are not media
+    hits = lib.search(Query(text="x", tag="holiday"), k=10)
+    assert sorted(h.path.name for h in hits) == ["img0.jpg", "snd0.flac"]
+    assert lib.index().sidecar_tags == 0  # unchanged sidecars are not read again

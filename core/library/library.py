@@ -55,6 +55,7 @@ class IndexReport:
     removed: int = 0
     failed: int = 0
     unchanged: int = 0
+    sidecar_tags: int = 0  # keywords imported from XMP sidecars as accepted tags
     cancelled: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -290,6 +291,7 @@ class Library:
             finally:
                 restore()
         if not report.cancelled:
+            self._import_sidecars(found, report)
             self.store.set_meta("last_index", str(time.time()))
         prog.phase("saving", len(KINDS))
         for i, kind in enumerate(KINDS):
@@ -297,6 +299,34 @@ class Library:
             prog.emit("saving", i + 1, len(KINDS), None, force=True)
         report.seconds = time.monotonic() - t0
         return report
+
+    def _import_sidecars(self, found: Any, report: IndexReport) -> None:
+        """Keywords of XMP sidecars (``photo.jpg.xmp`` or ``photo.xmp``) become accepted
+        tags; only items with a sidecar are looked at, unchanged sidecars are skipped."""
+        if not found.sidecars:
+            return
+        from core.tagging.service import import_sidecar_keywords
+
+        by_stem: dict[tuple[str, str], list[str]] = {}
+        for p in found.files:
+            d, name = os.path.split(p)
+            by_stem.setdefault((d, os.path.splitext(name)[0]), []).append(p)
+        media: set[str] = set()
+        for x in found.sidecars:
+            base = x[:-4]
+            if base in found.files:
+                media.add(base)
+            d, name = os.path.split(base)
+            media.update(by_stem.get((d, name), ()))
+        ids = [i for p in media if (i := self._id_of(p)) is not None]
+        if ids:
+            sc = import_sidecar_keywords(self.store, item_ids=ids)
+            report.sidecar_tags = sc.imported
+            report.problems += [f"{p}: {r}" for p, r in sc.failed]
+
+    def _id_of(self, path: str) -> int | None:
+        rows = self.store.query("SELECT id FROM files WHERE path = ? AND error IS NULL", (path,))
+        return rows[0][0] if rows else None
 
     def _prepare(self, f: ScannedFile, h: str | None) -> _Prepared:
         """Read, hash, decode and cut one file (runs in a worker thread)."""

@@ -35,6 +35,8 @@ class ScanResult:
     problems: list[tuple[str, str | None, str]] = field(default_factory=list)
     # Folders that could not be listed: files indexed under them are kept, not removed.
     unreachable: list[str] = field(default_factory=list)
+    # XMP sidecars seen next to media (their keywords become tags).
+    sidecars: list[str] = field(default_factory=list)
 
 
 def is_hidden(name: str) -> bool:
@@ -120,6 +122,8 @@ def scan(folders: list[tuple[int, Path, list[str]]], skip: Path | None = None) -
                     continue
                 kind = kind_of(name)
                 if kind is None:
+                    if name[-4:].lower() == ".xmp":
+                        out.sidecars.append(entry.path)
                     continue
                 if patterns and _excluded(name, rel, entry.path, patterns):
                     continue
