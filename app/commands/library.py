@@ -193,7 +193,8 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         elif r.segment is not None and r.segment.text and r.segment.char_start:
             where = f'  "{_snippet(r.segment.text)}"'
         print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {_show(r.path)}{where}")
-    print(f"({len(results)} results in {ms:.0f} ms)", file=sys.stderr)
+    print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
+          file=sys.stderr)
     return 0
 
 
