@@ -90,12 +90,29 @@ def test_truncated_image(tmp_path: Path, ext: str) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file regardless of permissions")
+    """Permission bits are enforced in a child process (root's powers dropped by setpriv)."""
+    import shutil
+    import subprocess
+    import sys
+
     p = write_image(tmp_path / "locked.png", pattern_image(10, 10))
     p.chmod(0)
-    with pytest.raises(UnreadableMedia, match="permission"):
-        load_image(p)
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: permissions cannot be enforced")
+        caps = "-dac_override,-dac_read_search"
+        prefix = [setpriv, "--bounding-set", caps, "--inh-caps", caps, "--"]
+    code = ("import sys; from core.media import load_image, load_note\n"
+            "from core.errors import UnreadableMedia\n"
+            "try:\n    load_image(sys.argv[1])\nexcept UnreadableMedia as e:\n"
+            "    print(e.reason)")
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run([*prefix, sys.executable, "-c", code, str(p)], cwd=repo,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(repo)})
+    assert "permission denied" in out.stdout, out.stderr
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -70,6 +70,8 @@ class VectorIndex:
         ids = self.store.segment_ids(self.kind, self.model_id)
         if len(ids) <= self.exact_max:
             self._hnsw = None
+            for f in (self.file, self.meta_file):  # a graph from when the kind was larger
+                f.unlink(missing_ok=True)
             self._ids, self._matrix = self.store.vectors(self.kind, self.model_id, dim=self.dim)
             self.mode = "exact" if len(self._ids) else "empty"
             self.count = len(self._ids)
