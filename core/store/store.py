@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import sqlite_utils
@@ -55,9 +56,8 @@ class SegmentRow:
     char_end: int | None = None
 
 
-@dataclass(frozen=True)
-class FileState:
-    """The indexed state of one path, for the incremental scan."""
+class FileState(NamedTuple):
+    """The indexed state of one path, for the incremental scan (a tuple: one per file)."""
 
     id: int
     size: int
