@@ -397,3 +397,17 @@ def test_sidecar_keywords_become_tags(lib: Library, tree) -> None:
     hits = lib.search(Query(text="x", tag="holiday"), k=10)
     assert sorted(h.path.name for h in hits) == ["img0.jpg", "snd0.flac"]
     assert lib.index().sidecar_tags == 0  # unchanged sidecars are not read again
+
+
+def test_broken_link_is_listed_once(lib: Library, tmp_path: Path) -> None:
+    media = tmp_path / "links"
+    media.mkdir()
+    write_image(media / "real.png", pattern_image(16, 16))
+    (media / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    lib.add_folder(media)
+    assert (lib.index().failed, lib.index().failed) == (1, 0)
+    assert [(e.path.name, e.reason.split(":")[0]) for e in lib.errors()] == [
+        ("gone.jpg", "broken link")]
+    (tmp_path / "deleted.jpg").write_bytes((media / "real.png").read_bytes())
+    r = lib.index()
+    assert r.updated == 1 and lib.errors() == []  # the link works again

@@ -238,7 +238,8 @@ class Library:
 
         with self.store.transaction() as c:
             for p, kind, reason in found.problems:
-                if kind is not None:
+                known = states.get(p)
+                if kind is not None and not (known is not None and known.has_error):
                     self.store.save_error(Path(p), None, kind, -1, 0, reason, c)
                     report.failed += 1
 
