@@ -66,6 +66,7 @@ def main() -> None:
         r = lib.index()
         assert r.unchanged == args.files and r.added == r.updated == 0, r
         lib.close()
+        print("(removing the tree takes a while)", flush=True)
     rows = [[f"{args.files:,}", f"{walk:.2f}", f"{rescan:.2f}", f"{rescan / walk:.2f}x"]]
     print(table(["files", "os.walk + stat s", "re-scan (index, nothing changed) s",
                  "ratio"], rows))
