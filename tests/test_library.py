@@ -60,10 +60,13 @@ def test_scan_skips_hidden_os_files_and_exclusions(tmp_path: Path) -> None:
     write_image(root / "cache" / "thumb.png", pattern_image(8, 8))
     (root / "notes" / "draft.tmp.md").write_text("draft")
     (root / "readme.pdf").write_bytes(b"%PDF-1.4")
-    found = scan([(1, root, ["cache", "*.tmp.md", "photos/2024"])])
+    found = scan([(1, root, ["cache", "*.tmp.md", str(root / "photos" / "2024")])])
     names = sorted(Path(p).name for p in found.files)
     assert names == ["img0.jpg", "img2.jpg", "note0.md", "note1.md", "snd0.flac", "snd1.flac"]
     assert found.problems == []
+    rel = scan([(1, root, ["photos/2024", "sounds/*.flac"])])
+    assert sorted(Path(p).name for p in rel.files) == ["draft.tmp.md", "img0.jpg", "img2.jpg",
+                                                       "note0.md", "note1.md", "thumb.png"]
 
 
 def test_scan_follows_symlinks_without_loops(tmp_path: Path) -> None:
@@ -333,6 +336,14 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
     lib._indexes.clear()
     assert lib.vector_index("note").last_sync == "updated"
     assert lib.vector_index("note").count == 54
+    # A graph written for another model is never used: rebuilt from SQLite.
+    import json
+
+    meta = json.loads(idx.meta_file.read_text())
+    idx.meta_file.write_text(json.dumps({**meta, "model_id": "some-other-model"}))
+    lib._indexes.clear()
+    assert lib.vector_index("note").last_sync == "rebuilt"
+    assert json.loads(idx.meta_file.read_text())["model_id"] == tiny_model().model_id
 
 
 def test_folders_add_remove(lib: Library, tree, tmp_path: Path) -> None:
