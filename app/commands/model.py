@@ -43,10 +43,11 @@ def demo_media() -> dict[str, list[Path]]:
     from core.media import kind_of
 
     out: dict[str, list[Path]] = {"image": [], "sound": [], "note": []}
-    for p in sorted(DEMO.rglob("*")):
-        k = kind_of(p) if p.is_file() else None
-        if k:
-            out[k].append(p)
+    for folder in ("photos", "sounds", "notes"):  # not PROVENANCE.md beside them
+        for p in sorted((DEMO / folder).rglob("*")):
+            k = kind_of(p) if p.is_file() else None
+            if k:
+                out[k].append(p)
     return out
 
 
