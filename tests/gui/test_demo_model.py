@@ -22,11 +22,19 @@ def only(qtbot, window, kind: str) -> None:
             qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
 
 
+def type_and_wait(qtbot, window, text: str) -> None:
+    """Type ``text`` and wait for its results (not those of a half-typed prefix)."""
+    window.search_bar.field.clear()
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT,
+                          check_params_cb=lambda request, results: request.text == text):
+        qtbot.keyClicks(window.search_bar.field, text)
+
+
 def top_names(window, n: int) -> list[str]:
     return [Path(r.path).name for r in window.model.results()[:n]]
 
 
-def test_first_start_demo_library_words_and_sounds(make_window, qtbot):
+def test_first_start_demo_library_words_and_a_dropped_file(make_window, qtbot):
     window = make_window(start=False, model=None, add_demo=True)
     window.start()
     assert "Loading" in window.model_status.text()  # the window is up before the model
@@ -34,13 +42,18 @@ def test_first_start_demo_library_words_and_sounds(make_window, qtbot):
                     and window.index_panel.last_report.added >= 50, timeout=TIMEOUT)
     assert window.folders == [bundled_demo_dir()]
 
-    only(qtbot, window, "sound")
-    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
-        qtbot.keyClicks(window.search_bar.field, "a dog barking")
-    assert "dog_barking.wav" in top_names(window, 3), top_names(window, 10)
+    only(qtbot, window, "note")
+    type_and_wait(qtbot, window, "a journey by train")
+    assert "train_journey.md" in top_names(window, 2), top_names(window, 10)
 
     only(qtbot, window, "image")
+    type_and_wait(qtbot, window, "a steam locomotive")
+    assert "locomotive.png" in top_names(window, 3), top_names(window, 10)
+
+    # A dropped file is searched by example: the library's own copy comes first.
     window.search_bar.field.clear()
-    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
-        window.handle_drop([bundled_demo_dir() / "sounds" / "cow_mooing.wav"])
-    assert "cow.png" in top_names(window, 5), top_names(window, 10)
+    only(qtbot, window, "sound")
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT,
+                          check_params_cb=lambda request, results: request.file is not None):
+        window.handle_drop([bundled_demo_dir() / "sounds" / "sea_waves.wav"])
+    assert top_names(window, 1) == ["sea_waves.wav"]
