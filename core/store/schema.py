@@ -72,7 +72,13 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"this library was written by a newer Synesthesia (schema {found}, this version "
             f"reads up to {SCHEMA_VERSION}); update Synesthesia to open it")
     for version in range(found, SCHEMA_VERSION):
-        with conn:
-            conn.executescript("BEGIN;" + _MIGRATIONS[version]
+        try:
+            conn.executescript("BEGIN IMMEDIATE;" + _MIGRATIONS[version]
                                + f"; PRAGMA user_version = {version + 1}; COMMIT;")
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Another process opening the same new library migrated it first.
+            if conn.execute("PRAGMA user_version").fetchone()[0] <= version:
+                raise
     return found
