@@ -38,7 +38,8 @@ class PairSets:
     """Indices into the feature caches for one split."""
 
     image_text: list[tuple[int, list[str]]] = field(default_factory=list)  # (image row, texts)
-    image_sound: list[tuple[int, list[int], str]] = field(default_factory=list)  # (sound row, image rows, concept)
+    # (sound row, paired image rows, concept)
+    image_sound: list[tuple[int, list[int], str]] = field(default_factory=list)
 
     def concepts(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}

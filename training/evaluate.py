@@ -173,7 +173,7 @@ def zero_shot(enc, h: HeldOut, min_sounds: int = 2) -> dict:
                      "chance": 1 / len(classes)}
     words = [set(tokenize(c)) for c in classes]
     img_keep, img_truth = [], []
-    for row, ws in zip(h.all_img_rows, h.all_img_words):
+    for row, ws in zip(h.all_img_rows, h.all_img_words, strict=False):
         hits = [k for k, w in enumerate(words) if w <= ws]
         if len(hits) == 1:
             img_keep.append(row)
@@ -210,7 +210,7 @@ def _accuracy(lin, x: np.ndarray, y: np.ndarray) -> float:
 def transfer(enc, h: HeldOut, min_each: int = 3) -> dict:
     """Linear classifiers trained on one modality's embeddings, tested on another's."""
     concepts = sorted(set(h.snd_concepts))
-    img_by = {c: [r for r, ws in zip(h.all_img_rows, h.all_img_words) if set(tokenize(c)) <= ws]
+    img_by = {c: [r for r, ws in zip(h.all_img_rows, h.all_img_words, strict=False) if set(tokenize(c)) <= ws]
               for c in concepts if tokenize(c)}
     snd_by = {c: [h.snd_rows[i] for i, sc in enumerate(h.snd_concepts) if sc == c] for c in concepts}
     classes = [c for c in img_by if len(img_by[c]) >= min_each and len(snd_by[c]) >= min_each]
@@ -260,8 +260,9 @@ def format_table(results: dict[str, dict]) -> str:
             cells.append(f"{m['R@1']:.3f} / {m['R@10']:.3f} / {m['median_rank']:.0f}")
         ch = results[names[0]][d]["chance"]
         q = results[names[0]][d]
+        size = f"{q['queries']} x {q['candidates']}"
         lines.append(f"| {d} | " + " | ".join(cells)
-                     + f" | {ch['R@10']:.3f} / {ch['median_rank']:.0f} | {q['queries']} x {q['candidates']} |")
+                     + f" | {ch['R@10']:.3f} / {ch['median_rank']:.0f} | {size} |")
     return "\n".join(lines)
 
 
@@ -277,7 +278,8 @@ def format_extras(res: dict) -> str:
     if "img->snd" in tr:
         lines.append(f"classifier transfer ({tr['classes']} concepts, {tr['n_images']} images, "
                      f"{tr['n_sounds']} sounds; chance {tr['chance']:.3f}): "
-                     + ", ".join(f"{k} {tr[k]:.3f}" for k in ("img->snd", "snd->img", "img->img", "snd->snd")))
+                     + ", ".join(f"{k} {tr[k]:.3f}"
+                                 for k in ("img->snd", "snd->img", "img->img", "snd->snd")))
     return "\n".join(lines)
 
 

@@ -60,6 +60,10 @@ class TrainConfig:
     device: str | None = None
     eval_every: int = 500
     sound_overrides: dict = field(default_factory=dict)  # SoundTowerConfig fields (ablations)
+    # Also rank ImageNet class texts against training images the teacher puts in that class
+    # (top-1 probability >= class_rank_min): ties everyday words to the image space.
+    class_rank: bool = False
+    class_rank_min: float = 0.5
 
 
 def load_items(cfg: TrainConfig) -> list[dict]:
@@ -96,6 +100,15 @@ class Batches:
         self.concept_names = sorted(self.by_concept)
         self.classes = class_texts()
         self.teacher_probs = soften(torch.from_numpy(imgs.logits.astype(np.float32)), cfg.temperature)
+        self.class_images: dict[int, list[int]] = {}
+        if cfg.class_rank:
+            rows = np.array(sorted({r for r, _ in pairs.image_text}), dtype=np.int64)
+            p = torch.softmax(torch.from_numpy(imgs.logits[rows].astype(np.float32)), dim=1)
+            conf, top = p.max(dim=1)
+            for r, c, ok in zip(rows, top.tolist(), (conf >= cfg.class_rank_min).tolist(), strict=False):
+                if ok:
+                    self.class_images.setdefault(c, []).append(int(r))
+            self.ranked_classes = [(c, t) for c, t in self.classes if c in self.class_images]
 
     def image_text(self):
         picks = [self.rng.choice(self.pairs.image_text) for _ in range(self.cfg.batch_text)]
@@ -123,6 +136,13 @@ class Batches:
         for i, (c, _) in enumerate(picks):
             target[i, c] = 0.9
         return [tokenize(t) or ["unknown"] for _, t in picks], target
+
+    def class_image_text(self):
+        """Class texts paired with a training image of that class (class_rank)."""
+        picks = [self.rng.choice(self.ranked_classes) for _ in range(self.cfg.batch_class)]
+        rows = [self.rng.choice(self.class_images[c]) for c, _ in picks]
+        same = torch.tensor([[a[0] == b[0] for b in picks] for a in picks])
+        return rows, [tokenize(t) or ["unknown"] for _, t in picks], same
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -206,6 +226,12 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
                    + teacher_kl(net.shared.logits(snd_emb), snd_target.to(dev), T))
         loss_rank = (ranking_loss(img_emb[:n_it], txt_emb[:n_it], it_same.to(dev), cfg.tau)
                      + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau))
+        if cfg.class_rank and batches.class_images:
+            cr_rows, cr_tokens, cr_same = batches.class_image_text()
+            cr_img = net.embed_image_features(drop(feats[cr_rows]).to(dev))
+            cr_batch = net.text.encode_tokens(cr_tokens)
+            cr_txt = net.embed_text_batch({k: v.to(dev) for k, v in cr_batch.items()})
+            loss_rank = loss_rank + ranking_loss(cr_img, cr_txt, cr_same.to(dev), cfg.tau)
         loss = kl_w * loss_kl + rank_w * loss_rank
         if world > 1:  # route through the DDP wrapper so gradients are all-reduced
             loss = loss + 0.0 * sum(p.sum() for p in ddp.parameters())
@@ -255,9 +281,12 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--eval-every", type=int, default=d.eval_every)
+    p.add_argument("--class-rank", action="store_true",
+                   help="also rank ImageNet class texts against images of that class")
     a = p.parse_args(argv)
     return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
-                       device=a.device, seed=a.seed, eval_every=a.eval_every)
+                       device=a.device, seed=a.seed, eval_every=a.eval_every,
+                       class_rank=a.class_rank)
 
 
 def main(argv: list[str] | None = None) -> int:
