@@ -248,8 +248,13 @@ class MainWindow(QMainWindow):
         return dialog
 
     def add_folder(self, path: Path, exclude: list[str]) -> None:
-        self.statusBar().showMessage(f"Adding {path}\u2026", 4000)
-        self.service.add_folder(path, exclude, lambda folders: self.index_panel.start())
+        self.statusBar().showMessage(f"Adding {path}\u2026")
+
+        def added(folders: list[Path]) -> None:
+            self.statusBar().clearMessage()  # the indexing panel takes over
+            self.index_panel.start()
+
+        self.service.add_folder(path, exclude, added)
 
     def _folders_changed(self, folders: list[Path]) -> None:
         self.folders = list(folders)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPixmap
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -211,15 +211,26 @@ class PreviewPane(QWidget):
                     self.toggle_play()
             else:
                 self.note.setPlainText(value)
-                passage = segment_text(result)
-                if passage:
-                    self.note.find(passage[:80])
+                self._select_passage(result, len(value))
 
         def failed(exc: Exception) -> None:
             if self.result is result:
                 self.picture.setText(f"Cannot show this file: {exc}")
 
         self._loading = self._runner.run("decode", work, done, failed)
+
+    def _select_passage(self, result: Any, length: int) -> None:
+        """Select the passage that matched, when it is a part of a longer note."""
+        segment = getattr(result, "segment", None)
+        start = getattr(segment, "char_start", None)
+        end = getattr(segment, "char_end", None)
+        if start is None or end is None or (start <= 0 and end >= length):
+            return
+        cursor = self.note.textCursor()
+        cursor.setPosition(max(0, start))
+        cursor.setPosition(min(end, length), QTextCursor.MoveMode.KeepAnchor)
+        self.note.setTextCursor(cursor)
+        self.note.ensureCursorVisible()
 
     # -- sound -----------------------------------------------------------------------
     def toggle_play(self) -> None:

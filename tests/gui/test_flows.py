@@ -269,3 +269,18 @@ def test_closing_the_record_dialog_stops_the_microphone(make_window, qtbot, audi
     assert not window.recorder.recording
     assert audio.inputs[-1]._stop.is_set()  # the stream was stopped and closed
     assert not dialog.heard.isVisible()  # nothing was sent to speech recognition
+
+
+def test_a_long_note_shows_the_passage_that_matched(make_window, qtbot, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    words = [f"word{i}" for i in range(120)]
+    (folder / "diary.txt").write_text(" ".join(words))
+    window = make_window()
+    index_folder(qtbot, window, folder)
+    passage = " ".join(words[32:80])  # the note's second passage, exactly
+    type_query(qtbot, window, passage)
+    top = window.model.result(0)
+    assert Path(top.path).name == "diary.txt" and top.segment.text == passage
+    qtbot.waitUntil(lambda: window.preview.note.textCursor().selectedText() == passage,
+                    timeout=TIMEOUT)
