@@ -24,7 +24,8 @@ def demo_lib(tmp_path_factory):
     from core.model import load_model
 
     lib = Library.open(tmp_path_factory.mktemp("demo-lib"), model=load_model())
-    lib.add_folder(DEMO)
+    for sub in ("photos", "sounds", "notes"):
+        lib.add_folder(DEMO / sub)
     report = lib.index()
     assert report.failed == 0 and report.added >= 50
     yield lib
@@ -32,21 +33,37 @@ def demo_lib(tmp_path_factory):
 
 
 def _rank(lib, query, target: str, k: int = 10) -> int | None:
+    """1-based rank of ``target`` among the top ``k`` results, or None."""
     names = [r.path.name for r in lib.search(query, k=k)]
     return names.index(target) + 1 if target in names else None
 
 
-def _hits(lib, cases, top: int) -> tuple[list, list]:
-    ranks = [(q, t, _rank(lib, q, t)) for q, t in cases]
+def _hits(lib, cases, top: int, k: int = 10) -> tuple[list, list]:
+    ranks = [(q, t, _rank(lib, q, t, k)) for q, t in cases]
     return [(t, r) for _, t, r in ranks if r is not None and r <= top], ranks
 
 
-TEXT_TO_IMAGE = [("a dog", "dog.png"), ("a cow in a field", "cow.png"),
-                 ("a steam locomotive", "locomotive.png"), ("a violin", "violin.png"),
-                 ("an owl", "owl.png")]
-TEXT_TO_SOUND = [("rain", "rain.wav"), ("a dog barking", "dog_barking.wav"),
-                 ("thunder", "thunder.wav"), ("applause", "applause.wav"),
-                 ("a cow mooing", "cow_mooing.wav")]
+# One plain prompt per demo photo or sound that shows or makes one nameable thing.
+TEXT_TO_IMAGE = [
+    ("a dog", "dog.png"), ("a cow", "cow.png"), ("a horse", "horse.png"),
+    ("a sheep", "sheep.png"), ("a rooster", "rooster.png"), ("a frog", "frog.png"),
+    ("an owl", "owl.png"), ("a white kitten", "white_kitten.png"), ("a violin", "violin.png"),
+    ("a steam locomotive", "locomotive.png"), ("a sail boat", "sail_boat.png"),
+    ("a car", "sedan_car.png"), ("a red umbrella", "red_umbrella.png"),
+    ("a lighthouse", "lighthouse.png"), ("an electric kettle", "electric_kettle.png"),
+    ("fire", "fire.png"), ("bells", "jingle_bells.png"), ("a yellow flower", "yellow_flower.jpg"),
+]
+TEXT_TO_SOUND = [
+    ("applause", "applause.wav"), ("a bell ringing", "bell_ringing.wav"),
+    ("birds singing", "birds_singing.wav"), ("a car engine", "car_engine_accelerating.wav"),
+    ("a cow mooing", "cow_mooing.wav"), ("a dog barking", "dog_barking.wav"),
+    ("fire crackling", "fire_crackling.wav"), ("footsteps on gravel", "footsteps_on_gravel.wav"),
+    ("a helicopter", "helicopter.wav"), ("a horse neighing", "horse_neighing.wav"),
+    ("rain", "rain.wav"), ("a river stream", "river_stream.wav"),
+    ("a rooster crowing", "rooster_crowing.wav"), ("sea waves", "sea_waves.wav"),
+    ("sheep bleating", "sheep_bleating.wav"), ("a steam train", "steam_train_departing.wav"),
+    ("thunder", "thunder.wav"), ("wind", "wind_gust.wav"),
+]
 SOUND_TO_IMAGE = [("dog_barking.wav", "dog.png"), ("cow_mooing.wav", "cow.png"),
                   ("horse_neighing.wav", "horse.png"), ("rooster_crowing.wav", "rooster.png"),
                   ("sheep_bleating.wav", "sheep.png")]
@@ -56,19 +73,24 @@ TEXT_TO_NOTE = [("rain on the window and thunder", "rainy_afternoon.md"),
 
 
 def test_text_finds_images(demo_lib) -> None:
+    """26 photos: by chance a prompt's photo is in the top 3 one time in nine."""
     from core.search import Query
 
     good, ranks = _hits(demo_lib, [(Query(text=t, kinds={"image"}), f)
                                    for t, f in TEXT_TO_IMAGE], top=3)
-    assert len(good) >= 4, ranks
+    assert len(good) >= len(TEXT_TO_IMAGE) / 2, [(t, r) for _, t, r in ranks]
 
 
 def test_text_finds_sounds(demo_lib) -> None:
+    """18 sounds: by chance one time in six in the top 3, mean rank 9.5. Text->sound is the
+    weakest direction (never trained on pairs, as in the paper), so the bar is lower."""
     from core.search import Query
 
     good, ranks = _hits(demo_lib, [(Query(text=t, kinds={"sound"}), f)
-                                   for t, f in TEXT_TO_SOUND], top=3)
-    assert len(good) >= 4, ranks
+                                   for t, f in TEXT_TO_SOUND], top=3, k=18)
+    found = [r for _, _, r in ranks]
+    assert len(good) >= len(TEXT_TO_SOUND) / 3, [(t, r) for _, t, r in ranks]
+    assert None not in found and sum(found) / len(found) <= 8.0, found
 
 
 def test_text_finds_note_passages(demo_lib) -> None:
