@@ -152,10 +152,11 @@ def main(argv: list[str] | None = None) -> int:
              "text results")
     shot("text-results")
 
+    answered: list[object] = []
+    window.searches.results.connect(lambda request, results: answered.append(request))
     window.search_bar.field.clear()
     window.handle_drop([demo / "sounds" / "sea_waves.wav"])
-    wait_for(lambda: window.searches.current is not None
-             and window.searches.current.file is not None and window.model.rowCount() > 0,
+    wait_for(lambda: bool(answered) and getattr(answered[-1], "file", None) is not None,
              "results for the dropped sound")
     shot("dropped-sound")
 
@@ -170,7 +171,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.gui.review import ReviewDialog
 
-    window.tag_actions.run_auto_tag(None)
+    # Teach "seaside" from a sound, a photo and a note; review what else now carries it.
+    examples = [demo / "sounds" / "sea_waves.wav", demo / "photos" / "sailboats_in_sunset.png",
+                demo / "notes" / "sailing_day.md"]
+    window.tagging.call(lambda t, task: t.item_ids(examples),
+                        lambda ids: window.tag_actions.run_teach("seaside", ids, []))
     wait_for(lambda: isinstance(window.tag_actions.dialog, ReviewDialog), "proposed tags")
     review = window.tag_actions.dialog
     review.move(geo.center() - review.rect().center())

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.concepts import ConceptsDialog
-from app.gui.results import ResultRole
+from app.gui.results import KIND_WORDS, ResultRole
 from app.gui.review import ReviewDialog
 from app.gui.tagging import Proposal, TaggingService
 from app.gui.teach import TeachDialog
@@ -154,8 +154,8 @@ class TagActions(QObject):
         self.window.statusBar().showMessage(f"Teaching \u201c{name}\u201d\u2026")
 
         def done(report: Any) -> None:
-            kinds = ", ".join(f"{n} {k}{'s' if n != 1 else ''}"
-                              for k, n in report.proposed.items()) or "nothing else"
+            kinds = ", ".join(f"{n} {KIND_WORDS.get(k, k)}{'s' if n != 1 else ''}"
+                              for k, n in report.proposed.items() if n) or "nothing else yet"
             note = f"Learned \u201c{report.name}\u201d; it now also fits {kinds}."
             self.window.statusBar().showMessage(note, 8000)
             self.review(f"What else is \u201c{report.name}\u201d?", source="learned",
