@@ -295,7 +295,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--independent", action="store_true",
+                   help="evaluate on the independent set (Debian scratch + gcompris-qt-data, "
+                        "never trained on) instead of the held-out split")
     a = p.parse_args(argv)
+    if a.independent:
+        from training.independent import main as independent_main
+
+        rest = ["eval"] + (["--checkpoint", a.checkpoint] if a.checkpoint else [])
+        rest += (["--json"] if a.json else []) + (["--no-baseline"] if a.no_baseline else [])
+        return independent_main(rest)
     logging.basicConfig(level=logging.WARNING)
     model = load_model(a.checkpoint)
     tc = TrainConfig()

@@ -64,6 +64,7 @@ class TrainConfig:
     # (top-1 probability >= class_rank_min): ties everyday words to the image space.
     class_rank: bool = False
     class_rank_min: float = 0.5
+    threads: int = 0
 
 
 def load_items(cfg: TrainConfig) -> list[dict]:
@@ -281,18 +282,20 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--eval-every", type=int, default=d.eval_every)
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all cores)")
     p.add_argument("--class-rank", action="store_true",
                    help="also rank ImageNet class texts against images of that class")
     a = p.parse_args(argv)
     return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
                        device=a.device, seed=a.seed, eval_every=a.eval_every,
-                       class_rank=a.class_rank)
+                       class_rank=a.class_rank, threads=a.threads)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 8)))
-    train(parse_args(argv))
+    cfg = parse_args(argv)
+    torch.set_num_threads(cfg.threads or max(1, min(os.cpu_count() or 1, 8)))
+    train(cfg)
     return 0
 
 
