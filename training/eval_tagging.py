@@ -10,8 +10,9 @@
    is trained on up to 30 training-split items per class of kind A, with and
    without modality centring, and tested on the held-out items of kind B that
    carry exactly one of the classes. The network never trained on the test
-   items; the classifiers never see kind B. Chance: the most frequent class
-   of the test set.
+   items; the classifiers never see kind B. Reported: balanced accuracy
+   (mean of per-class recall; chance 1 / classes) and plain accuracy (chance:
+   the share of the most frequent class in the test set).
 2. **Zero-shot tags.** Every held-out image, sound and text is scored against
    the default vocabulary. Its true tags are the vocabulary words all of whose
    words appear among its labels (singular forms). Items with at least one
@@ -142,7 +143,11 @@ def embed(model, images: list[dict], sounds: list[dict], cache: Path
     return images, np.asarray(ei, np.float32), sounds, np.asarray(es, np.float32)
 
 
-def _accuracy_ovr(x_tr, y_tr, x_te, y_te, n_classes: int) -> float:
+def _accuracy_ovr(x_tr, y_tr, x_te, y_te, n_classes: int) -> tuple[float, float]:
+    """One-vs-rest logistic regression: (accuracy, balanced accuracy) on the test items.
+
+    Balanced accuracy is the mean over classes of the share of that class's test items
+    predicted right; its chance level is 1 / classes whatever the class sizes."""
     scores = np.zeros((len(x_te), n_classes))
     for c in range(n_classes):
         yc = (y_tr == c).astype(np.float64)
@@ -152,7 +157,9 @@ def _accuracy_ovr(x_tr, y_tr, x_te, y_te, n_classes: int) -> float:
         w_pos = np.where(yc == 1, 0.5 / yc.sum(), 0.5 / max(1.0, (1 - yc).sum()))
         w, b = fit_logistic(x_tr, yc, w_pos, l2=1e-2)
         scores[:, c] = x_te @ w + b
-    return float((scores.argmax(axis=1) == y_te).mean())
+    pred = scores.argmax(axis=1)
+    balanced = np.mean([np.mean(pred[y_te == c] == c) for c in np.unique(y_te)])
+    return float((pred == y_te).mean()), float(balanced)
 
 
 def _single_label(labels: list[set[str]], classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -189,8 +196,11 @@ def transfer_table(directions: list[Direction],
         if len(classes) >= 2:
             xs, xd = train[d.src][0][rs], held[d.dst][0][rd]
             for name, cen in (("centred", centres), ("raw", None)):
-                res[name] = _accuracy_ovr(centre(xs, [d.src] * len(xs), cen), ys,
-                                          centre(xd, [d.dst] * len(xd), cen), yd, len(classes))
+                acc, bal = _accuracy_ovr(centre(xs, [d.src] * len(xs), cen), ys,
+                                         centre(xd, [d.dst] * len(xd), cen), yd, len(classes))
+                res[name] = acc
+                res[f"balanced_{name}"] = bal
+            res["chance_balanced"] = 1.0 / len(classes)
             res["chance"] = float(np.bincount(yd).max() / len(yd))
             res["n_train"], res["n_test"] = int(len(ys)), int(len(yd))
             res["class_names"] = classes
@@ -226,17 +236,22 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
                               fitted_on=f"held-out corpus fold A ({int(a.sum())} {kind}s)",
                               prompts=mode)
         p = cal.probability(s[b], reference_from_scores(s[b]))
-        proposed = np.zeros_like(p, dtype=bool)
-        for i in range(len(p)):
-            order = np.argsort(-p[i])[:top_k]
-            proposed[i, order[p[i, order] >= min_score]] = True
         tb = truth[b]
-        tp = int((proposed & tb).sum())
+        at = {}
+        for threshold in (min_score, 0.2):
+            proposed = np.zeros_like(p, dtype=bool)
+            for i in range(len(p)):
+                order = np.argsort(-p[i])[:top_k]
+                proposed[i, order[p[i, order] >= threshold]] = True
+            tp = int((proposed & tb).sum())
+            at[f"{threshold:g}"] = {
+                "precision": tp / max(1, int(proposed.sum())),
+                "recall": tp / max(1, int(tb.sum())),
+                "proposals_per_item": float(proposed.sum(axis=1).mean()),
+            }
         fit_top1[mode] = float(truth[a][np.arange(int(a.sum())), s[a].argmax(axis=1)].mean())
         result[mode] = {
-            "precision": tp / max(1, int(proposed.sum())),
-            "recall": tp / max(1, int(tb.sum())),
-            "proposals_per_item": float(proposed.sum(axis=1).mean()),
+            "at": at,
             "top1_accuracy": float(tb[np.arange(len(tb)), s[b].argmax(axis=1)].mean()),
             "calibration": cal.to_dict(),
             "n_test": int(b.sum()),
@@ -249,7 +264,8 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
     return out, cals[best]
 
 
-def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None) -> dict:
+def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None,
+        dump: Path | None = None) -> dict:
     from core.model import load_model
 
     model = load_model(checkpoint)
@@ -285,6 +301,12 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
     train_sets = side({"image": [i for i in chosen["image"]], "sound": chosen["sound"],
                        "text": chosen["text"]})
     held_sets = side(held_items)
+    if dump is not None:
+        import pickle  # a local scratch file of this run's own arrays, for experiments
+
+        with open(dump, "wb") as f:
+            pickle.dump({"directions": directions, "train": train_sets, "held": held_sets,
+                         "emb": emb, "held_items": held_items}, f)
     centres = {k: v[0].mean(axis=0) for k, v in emb.items()}
     result: dict = {"model_id": model.model_id,
                     "n_held": {k: len(v[1]) for k, v in held_sets.items()},
@@ -314,26 +336,31 @@ def markdown(res: dict) -> str:
              + ", ".join(f"{n} {k}s" for k, n in res["n_held"].items())
              + "; training-split items for the classifiers: "
              + ", ".join(f"{n} {k}s" for k, n in res["n_train"].items()), ""]
-    lines += ["| trained on -> tested on | concepts | test items | accuracy (centred) | "
-              "accuracy (raw) | chance (most frequent) |", "|---|---|---|---|---|---|"]
+    lines += ["| trained on -> tested on | concepts | test items | balanced accuracy (centred / "
+              "raw) | chance | accuracy (centred / raw) | chance (most frequent class) |",
+              "|---|---|---|---|---|---|---|"]
     for d, r in tr.items():
         if "centred" in r:
-            lines.append(f"| {d} | {r['classes']} | {r['n_test']} | {r['centred']:.3f} | "
-                         f"{r['raw']:.3f} | {r['chance']:.3f} |")
+            lines.append(f"| {d} | {r['classes']} | {r['n_test']} | {r['balanced_centred']:.3f} / "
+                         f"{r['balanced_raw']:.3f} | {r['chance_balanced']:.3f} | "
+                         f"{r['centred']:.3f} / {r['raw']:.3f} | {r['chance']:.3f} |")
         else:
-            lines.append(f"| {d} | {r['classes']} | - | - | - | - |")
-    lines += ["", "| kind | test items | tags embedded from | precision | recall | tags/item | "
-              "top-1 accuracy | chance (precision and top-1) |", "|---|---|---|---|---|---|---|---|"]
+            lines.append(f"| {d} | {r['classes']} | - | - | - | - | - |")
+    lines += ["", "| kind | test items | tags embedded from | min-score | precision | recall | "
+              "tags/item | top-1 accuracy | chance (precision, top-1) |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for kind, z in res["zero_shot"].items():
         for mode in ("ensemble", "word"):
-            if mode in z:
-                m = z[mode]
-                used = " (used)" if z.get("prompts_used") == mode else ""
+            if mode not in z:
+                continue
+            m = z[mode]
+            used = " (used)" if z.get("prompts_used") == mode else ""
+            how = ("prompts" if mode == "ensemble" else "word") + used
+            for thr, r in m["at"].items():
                 lines.append(
-                    f"| {kind} | {m['n_test']} | {'prompts' if mode == 'ensemble' else 'word'}"
-                    f"{used} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                    f"{m['proposals_per_item']:.2f} | {m['top1_accuracy']:.3f} | "
-                    f"{z['chance_precision']:.3f} |")
+                    f"| {kind} | {m['n_test']} | {how} | {thr} | {r['precision']:.3f} | "
+                    f"{r['recall']:.3f} | {r['proposals_per_item']:.2f} | "
+                    f"{m['top1_accuracy']:.3f} | {z['chance_precision']:.3f} |")
     return "\n".join(lines)
 
 
@@ -344,10 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-calibration", action="store_true")
     p.add_argument("--features", type=Path, default=None,
                    help="cache folder of teacher features and log-mels")
+    p.add_argument("--dump", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    res = run(a.checkpoint, a.write_calibration, a.features)
+    res = run(a.checkpoint, a.write_calibration, a.features, a.dump)
     if a.json:
         json.dump(res, sys.stdout, indent=1)
         print()
