@@ -100,7 +100,12 @@ class VectorIndex:
         self.count = len(ids)
         self.mode = "hnsw"
         self.generation = gen
-        self._save()
+        try:
+            self._save()
+        except OSError as e:
+            # The graph is a cache: on a read-only or full disk it still serves this
+            # session from memory, and the next open rebuilds it from SQLite.
+            how += f" (not saved: {e.strerror or e})"
         self.last_sync = how
         return how
 
