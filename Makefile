@@ -29,7 +29,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+# Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), teacher
+# cache, training, held-out evaluation. Pillow is needed by the corpus builder only.
 model: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) -m app.cli train
 
 eval: $(STAMP)
