@@ -357,9 +357,10 @@ def markdown(res: dict) -> str:
             used = " (used)" if z.get("prompts_used") == mode else ""
             how = ("prompts" if mode == "ensemble" else "word") + used
             for thr, r in m["at"].items():
+                prec = f"{r['precision']:.3f}" if r["proposals_per_item"] > 0 else "- (none)"
                 lines.append(
-                    f"| {kind} | {m['n_test']} | {how} | {thr} | {r['precision']:.3f} | "
-                    f"{r['recall']:.3f} | {r['proposals_per_item']:.2f} | "
+                    f"| {kind} | {m['n_test']} | {how} | {thr} | {prec} | "
+                    f"{r['recall']:.3f} | {r['proposals_per_item']:.3f} | "
                     f"{m['top1_accuracy']:.3f} | {z['chance_precision']:.3f} |")
     return "\n".join(lines)
 

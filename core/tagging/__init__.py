@@ -24,6 +24,7 @@ from core.tagging.service import (
     TagProgress,
     TagReport,
     UnitItem,
+    import_sidecar_keywords,
 )
 from core.tagging.sidecar import SidecarError, SidecarNotWritable, SidecarUnreadable
 from core.tagging.vocabulary import TagVocabulary, VocabularyError, load_vocabulary
@@ -43,5 +44,6 @@ __all__ = [
     "TaggingError",
     "UnitItem",
     "VocabularyError",
+    "import_sidecar_keywords",
     "load_vocabulary",
 ]
