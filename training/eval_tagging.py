@@ -218,8 +218,8 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
               groups: list[str], min_score: float = 0.5, top_k: int = 5
               ) -> tuple[dict, Calibration | None]:
     """Precision/recall on fold B with a calibration fitted on fold A, for tags embedded
-    from prompt ensembles and from bare words; the mode with the better top-1 accuracy on
-    fold A is the one returned for the product. Returns (metrics, calibration)."""
+    from prompt ensembles and from bare words; the ensemble is returned for the product
+    unless the bare word is clearly better on fold A. Returns (metrics, calibration)."""
     truth = true_tags(vocab, labels)
     keep = truth.any(axis=1)
     folds = np.array([fold_of(g) for g in groups])
@@ -257,7 +257,13 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
             "n_test": int(b.sum()),
         }
         cals[mode] = cal
-    best = max(fit_top1, key=lambda m: (fit_top1[m], m == "ensemble"))
+    # Prompt ensembles are the default; the bare word replaces them only when it is
+    # clearly better on fold A (by two standard errors), not on a difference of one item.
+    n_a = int(a.sum())
+    p_e = fit_top1["ensemble"]
+    margin = 2.0 * np.sqrt(max(p_e * (1 - p_e), 1e-6) / n_a)
+    best = "word" if fit_top1["word"] - p_e > margin else "ensemble"
+    out["fit_top1"] = fit_top1
     out.update(result)
     out["chance_precision"] = float(truth[b].mean())
     out["prompts_used"] = best
