@@ -38,11 +38,17 @@ RECIPES = {
 }
 
 
+SOUND_TOWERS = {
+    "cnn1d": {"kind": "cnn1d", "init": "scratch"},
+    "effnet": {"kind": "effnet", "init": "imagenet", "effnet_blocks": 5},
+}
+
+
 @dataclass
 class TrainConfig:
     steps: int = 1500
     batch_text: int = 256
-    batch_sound: int = 64
+    batch_sound: int = 32
     batch_class: int = 128
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -283,12 +289,17 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--eval-every", type=int, default=d.eval_every)
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all cores)")
+    p.add_argument("--sound-tower", choices=["cnn1d", "effnet"], default="effnet",
+                   help="effnet (default, measured best): EfficientNet-Lite0's first 5 blocks "
+                        "from ImageNet; cnn1d: the paper's 1-D CNN from scratch")
+    p.add_argument("--batch-sound", type=int, default=d.batch_sound)
     p.add_argument("--class-rank", action="store_true",
                    help="also rank ImageNet class texts against images of that class")
     a = p.parse_args(argv)
     return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
                        device=a.device, seed=a.seed, eval_every=a.eval_every,
-                       class_rank=a.class_rank, threads=a.threads)
+                       class_rank=a.class_rank, threads=a.threads, batch_sound=a.batch_sound,
+                       sound_overrides=SOUND_TOWERS[a.sound_tower])
 
 
 def main(argv: list[str] | None = None) -> int:
