@@ -289,9 +289,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--eval-every", type=int, default=d.eval_every)
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all cores)")
-    p.add_argument("--sound-tower", choices=["cnn1d", "effnet"], default="effnet",
-                   help="effnet (default, measured best): EfficientNet-Lite0's first 5 blocks "
-                        "from ImageNet; cnn1d: the paper's 1-D CNN from scratch")
+    p.add_argument("--sound-tower", choices=["cnn1d", "effnet"], default="cnn1d",
+                   help="cnn1d (default, the bundled model's): the paper's 1-D CNN from scratch; "
+                        "effnet: EfficientNet-Lite0's first 5 blocks from ImageNet (see README)")
     p.add_argument("--batch-sound", type=int, default=d.batch_sound)
     p.add_argument("--class-rank", action="store_true",
                    help="also rank ImageNet class texts against images of that class")
