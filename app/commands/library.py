@@ -74,7 +74,8 @@ def _open(args: argparse.Namespace, read_only: bool, need_model: bool = False) -
     return Library.open(args.library, model=model, read_only=read_only, wait_s=args.wait)
 
 
-def _emit(data: Any) -> None:
+def emit_json(data: Any) -> None:
+    """Write `data` as JSON to stdout, the `--json` output of every command."""
     # ASCII escapes: valid JSON whatever the terminal's encoding or the file names' bytes.
     json.dump(data, sys.stdout, indent=1, ensure_ascii=True, default=str)
     sys.stdout.write("\n")
@@ -133,7 +134,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
             return 130
         bar.done()
         if args.json:
-            _emit({"library": str(lib.directory), **asdict(report)})
+            emit_json({"library": str(lib.directory), **asdict(report)})
         else:
             print(f"indexed in {report.seconds:.1f} s: {report.added} added, {report.updated} "
                   f"updated, {report.moved} moved, {report.copied} copies, {report.removed} "
@@ -179,7 +180,7 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit({"query": {"text": args.text, "file": args.file and str(args.file),
+        emit_json({"query": {"text": args.text, "file": args.file and str(args.file),
                          "item": args.item, "kinds": sorted(query.kinds), "k": args.k},
                "results": [_result_json(i + 1, r) for i, r in enumerate(results)]})
         return 0
@@ -230,7 +231,7 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit({**stats, "error_files": [{"path": str(e.path), "reason": e.reason,
+        emit_json({**stats, "error_files": [{"path": str(e.path), "reason": e.reason,
                                          "when": e.when} for e in errors]})
         return 0
     print(f"library      {stats['library']}")
@@ -262,7 +263,7 @@ def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
     real = [p for p in problems if p not in unreadable]
     unfixed = [p for p in real if not p.endswith(")")] if args.repair else real
     if args.json:
-        _emit({"problems": real, "unindexable_files": unreadable, "repaired": args.repair,
+        emit_json({"problems": real, "unindexable_files": unreadable, "repaired": args.repair,
                "ok": not unfixed})
     else:
         for p in real:
@@ -288,7 +289,7 @@ def _folders(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit({"folders": folders})
+        emit_json({"folders": folders})
     else:
         print("\n".join(folders) if folders else "(no folders; add one with "
                                                  "`synesthesia index PATH`)")

@@ -11,6 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from app.commands.library import emit_json
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tag", help="propose tags from the vocabulary for library items "
@@ -101,11 +103,6 @@ def _open(args: argparse.Namespace, read_only: bool = False) -> Any:
     return Library.open(args.library, model=model, read_only=read_only, wait_s=args.wait)
 
 
-def _emit(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=1, ensure_ascii=True, default=str)
-    sys.stdout.write("\n")
-
-
 class _Bar:
     """Progress on stderr, one line, only on a terminal."""
 
@@ -173,7 +170,7 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
             return 130
         bar.done()
         if args.json:
-            _emit({"library": str(lib.directory), "vocabulary": len(vocab), **asdict(report)})
+            emit_json({"library": str(lib.directory), "vocabulary": len(vocab), **asdict(report)})
             return 0
         print(f"tagged {report.items} items in {report.seconds:.1f} s ({report.skipped} "
               f"already tagged): {report.proposed} proposals, {report.imported} sidecar "
@@ -215,7 +212,7 @@ def _tags(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit({"path": str(args.path), "item": item_id, "tags": [asdict(t) for t in tags]})
+        emit_json({"path": str(args.path), "item": item_id, "tags": [asdict(t) for t in tags]})
         return 0
     for status in ("accepted", "proposed", "rejected"):
         rows = [t for t in tags if t.status == status]
@@ -240,7 +237,7 @@ def _learn(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit(asdict(report))
+        emit_json(asdict(report))
         return 0
     print(f"learned {report.name!r} from {report.positives} examples and {report.negatives} "
           f"counter-examples ({report.background} other items as background) in "
@@ -258,7 +255,7 @@ def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit({"units": [u.to_dict() for u in units]})
+        emit_json({"units": [u.to_dict() for u in units]})
         return 0
     for u in units[: args.limit if args.unit is None else None]:
         flag = "across kinds" if u.cross_kind else "one kind"
@@ -308,5 +305,5 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        _emit(out)
+        emit_json(out)
     return code
