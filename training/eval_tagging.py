@@ -270,8 +270,7 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
     return out, cals[best]
 
 
-def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None,
-        dump: Path | None = None) -> dict:
+def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None) -> dict:
     from core.model import load_model
 
     model = load_model(checkpoint)
@@ -307,12 +306,6 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
     train_sets = side({"image": [i for i in chosen["image"]], "sound": chosen["sound"],
                        "text": chosen["text"]})
     held_sets = side(held_items)
-    if dump is not None:
-        import pickle  # a local scratch file of this run's own arrays, for experiments
-
-        with open(dump, "wb") as f:
-            pickle.dump({"directions": directions, "train": train_sets, "held": held_sets,
-                         "emb": emb, "held_items": held_items}, f)
     centres = {k: v[0].mean(axis=0) for k, v in emb.items()}
     result: dict = {"model_id": model.model_id,
                     "n_held": {k: len(v[1]) for k, v in held_sets.items()},
@@ -378,11 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-calibration", action="store_true")
     p.add_argument("--features", type=Path, default=None,
                    help="cache folder of teacher features and log-mels")
-    p.add_argument("--dump", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    res = run(a.checkpoint, a.write_calibration, a.features, a.dump)
+    res = run(a.checkpoint, a.write_calibration, a.features)
     if a.json:
         json.dump(res, sys.stdout, indent=1)
         print()
