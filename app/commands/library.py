@@ -81,8 +81,9 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-class _Bar:
-    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+class ProgressBar:
+    """A one-line progress bar on stderr (only when stderr is a terminal), for indexing and
+    tagging progress alike: done, total, phase, and eta_s, current, kind where present."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
@@ -91,15 +92,18 @@ class _Bar:
     def __call__(self, p: Any) -> None:
         if not self.enabled:
             return
+        eta_s = getattr(p, "eta_s", None)
+        current = getattr(p, "current", None)
+        phase = f"{p.phase} ({p.kind}s)" if getattr(p, "kind", None) else p.phase
         if p.total:
             frac = p.done / p.total
             bar = "#" * int(frac * 24) + "." * (24 - int(frac * 24))
-            eta = f" ETA {int(p.eta_s) // 60}:{int(p.eta_s) % 60:02d}" if p.eta_s else ""
-            line = f"{p.phase:9} [{bar}] {p.done}/{p.total}{eta}"
+            eta = f" ETA {int(eta_s) // 60}:{int(eta_s) % 60:02d}" if eta_s else ""
+            line = f"{phase:9} [{bar}] {p.done}/{p.total}{eta}"
         else:
-            line = f"{p.phase}..."
-        if p.current is not None:
-            line += f"  {p.current.name}"
+            line = f"{phase}..."
+        if current is not None:
+            line += f"  {current.name}"
         line = line[:100]
         sys.stderr.write("\r" + line.ljust(self.width))
         self.width = len(line)
@@ -113,7 +117,7 @@ class _Bar:
 def _index(args: argparse.Namespace, rest: list[str]) -> int:
     from dataclasses import asdict
 
-    bar = _Bar(not args.json)
+    bar = ProgressBar(not args.json)
     lib = _open(args, read_only=False, need_model=True)
     cancel = threading.Event()
     try:

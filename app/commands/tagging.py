@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.commands.library import emit_json
+from app.commands.library import ProgressBar, emit_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,27 +103,6 @@ def _open(args: argparse.Namespace, read_only: bool = False) -> Any:
     return Library.open(args.library, model=model, read_only=read_only, wait_s=args.wait)
 
 
-class _Bar:
-    """Progress on stderr, one line, only on a terminal."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stderr.isatty()
-        self.width = 0
-
-    def __call__(self, p: Any) -> None:
-        if not self.enabled:
-            return
-        frac = p.done / p.total if p.total else 0.0
-        line = f"{p.phase} ({p.kind}s) [{'#' * int(frac * 24):.<24}] {p.done}/{p.total}"
-        sys.stderr.write("\r" + line.ljust(self.width))
-        self.width = len(line)
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled and self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-
-
 def _items_under(lib: Any, paths: list[Path]) -> list[int]:
     from core.tagging import TaggingError
 
@@ -148,7 +127,7 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
     if not 0.0 <= args.min_score <= 1.0:
         raise SynesthesiaError("--min-score is a probability between 0 and 1")
     lib = _open(args)
-    bar = _Bar(not args.json)
+    bar = ProgressBar(not args.json)
     cancel = threading.Event()
     try:
         tagger = LibraryTagger(lib)
