@@ -23,8 +23,11 @@ LICENSE_OVERRIDES = {
     "unicode-cldr-core": "Unicode-DFS-2016",
 }
 
-# Never used: reserved for independent evaluation of the model.
-RESERVED = frozenset({"scratch", "gcompris-qt-data"})
+# Never used: reserved for independent evaluation of the model. `scratch` and
+# `gcompris-qt-data` are the independent set (`training.independent`);
+# `openttd-opensfx` (freesound-derived real recordings) is held out for the real-media
+# evaluation set `training.realmedia`, which reads it with `training.corpus.opensfx`.
+RESERVED = frozenset({"scratch", "gcompris-qt-data", "openttd-opensfx"})
 
 
 def cache_dir(explicit: str | os.PathLike | None = None) -> Path:

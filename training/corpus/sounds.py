@@ -9,7 +9,6 @@ from pathlib import Path
 
 from training.corpus.debs import Package
 from training.corpus.labels import normalise_label
-from training.corpus.opensfx import read_cat
 from training.corpus.sound_rules import (
     ANIMALS,
     DROP_WORDS,
@@ -26,8 +25,8 @@ AUDIO = (".ogg", ".wav", ".flac", ".mp3")
 ZIP_0AD = "usr/share/games/0ad/mods/public/public.zip"
 GAME_SOUND_PACKAGES = (
     "0ad-data", "megaglest-data", "lincity-ng-data", "wesnoth-1.16-data", "widelands-data",
-    "minetest-data", "openttd-opensfx", "supertuxkart-data", "sonic-pi-samples", "lmms-common",
-)
+    "minetest-data", "supertuxkart-data", "sonic-pi-samples", "lmms-common",
+)  # not openttd-opensfx: held out for `training.realmedia` (see debs.RESERVED)
 
 
 def sound_labels(rel: str, use_folder: bool = False) -> list[str] | None:
@@ -62,19 +61,6 @@ def _files(pkg: Package, out: Path, origins: dict[str, str]) -> list[tuple[Path,
     Clips taken out of an archive are written under `out`; `origins` records
     where in the package each of those came from.
     """
-    if pkg.name == "openttd-opensfx":
-        cat = next(pkg.root.rglob("opensfx.cat"), None)
-        found = []
-        for i, (title, license_, wav) in enumerate(read_cat(cat) if cat else []):
-            if len(wav) < 1000:
-                continue
-            dst = out / "opensfx" / f"{i:02d}.wav"
-            if not dst.exists():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                dst.write_bytes(wav)
-            found.append((dst, title.replace(":", " ").replace("/", " "), license_))
-            origins[str(dst)] = f"{cat.relative_to(pkg.root).as_posix()}#{i}"
-        return found
     if pkg.name == "0ad-data":
         archive = pkg.root / ZIP_0AD
         if not archive.exists():
@@ -103,16 +89,11 @@ def game_sounds(pkg: Package, out: Path) -> list[dict]:
     items, seen = [], set()
     origins: dict[str, str] = {}
     for src, rel, license_ in _files(pkg, out, origins):
-        if pkg.name != "openttd-opensfx" and not include.search(rel):
+        if not include.search(rel):
             continue
         if exclude and exclude.search(rel):
             continue
-        if pkg.name == "openttd-opensfx":
-            labels = sound_labels(rel.replace(" ", "_"))
-            text = rel.strip()
-        else:
-            labels = sound_labels(rel, pkg.name in FOLDER_LABEL)
-            text = ""
+        labels = sound_labels(rel, pkg.name in FOLDER_LABEL)
         if not labels:
             continue
         digest = hashlib.sha1(src.read_bytes()).hexdigest()
@@ -124,7 +105,7 @@ def game_sounds(pkg: Package, out: Path) -> list[dict]:
             "id": f"{pkg.name.split('-')[0]}:{short}",
             "kind": "sound",
             "path": str(src),
-            "texts": [t for t in dict.fromkeys([phrase(labels), text.lower()]) if t],
+            "texts": [phrase(labels)],
             "labels": labels,
             "image_ids": [],
             "group": f"{pkg.name}:{'-'.join(labels)}",
