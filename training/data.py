@@ -3,18 +3,15 @@ Text and sound are never paired."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from core.model.api import RESOURCES
 from training.features import ImageFeatures, SoundFeatures
 
 
 def class_texts() -> list[tuple[int, str]]:
-    """(class index, text) pairs for the 1000 ImageNet classes: every WordNet lemma, a short
-    phrase and the definition."""
+    """(class index, text) pairs for the 1000 ImageNet classes: up to three WordNet lemmas,
+    a short phrase with each, and "name: definition"."""
     out = []
     rows = (RESOURCES / "imagenet" / "classes.tsv").read_text(encoding="utf-8").splitlines()[1:]
     for row in rows:
@@ -23,7 +20,7 @@ def class_texts() -> list[tuple[int, str]]:
         for name in lemmas[:3]:
             out.append((int(idx), name))
             out.append((int(idx), f"a photo of a {name}"))
-        out.append((int(idx), f"{lemmas[0]}, {definition}"))
+        out.append((int(idx), f"{lemmas[0]}: {definition}"))
     return out
 
 
@@ -66,31 +63,3 @@ def build_pairs(items: list[dict], imgs: ImageFeatures, snds: SoundFeatures,
                 concept = (it.get("labels") or [it["id"]])[0]
                 pairs.image_sound.append((sidx[it["id"]], rows, concept))
     return pairs
-
-
-class SoundAugment:
-    """Random crop, gain, frequency and time masks on a (n_mels, frames) log-mel; the log-mel is
-    normalised as in core.model.sound, so a gain of g dB is a constant shift."""
-
-    def __init__(self, crop: int, rng: random.Random, std: float = 4.0):
-        self.crop, self.rng, self.std = crop, rng, std
-
-    def __call__(self, m: np.ndarray, train: bool = True) -> np.ndarray:
-        n_mels, t = m.shape
-        if t < self.crop:
-            m = np.tile(m, (1, int(np.ceil(self.crop / t))))
-            t = m.shape[1]
-        start = self.rng.randrange(0, t - self.crop + 1) if train else (t - self.crop) // 2
-        m = m[:, start : start + self.crop].copy()
-        if not train:
-            return m
-        gain_db = self.rng.uniform(-10, 6)
-        m += gain_db / 10 * np.log(10) / self.std
-        for _ in range(2):
-            f = self.rng.randrange(0, 8)
-            f0 = self.rng.randrange(0, n_mels - f + 1)
-            m[f0 : f0 + f] = m.mean()
-            w = self.rng.randrange(0, self.crop // 10)
-            t0 = self.rng.randrange(0, self.crop - w + 1)
-            m[:, t0 : t0 + w] = m.mean()
-        return m

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.model.text import tokenize
+from training.glove import tokenize
 from core.tagging.calibration import (
     Calibration,
     fit_calibration,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.model.text import tokenize
 from training.features import ImageFeatures, SoundFeatures
+from training.glove import tokenize
 from training.metrics import chance_metrics, retrieval_metrics
 
 log = logging.getLogger(__name__)
@@ -67,25 +67,35 @@ def resolve(held: list[dict], imgs: ImageFeatures, snds: SoundFeatures, limit: i
 
 
 class ModelEncoder:
-    """Embeds cached inputs with the trained network."""
+    """Embeds cached inputs with a network (trained, or untrained: the composition)."""
 
     name = "trained model"
 
-    def __init__(self, model, imgs: ImageFeatures, snds: SoundFeatures):
+    def __init__(self, model, imgs: ImageFeatures, snds: SoundFeatures, name: str | None = None):
         self.m, self.imgs, self.snds = model, imgs, snds
+        self.name = name or self.name
 
     def images(self, rows: list[int]) -> np.ndarray:
-        return self.m.embed_image_features(self.imgs.feats[rows].astype(np.float32))
+        return self.m.embed_image_logits(self.imgs.logits[rows].astype(np.float32))
 
     @torch.inference_mode()
     def sounds(self, rows: list[int]) -> np.ndarray:
         net, dev = self.m.net, self.m.device
-        out = [net.embed_logmel(torch.from_numpy(self.snds.clip(r))[None].to(dev)).cpu().numpy()
-               for r in rows]
+        out = [net.shared.embed(net.sound.from_cache(
+            torch.from_numpy(self.snds.clip(r))[None].to(dev))[0]).cpu().numpy() for r in rows]
         return np.concatenate(out) if out else np.zeros((0, self.m.dim), np.float32)
 
     def texts(self, texts: list[str]) -> np.ndarray:
         return self.m.encode_texts(texts)
+
+
+def composition_encoder(imgs: ImageFeatures, snds: SoundFeatures) -> ModelEncoder:
+    """The training-free composition of the pretrained parts: the untrained Model 2 (teacher
+    classes and SoundNet's classes through the sentence embeddings of the class texts, MiniLM
+    for texts; its shared layers start as the identity)."""
+    from core.model import ModelConfig, create_model
+
+    return ModelEncoder(create_model(ModelConfig()), imgs, snds, "training-free composition")
 
 
 class BaselineEncoder:
@@ -97,7 +107,7 @@ class BaselineEncoder:
 
     def __init__(self, imgs: ImageFeatures, snds: SoundFeatures):
         from core.model.api import class_names
-        from core.model.text import word_vectors
+        from training.glove import word_vectors
 
         self.imgs, self.wv = imgs, word_vectors()
         self.class_vecs = self._bow([n for n in class_names()])
@@ -315,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     snds = sound_features(model, [i for i in items if i["kind"] == "sound"], Path(root) / "features")
     results = {"trained model": evaluate(model, held, imgs, snds)}
     if not a.no_baseline:
+        results["composition"] = evaluate(model, held, imgs, snds,
+                                          encoder=composition_encoder(imgs, snds))
         results["naive baseline"] = evaluate(model, held, imgs, snds, encoder=BaselineEncoder(imgs, snds))
     if a.json:
         json.dump({"model_id": model.model_id, "results": results}, sys.stdout, indent=1)

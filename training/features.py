@@ -1,5 +1,6 @@
-"""Cached inputs for fast student training: teacher outputs for every image and log-mel
-spectrograms for every sound, computed once and stored as plain .npz (no pickle)."""
+"""Cached inputs for fast student training: teacher outputs for every image, SoundNet's frozen
+lower-layer activations for every sound and sentence embeddings of every text, computed once
+and stored as plain .npz (no pickle)."""
 
 from __future__ import annotations
 
@@ -33,14 +34,14 @@ class ImageFeatures:
 @dataclass
 class SoundFeatures:
     ids: list[str]
-    frames: np.ndarray  # (total_frames, n_mels) float16, all clips concatenated
+    frames: np.ndarray  # (total_frames, channels) float16, all clips concatenated
     offsets: np.ndarray  # (n + 1,) int64, clip i is frames[offsets[i]:offsets[i+1]]
 
     def index(self) -> dict[str, int]:
         return {k: i for i, k in enumerate(self.ids)}
 
     def clip(self, i: int) -> np.ndarray:
-        """(n_mels, frames) float32 log-mel of clip i."""
+        """(channels, frames) float32 activations of clip i."""
         return self.frames[self.offsets[i] : self.offsets[i + 1]].T.astype(np.float32)
 
 
@@ -57,6 +58,27 @@ def _progress(what: str, done: int, total: int, t0: float) -> None:
     log.info("%s: %d/%d (%.1f/s, ETA %.0f s)", what, done, total, rate, eta)
 
 
+def _earlier(cache: Path, pattern: str, fields: tuple[str, ...]) -> dict[str, tuple]:
+    """Rows of earlier caches of the same kind, by item id, so a grown corpus only computes
+    its new items."""
+    rows: dict[str, tuple] = {}
+    for old in sorted(cache.glob(pattern)) if cache.exists() else []:
+        try:
+            z = np.load(old, allow_pickle=False)
+            ids = json.loads(str(z["ids"]))
+            arrays = [z[f] for f in fields]
+        except (OSError, ValueError, KeyError):
+            continue
+        if "offsets" in fields:  # ragged: frames + offsets
+            frames, offsets = arrays
+            for i, k in enumerate(ids):
+                rows[k] = (frames[offsets[i] : offsets[i + 1]],)
+        else:
+            for i, k in enumerate(ids):
+                rows[k] = tuple(a[i] for a in arrays)
+    return rows
+
+
 def image_features(model, items: list[dict], cache: Path, batch: int = 64) -> ImageFeatures:
     """Teacher features and logits for every image item (unreadable images are skipped)."""
     key = _key(items, model.cfg.image.backbone)
@@ -65,6 +87,13 @@ def image_features(model, items: list[dict], cache: Path, batch: int = 64) -> Im
         z = np.load(path, allow_pickle=False)
         return ImageFeatures(json.loads(str(z["ids"])), z["feats"], z["logits"])
     ids, feats, logits = [], [], []
+    known = _earlier(cache, "images-*.npz", ("feats", "logits"))
+    known_ids = [it["id"] for it in items if it["id"] in known]
+    if known_ids:
+        ids += known_ids
+        feats.append(np.stack([known[k][0] for k in known_ids]))
+        logits.append(np.stack([known[k][1] for k in known_ids]))
+    items = [it for it in items if it["id"] not in known]
     t0 = time.time()
     for start in range(0, len(items), batch):
         chunk = items[start : start + batch]
@@ -83,7 +112,8 @@ def image_features(model, items: list[dict], cache: Path, batch: int = 64) -> Im
             logits.append(lg.astype(np.float16))
         if (start // batch) % 20 == 0:
             _progress("teacher", start + len(chunk), len(items), t0)
-    out = ImageFeatures(ids, np.concatenate(feats), np.concatenate(logits))
+    out = ImageFeatures(ids, np.concatenate(feats).astype(np.float16),
+                        np.concatenate(logits).astype(np.float16))
     cache.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, ids=json.dumps(ids), feats=out.feats, logits=out.logits)
@@ -92,12 +122,15 @@ def image_features(model, items: list[dict], cache: Path, batch: int = 64) -> Im
 
 
 def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
-    """Log-mel spectrograms (first 30 s) of every sound item (unreadable sounds are skipped)."""
+    """SoundNet activations at the layer below the fine-tuned ones (cfg.sound.cache_layer) for
+    every sound item: the first 30 s, at the model's input rate, tiled to 20 s as at inference.
+    Unreadable sounds are skipped."""
     from core.media import load_audio
+    from core.model.soundnet import MIN_SECONDS, NET_RATE
 
     cfg = model.cfg.sound
-    key = _key(items, f"{cfg.sample_rate}-{cfg.n_mels}-{cfg.n_fft}-{cfg.hop}")
-    path = cache / f"sounds-{key}.npz"
+    key = _key(items, f"soundnet-{cfg.sample_rate}-{cfg.cache_layer}")
+    path = cache / f"soundnet-{key}.npz"
     if path.exists():
         z = np.load(path, allow_pickle=False)
         return SoundFeatures(json.loads(str(z["ids"])), z["frames"], z["offsets"])
@@ -109,22 +142,40 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
             log.warning("skipping sound %s: %s", it["id"], e)
             return None
         w = w[: int(MAX_SOUND_S * cfg.sample_rate)]
-        if len(w) < cfg.sample_rate // 4:
+        if len(w) < cfg.sample_rate // 20 or not np.all(np.isfinite(w)):
             return None
         return it["id"], w
 
-    ids, clips = [], []
-    logmel = model.net.logmel.cpu()
+    known = _earlier(cache, "soundnet-*.npz", ("frames", "offsets"))
+    ids = [it["id"] for it in items if it["id"] in known]
+    clips = [known[k][0] for k in ids]
+    items = [it for it in items if it["id"] not in known]
+    branch = model.net.sound
+    dev = model.device
     t0 = time.time()
-    with ThreadPoolExecutor(max_workers=2) as pool, torch.inference_mode():
+    pending: list[tuple[str, torch.Tensor]] = []  # clips tiled to the same 20 s, run batched
+
+    def run(batch: list[tuple[str, torch.Tensor]]) -> None:
+        h = branch.soundnet.features(torch.cat([w for _, w in batch]), cfg.cache_layer)
+        for (k, _), a in zip(batch, h.transpose(1, 2).float().cpu().numpy(), strict=True):
+            ids.append(k)
+            clips.append(a.astype(np.float16))
+
+    with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
         for n, res in enumerate(pool.map(decode, items)):
-            if res is None:
-                continue
-            m = logmel(torch.from_numpy(res[1])[None])[0].T.numpy().astype(np.float16)
-            ids.append(res[0])
-            clips.append(m)
-            if n % 200 == 0:
-                _progress("log-mel", n + 1, len(items), t0)
+            if res is not None:
+                w = branch.prepare(torch.from_numpy(res[1])[None].to(dev))
+                if w.shape[1] == int(MIN_SECONDS * NET_RATE):
+                    pending.append((res[0], w))
+                else:
+                    run([(res[0], w)])
+                if len(pending) == 16:
+                    run(pending)
+                    pending = []
+            if n % 100 == 0:
+                _progress("SoundNet", n + 1, len(items), t0)
+        if pending:
+            run(pending)
     offsets = np.zeros(len(clips) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c) for c in clips])
     out = SoundFeatures(ids, np.concatenate(clips), offsets)
@@ -133,3 +184,26 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
     np.savez(tmp, ids=json.dumps(ids), frames=out.frames, offsets=offsets)
     tmp.replace(path)
     return out
+
+
+def text_features(model, texts: list[str], cache: Path, name: str) -> dict[str, int]:
+    """Sentence-encoder embeddings (frozen, before the shared layers) of `texts`, cached;
+    returns text -> row of `model.text_cache[name]`."""
+    uniq = sorted(set(texts))
+    key = _key([{"id": t, "path": ""} for t in uniq], "minilm")
+    path = cache / f"texts-{name}-{key}.npz"
+    if path.exists():
+        emb = np.load(path, allow_pickle=False)["emb"]
+    else:
+        t0 = time.time()
+        rows = []
+        for s in range(0, len(uniq), 256):
+            rows.append(model.net.text(uniq[s : s + 256]).float().cpu().numpy().astype(np.float16))
+            if (s // 256) % 10 == 0:
+                _progress(f"texts ({name})", s + 256, len(uniq), t0)
+        emb = np.concatenate(rows) if rows else np.zeros((0, 384), np.float16)
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, emb=emb)
+        tmp.replace(path)
+    return uniq, emb

@@ -1,10 +1,13 @@
-"""Training of the aligned network: teacher KL + ranking loss on image+text and image+sound pairs.
+"""Training of the aligned network (Model 2): teacher KL + ranking loss on image+text and
+image+sound pairs, on top of pretrained towers.
 
     python -m training.train [--steps N] [--out resources/models/default.pt] [--recipe paper]
     torchrun --nproc_per_node=K -m training.train ...   # data-parallel on several GPUs
 
-Plain and top to bottom: load the corpus, cache teacher outputs and log-mels, sample batches,
-step, evaluate, save a self-describing checkpoint.
+Plain and top to bottom: load the corpus, cache the frozen parts' outputs (teacher logits,
+SoundNet's lower layers, sentence embeddings), sample batches, step, evaluate, save a
+self-describing checkpoint. The untrained model is the training-free composition of the
+pretrained parts; training starts there and must beat it on held-out data.
 """
 
 from __future__ import annotations
@@ -23,9 +26,8 @@ import torch
 
 from core.model.api import DEFAULT_CHECKPOINT, create_model, save_checkpoint
 from core.model.config import ModelConfig
-from core.model.text import tokenize
-from training.data import PairSets, SoundAugment, build_pairs, class_texts
-from training.features import image_features, sound_features
+from training.data import PairSets, build_pairs, class_texts
+from training.features import image_features, sound_features, text_features
 from training.losses import ranking_loss, soften, teacher_kl
 
 log = logging.getLogger("training")
@@ -38,26 +40,21 @@ RECIPES = {
 }
 
 
-SOUND_TOWERS = {
-    "cnn1d": {"kind": "cnn1d", "init": "scratch"},
-    "effnet": {"kind": "effnet", "init": "imagenet", "effnet_blocks": 5},
-}
-
-
 @dataclass
 class TrainConfig:
-    steps: int = 1500
+    steps: int = 2000
     batch_text: int = 256
-    batch_sound: int = 32
-    batch_class: int = 128
-    lr: float = 2e-3
+    batch_sound: int = 64
+    batch_class: int = 256
+    lr: float = 1e-3  # shared layers
+    lr_pretrained: float = 1e-4  # class maps and SoundNet layers
     weight_decay: float = 1e-4
+    anchor: float = 1.0  # pull of the class maps back towards their pretrained values
     warmup: int = 100
     temperature: float = 2.0  # KL softening
-    tau: float = 0.07  # ranking loss temperature
+    tau: float = 0.05  # ranking loss temperature
     recipe: str = "paper"
-    crop_frames: int = 400  # 4 s of log-mel at 10 ms
-    feature_dropout: float = 0.1
+    crop_frames: int = 54  # SoundNet conv5 frames: 20 s, as at inference
     seed: int = 0
     held_out: float = 0.15
     tiny: bool = False
@@ -65,11 +62,8 @@ class TrainConfig:
     corpus: list[str] = field(default_factory=list)  # extra pair folders (see README)
     device: str | None = None
     eval_every: int = 500
-    sound_overrides: dict = field(default_factory=dict)  # SoundTowerConfig fields (ablations)
-    # Also rank ImageNet class texts against training images the teacher puts in that class
-    # (top-1 probability >= class_rank_min): ties everyday words to the image space.
-    class_rank: bool = False
-    class_rank_min: float = 0.5
+    sound_layers: tuple[str, ...] = ("conv7",)  # SoundNet layers fine-tuned
+    image_top_k: int = 10
     threads: int = 0
 
 
@@ -97,32 +91,42 @@ def split_items(items: list[dict], cfg: TrainConfig) -> tuple[list[dict], list[d
     return [i for i in train_items if i["group"] not in demo_groups], held + moved
 
 
-class Batches:
-    """Samples the three kinds of training batches from cached features."""
+def cache_root() -> Path:
+    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
+    return Path(root) / "features"
 
-    def __init__(self, pairs: PairSets, imgs, snds, cfg: TrainConfig, rng: random.Random):
+
+class Batches:
+    """Samples the training batches from cached features: image+text, image+sound, and
+    ImageNet class prototypes + class texts (the teacher's knowledge of real photos)."""
+
+    def __init__(self, pairs: PairSets, imgs, snds, texts: tuple[list[str], np.ndarray],
+                 cfg: TrainConfig, rng: random.Random):
         self.pairs, self.imgs, self.snds, self.cfg, self.rng = pairs, imgs, snds, cfg, rng
-        self.aug = SoundAugment(cfg.crop_frames, rng)
         self.by_concept = pairs.concepts()
         self.concept_names = sorted(self.by_concept)
         self.classes = class_texts()
-        self.teacher_probs = soften(torch.from_numpy(imgs.logits.astype(np.float32)), cfg.temperature)
-        self.class_images: dict[int, list[int]] = {}
-        if cfg.class_rank:
-            rows = np.array(sorted({r for r, _ in pairs.image_text}), dtype=np.int64)
-            p = torch.softmax(torch.from_numpy(imgs.logits[rows].astype(np.float32)), dim=1)
-            conf, top = p.max(dim=1)
-            for r, c, ok in zip(rows, top.tolist(), (conf >= cfg.class_rank_min).tolist(), strict=False):
-                if ok:
-                    self.class_images.setdefault(c, []).append(int(r))
-            self.ranked_classes = [(c, t) for c, t in self.classes if c in self.class_images]
+        self.text_row = {t: i for i, t in enumerate(texts[0])}
+        self.text_emb = torch.from_numpy(texts[1].astype(np.float32))
+        self.logits = torch.from_numpy(imgs.logits.astype(np.float32))
+        self.teacher_probs = soften(self.logits, cfg.temperature)
+
+    def texts(self, texts: list[str]) -> torch.Tensor:
+        return self.text_emb[[self.text_row[t] for t in texts]]
 
     def image_text(self):
         picks = [self.rng.choice(self.pairs.image_text) for _ in range(self.cfg.batch_text)]
         rows = [p[0] for p in picks]
         texts = [self.rng.choice(p[1]) for p in picks]
         same = torch.tensor([[a == b for b in texts] for a in texts])
-        return rows, [tokenize(t) or ["unknown"] for t in texts], same
+        return rows, self.texts(texts), same
+
+    def crop(self, clip: np.ndarray) -> np.ndarray:
+        n = self.cfg.crop_frames
+        if clip.shape[1] < n:
+            clip = np.tile(clip, (1, int(np.ceil(n / clip.shape[1]))))
+        start = self.rng.randrange(0, clip.shape[1] - n + 1)
+        return clip[:, start : start + n]
 
     def image_sound(self):
         # Uniform over concepts first, so the many footsteps do not drown the few cows.
@@ -131,32 +135,35 @@ class Batches:
             c = self.rng.choice(self.concept_names)
             sounds.append(self.pairs.image_sound[self.rng.choice(self.by_concept[c])])
         img_rows = [self.rng.choice(s[1]) for s in sounds]
-        mels = np.stack([self.aug(self.snds.clip(s[0])) for s in sounds])
+        acts = np.stack([self.crop(self.snds.clip(s[0])) for s in sounds])
         target = torch.stack([self.teacher_probs[s[1]].mean(dim=0) for s in sounds])
         concepts = [s[2] for s in sounds]
         same = torch.tensor([[a == b for b in concepts] for a in concepts])
-        return img_rows, torch.from_numpy(mels), target, same
+        return img_rows, torch.from_numpy(acts), target, same
 
     def class_text(self):
+        """Class prototypes (one-hot teacher distributions) with one of their class texts."""
         picks = [self.rng.choice(self.classes) for _ in range(self.cfg.batch_class)]
+        classes = torch.tensor([c for c, _ in picks])
+        same = classes[:, None] == classes[None, :]
         target = torch.full((len(picks), 1000), 0.1 / 999)
-        for i, (c, _) in enumerate(picks):
-            target[i, c] = 0.9
-        return [tokenize(t) or ["unknown"] for _, t in picks], target
-
-    def class_image_text(self):
-        """Class texts paired with a training image of that class (class_rank)."""
-        picks = [self.rng.choice(self.ranked_classes) for _ in range(self.cfg.batch_class)]
-        rows = [self.rng.choice(self.class_images[c]) for c, _ in picks]
-        same = torch.tensor([[a[0] == b[0] for b in picks] for a in picks])
-        return rows, [tokenize(t) or ["unknown"] for _, t in picks], same
+        target[torch.arange(len(picks)), classes] = 0.9
+        return classes, self.texts([t for _, t in picks]), target, same
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_scale(step: int, cfg: TrainConfig) -> float:
     if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
+        return (step + 1) / cfg.warmup
     p = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * 0.5 * (1 + math.cos(math.pi * p))
+    return 0.5 * (1 + math.cos(math.pi * p))
+
+
+def param_groups(net, cfg: TrainConfig) -> list[dict]:
+    pretrained = [p for n, p in net.named_parameters() if p.requires_grad
+                  and (n.startswith("image.") or n.startswith("sound."))]
+    shared = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("shared.")]
+    return [{"params": shared, "lr": cfg.lr, "base_lr": cfg.lr},
+            {"params": pretrained, "lr": cfg.lr_pretrained, "base_lr": cfg.lr_pretrained}]
 
 
 def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None,
@@ -178,7 +185,8 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed + rank)
     mcfg = ModelConfig.tiny() if cfg.tiny else ModelConfig()
-    mcfg.sound = replace(mcfg.sound, **cfg.sound_overrides)
+    mcfg.sound = replace(mcfg.sound, train_layers=tuple(cfg.sound_layers))
+    mcfg.image = replace(mcfg.image, top_k=cfg.image_top_k)
     model = create_model(mcfg, seed=cfg.seed, device=cfg.device)
     dev = model.device if world == 1 or not torch.cuda.is_available() else \
         f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
@@ -190,16 +198,16 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         train_items, held = split_items(items, cfg)
     else:
         train_items, items = items, items + held
-    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
-    cache = cache or Path(root) / "features"
+    cache = cache or cache_root()
     imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)
     snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache)
     train_images = {i["id"] for i in train_items if i["kind"] == "image"}
     pairs = build_pairs(train_items, imgs, snds, allowed_images=train_images)
+    texts = text_features(model, [t for _, ts in pairs.image_text for t in ts]
+                          + [t for _, t in class_texts()], cache, "train")
     log.info("training pairs: %d image+text, %d image+sound (%d concepts)",
              len(pairs.image_text), len(pairs.image_sound), len(pairs.concepts()))
-    batches = Batches(pairs, imgs, snds, cfg, rng)
-    feats = torch.from_numpy(imgs.feats.astype(np.float32))
+    batches = Batches(pairs, imgs, snds, texts, cfg, rng)
 
     net = model.net
     net.train()
@@ -208,49 +216,52 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         from torch.nn.parallel import DistributedDataParallel
 
         ddp = DistributedDataParallel(net, find_unused_parameters=True)
-    params = [p for p in net.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    groups = param_groups(net, cfg)
+    params = [p for g in groups for p in g["params"]]
+    anchors = {id(p): p.detach().clone() for n, p in net.named_parameters()
+               if p.requires_grad and n.endswith(".weight") and
+               (n.startswith("image.") or n.startswith("sound.objects") or n.startswith("sound.scenes"))}
+    opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     kl_w, rank_w = RECIPES[cfg.recipe]
     T = cfg.temperature
-    drop = torch.nn.Dropout(cfg.feature_dropout)
     t0 = time.time()
     for step in range(cfg.steps):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, cfg)
-        it_rows, it_tokens, it_same = batches.image_text()
-        is_rows, mels, snd_target, is_same = batches.image_sound()
-        ct_tokens, ct_target = batches.class_text()
+            g["lr"] = g["base_lr"] * lr_scale(step, cfg)
+        it_rows, it_txt, it_same = batches.image_text()
+        is_rows, acts, snd_target, is_same = batches.image_sound()
+        ct_cls, ct_txt, ct_target, ct_same = batches.class_text()
         rows = it_rows + is_rows
-        img_emb = net.embed_image_features(drop(feats[rows]).to(dev))
-        txt_batch = net.text.encode_tokens(it_tokens + ct_tokens)
-        txt_emb = net.embed_text_batch({k: v.to(dev) for k, v in txt_batch.items()})
-        snd_emb = net.embed_logmel(mels.to(dev))
-        n_it = len(it_rows)
         img_t = batches.teacher_probs[rows].to(dev)
+        img_emb = net.embed_image_logits(batches.logits[rows].to(dev))
+        txt_emb = net.shared.embed(torch.cat([it_txt, ct_txt]).to(dev))
+        snd_h, snd_obj = net.sound.from_cache(acts.to(dev))
+        snd_emb = net.shared.embed(snd_h)
+        proto_emb = net.shared.embed(net.image.weight[ct_cls.to(dev)])
+        n_it = len(it_rows)
+        snd_target = snd_target.to(dev)
         loss_kl = (teacher_kl(net.shared.logits(img_emb), img_t, T)
                    + teacher_kl(net.shared.logits(txt_emb[:n_it]), img_t[:n_it], T)
                    + teacher_kl(net.shared.logits(txt_emb[n_it:]), ct_target.to(dev), 1.0)
-                   + teacher_kl(net.shared.logits(snd_emb), snd_target.to(dev), T))
+                   + teacher_kl(net.shared.logits(snd_emb), snd_target, T)
+                   + teacher_kl(snd_obj, snd_target, T))
         loss_rank = (ranking_loss(img_emb[:n_it], txt_emb[:n_it], it_same.to(dev), cfg.tau)
-                     + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau))
-        if cfg.class_rank and batches.class_images:
-            cr_rows, cr_tokens, cr_same = batches.class_image_text()
-            cr_img = net.embed_image_features(drop(feats[cr_rows]).to(dev))
-            cr_batch = net.text.encode_tokens(cr_tokens)
-            cr_txt = net.embed_text_batch({k: v.to(dev) for k, v in cr_batch.items()})
-            loss_rank = loss_rank + ranking_loss(cr_img, cr_txt, cr_same.to(dev), cfg.tau)
-        loss = kl_w * loss_kl + rank_w * loss_rank
+                     + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau)
+                     + ranking_loss(proto_emb, txt_emb[n_it:], ct_same.to(dev), cfg.tau))
+        loss_anchor = sum(((p - anchors[id(p)].to(p.device)) ** 2).sum(1).mean()
+                          for p in params if id(p) in anchors)
+        loss = kl_w * loss_kl + rank_w * loss_rank + cfg.anchor * loss_anchor
         if world > 1:  # route through the DDP wrapper so gradients are all-reduced
-            loss = loss + 0.0 * sum(p.sum() for p in ddp.parameters())
+            loss = loss + 0.0 * sum(p.sum() for p in ddp.parameters() if p.requires_grad)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
         if step % 50 == 0 or step == cfg.steps - 1:
             el = time.time() - t0
-            log.info("step %d/%d  kl %.3f  rank %.3f  (%.2f s/step, ETA %.0f s)", step + 1,
-                     cfg.steps, loss_kl.item(), loss_rank.item(), el / (step + 1),
-                     el / (step + 1) * (cfg.steps - step - 1))
+            log.info("step %d/%d  kl %.3f  rank %.3f  anchor %.4f  (%.2f s/step, ETA %.0f s)",
+                     step + 1, cfg.steps, loss_kl.item(), loss_rank.item(), float(loss_anchor),
+                     el / (step + 1), el / (step + 1) * (cfg.steps - step - 1))
         if rank == 0 and cfg.eval_every and step and step % cfg.eval_every == 0:
             net.eval()
             quick = evaluate(model, held, imgs, snds, quick=True)
@@ -284,22 +295,19 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--out", default=d.out, help="checkpoint path (default: the bundled one)")
     p.add_argument("--corpus", action="append", default=[],
                    help="extra folder of pairs (pairs.jsonl, see README); repeatable")
-    p.add_argument("--tiny", action="store_true", help="small network (tests, smoke runs)")
+    p.add_argument("--tiny", action="store_true", help="small shared layers (tests, smoke runs)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when present)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--eval-every", type=int, default=d.eval_every)
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all cores)")
-    p.add_argument("--sound-tower", choices=["cnn1d", "effnet"], default="cnn1d",
-                   help="cnn1d (default, the bundled model's): the paper's 1-D CNN from scratch; "
-                        "effnet: EfficientNet-Lite0's first 5 blocks from ImageNet (see README)")
+    p.add_argument("--sound-layers", default=",".join(d.sound_layers),
+                   help="SoundNet layers to fine-tune, comma-separated ('' freezes SoundNet)")
     p.add_argument("--batch-sound", type=int, default=d.batch_sound)
-    p.add_argument("--class-rank", action="store_true",
-                   help="also rank ImageNet class texts against images of that class")
     a = p.parse_args(argv)
     return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
-                       device=a.device, seed=a.seed, eval_every=a.eval_every,
-                       class_rank=a.class_rank, threads=a.threads, batch_sound=a.batch_sound,
-                       sound_overrides=SOUND_TOWERS[a.sound_tower])
+                       device=a.device, seed=a.seed, eval_every=a.eval_every, threads=a.threads,
+                       batch_sound=a.batch_sound,
+                       sound_layers=tuple(x for x in a.sound_layers.split(",") if x))
 
 
 def main(argv: list[str] | None = None) -> int:

