@@ -47,7 +47,7 @@ class TrainConfig:
     batch_sound: int = 64
     batch_class: int = 256
     lr: float = 1e-3  # shared layers
-    lr_pretrained: float = 1e-4  # class maps and SoundNet layers
+    lr_pretrained: float = 2e-5  # class maps and SoundNet layers (Adam: ~lr per element per step)
     weight_decay: float = 1e-4
     anchor: float = 1.0  # pull of the class maps back towards their pretrained values
     warmup: int = 100
@@ -260,7 +260,7 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         if step % 50 == 0 or step == cfg.steps - 1:
             el = time.time() - t0
             log.info("step %d/%d  kl %.3f  rank %.3f  anchor %.4f  (%.2f s/step, ETA %.0f s)",
-                     step + 1, cfg.steps, loss_kl.item(), loss_rank.item(), float(loss_anchor),
+                     step + 1, cfg.steps, loss_kl.item(), loss_rank.item(), float(loss_anchor.detach()),
                      el / (step + 1), el / (step + 1) * (cfg.steps - step - 1))
         if rank == 0 and cfg.eval_every and step and step % cfg.eval_every == 0:
             net.eval()
