@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
 
-from training.corpus.debs import Package, cache_dir, unpack
+from training.corpus.debs import Package, Tool, cache_dir, tool, unpack
 from training.corpus.emoji import emoji
+from training.corpus.human import MUSIC, hedgewars_voices, music_clips, stamp_speech, zeroad_voices
 from training.corpus.images import openclipart, photos, tuxpaint
-from training.corpus.pairing import build_index, match_images
+from training.corpus.instruments import freepats_clips, hydrogen_clips, soundfont_clips
+from training.corpus.pairing import build_index, match_any, match_images
 from training.corpus.render import convert, find_rsvg
 from training.corpus.sounds import GAME_SOUND_PACKAGES, game_sounds
 
@@ -67,6 +70,45 @@ def _check_sounds(sounds: list[dict]) -> list[dict]:
     return kept
 
 
+def _tool(name: str, corpus: Path) -> Tool | None:
+    try:
+        found = tool(name, corpus)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        _log(f"  no {name}, its clips are skipped: {exc}")
+        return None
+    _log(f"  {name} {found.version} unpacked")
+    return found
+
+
+def new_sounds(corpus: Path, packages: dict[str, Package], out: Path) -> list[dict]:
+    """Instruments, music and voices (see instruments.py and human.py)."""
+    def package(name: str) -> Package:
+        return packages[name] if name in packages else unpack(name, corpus)
+
+    cache: dict = {}
+    steps = [
+        ("fluid-soundfont-gm", lambda p: soundfont_clips(p, _tool("fluidsynth", corpus), out)),
+        ("freepats", lambda p: freepats_clips(p, _tool("timidity", corpus), out)),
+        ("hydrogen-drumkits", lambda p: hydrogen_clips(p, out)),
+        *[(name, lambda p: music_clips(p, out, cache)) for name in MUSIC],
+        ("tuxpaint-stamps-default", lambda p: stamp_speech(p, out, cache)),
+        ("0ad-data", lambda p: zeroad_voices(p, out, cache)),
+        ("hedgewars-data", lambda p: hedgewars_voices(p, out, cache)),
+    ]
+    found: list[dict] = []
+    for name, make in steps:
+        try:
+            items = make(package(name))
+        except RuntimeError as exc:
+            _log(f"  skipped {name}: {exc}")
+            continue
+        cache.clear()
+        kinds = Counter(i["category"] for i in items)
+        _log(f"  {name}: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+        found += items
+    return found
+
+
 def collect(corpus: Path) -> tuple[list[dict], list[dict]]:
     """All image and sound items, unpaired, with images converted into the cache."""
     out_images, out_sounds = corpus / "images", corpus / "sounds"
@@ -77,7 +119,9 @@ def collect(corpus: Path) -> tuple[list[dict], list[dict]]:
     except RuntimeError as exc:
         _log(f"  no rsvg-convert, SVG-only stamps skipped: {exc}")
     images, sounds = [], []
-    stamps, stamp_sounds = tuxpaint(unpack("tuxpaint-stamps-default", corpus), out_images, rsvg)
+    packages: dict[str, Package] = {}
+    packages["tuxpaint-stamps-default"] = unpack("tuxpaint-stamps-default", corpus)
+    stamps, stamp_sounds = tuxpaint(packages["tuxpaint-stamps-default"], out_images, rsvg)
     images += stamps
     sounds += stamp_sounds
     svg: Package | None = unpack("openclipart-svg", corpus)
@@ -90,22 +134,35 @@ def collect(corpus: Path) -> tuple[list[dict], list[dict]]:
                     unpack("unicode-cldr-core", corpus), out_images)
     for name in GAME_SOUND_PACKAGES:
         try:
-            found = game_sounds(unpack(name, corpus), out_sounds)
+            packages[name] = unpack(name, corpus)
+            found = game_sounds(packages[name], out_sounds)
         except RuntimeError as exc:
             _log(f"  skipped {name}: {exc}")
             continue
         _log(f"  {name}: {len(found)} sounds")
         sounds += found
+    _log("instruments, music and voices ...")
+    sounds += new_sounds(corpus, packages, out_sounds)
+    for sound in sounds:
+        sound.setdefault("category", "effect")
     _log(f"checking {len(sounds)} sounds with PyAV ...")
     return images, _check_sounds(sounds)
 
 
 def pair(images: list[dict], sounds: list[dict]) -> None:
-    """Fill each sound's `image_ids`: its own stamp first, then word matches."""
+    """Fill each sound's `image_ids`: its own stamp first, then word matches.
+
+    A sound's `pair_labels`, where it has them, are the phrases its pictures are found by,
+    best first (a bass drum looks like a drum, not like a bass guitar or a fish).
+    """
     index = build_index(images)
     for sound in sounds:
         own = sound.get("image_ids", [])
-        matches = [i for i in match_images(sound["labels"], images, index) if i not in own]
+        if sound.get("pair_labels"):
+            found = match_any(sound["pair_labels"], images, index)
+        else:
+            found = match_images(sound["labels"], images, index)
+        matches = [i for i in found if i not in own]
         sound["image_ids"] = (own + matches)[:20]
 
 
@@ -118,8 +175,16 @@ def summarise(items: list[dict]) -> dict:
     for sound in sounds:
         if sound["image_ids"]:
             per_source[sound["source"]]["paired_sounds"] += 1
+    categories: dict[str, Counter] = {}
+    for sound in sounds:
+        categories.setdefault(sound.get("category", "effect"), Counter())[sound["labels"][0]] += 1
+    paired = {c: sum(1 for s in sounds if s.get("category", "effect") == c and s["image_ids"])
+              for c in categories}
     return {
         "per_source": {s: dict(c) for s, c in sorted(per_source.items())},
+        "per_category": {c: {"sounds": sum(n.values()), "paired": paired[c],
+                             "concepts": dict(n.most_common())}
+                         for c, n in sorted(categories.items())},
         "per_kind": dict(Counter(i["kind"] for i in items)),
         "sounds_with_images": sum(1 for s in sounds if s["image_ids"]),
         "sound_concepts": len({" ".join(s["labels"]) for s in sounds}),
@@ -138,6 +203,10 @@ def print_summary(summary: dict) -> None:
     kinds = summary["per_kind"]
     print(f"{'total':28} {kinds.get('image', 0):7} {kinds.get('sound', 0):7} "
           f"{summary['sounds_with_images']:7}")
+    for category, entry in summary.get("per_category", {}).items():
+        concepts = ", ".join(f"{k} {n}" for k, n in entry["concepts"].items())
+        print(f"{category}: {entry['sounds']} sounds, {entry['paired']} paired"
+              + (f" ({concepts})" if category != "effect" else ""))
     print(f"sound concepts (distinct label sets): {summary['sound_concepts']}, "
           f"label words: {summary['sound_label_words']}, "
           f"sounds over {LONG_SOUND_S:.0f} s: {summary['long_sounds']}")

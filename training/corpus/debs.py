@@ -6,8 +6,10 @@ cache and unpacked with `dpkg-deb -x`, so no root rights are needed.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ LICENSE_OVERRIDES = {
     "tuxpaint-stamps-default": "GPL-2",
     "fonts-noto-color-emoji": "OFL-1.1",
     "unicode-cldr-core": "Unicode-DFS-2016",
+    "fluid-soundfont-gm": "MIT",  # "I hereby release Fluid under the MIT license"
+    "freepats": "GPL-2+ with composition exception",
 }
 
 # Never used: reserved for independent evaluation of the model. `scratch` and
@@ -97,3 +101,87 @@ def unpack(name: str, corpus: Path) -> Package:
         text = copyright_file.read_text(errors="replace") if copyright_file.exists() else ""
         license_ = short_license(text)
     return Package(name=name, version=version, license=license_, root=root)
+
+
+def _missing_libraries(name: str) -> list[str]:
+    """Library packages `name` needs that this system lacks (apt's own resolution, simulated)."""
+    result = _run(["apt-get", "-s", "-qq", "install", "--no-install-recommends", name])
+    if result.returncode != 0:
+        raise RuntimeError(f"apt-get -s install {name} failed: {result.stderr.strip()[-400:]}")
+    wanted = re.findall(r"^Inst (\S+)", result.stdout, re.M)
+    return [p for p in wanted if p.startswith("lib") and p != name]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A command line program unpacked (with the libraries it lacks) from Debian packages."""
+
+    name: str
+    version: str
+    binary: Path
+    env: dict
+
+
+def tool(name: str, corpus: Path, binary: str | None = None) -> Tool:
+    """Unpack program `name` and its missing libraries under `corpus/extracted/`; no root.
+
+    The returned `env` points `LD_LIBRARY_PATH` at the unpacked libraries. Raises
+    RuntimeError when the program cannot be fetched or does not run here.
+    """
+    if shutil.which("apt-get") is None:
+        raise RuntimeError("apt-get is not available")
+    main = unpack(name, corpus)
+    roots = [main.root] + [unpack(lib, corpus).root for lib in _missing_libraries(name)]
+    libdirs = []
+    for root in roots:
+        for libdir in sorted(root.glob("usr/lib/*-linux-gnu")) + sorted(root.glob("lib/*-linux-gnu")):
+            libdirs += [str(libdir)] + [str(d) for d in sorted(libdir.iterdir()) if d.is_dir()
+                                        and any(d.glob("*.so*"))]
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = ":".join(libdirs + [p for p in [env.get("LD_LIBRARY_PATH")] if p])
+    path = main.root / "usr" / "bin" / (binary or name)
+    try:
+        check = subprocess.run([str(path), "--version"], env=env, capture_output=True, text=True,
+                               check=False, timeout=60)
+    except OSError as exc:
+        raise RuntimeError(f"{path} does not run: {exc}") from exc
+    if check.returncode != 0:
+        raise RuntimeError(f"{path} --version failed: {(check.stderr or check.stdout)[-400:]}")
+    return Tool(name=name, version=main.version, binary=path, env=env)
+
+
+def _pattern_matches(pattern: str, rel: str) -> bool:
+    """Whether a DEP-5 `Files:` pattern (a path in the source tree) names installed file `rel`.
+
+    Installed paths differ from source paths by a prefix (`data/music/x.ogg` is installed
+    as `usr/share/games/widelands/data/music/x.ogg`): the pattern matches `rel` whole, or
+    it or a tail of it with at least two named path parts matches the end of `rel`.
+    """
+    parts = pattern.strip("/").split("/")
+    for k in range(len(parts)):
+        tail = parts[k:]
+        if len([p for p in tail if p.strip("*?")]) < 2:
+            break  # 'hedgewars/*' (a source folder) must not match '.../hedgewars/Data/x'
+        if fnmatch.fnmatchcase(rel, "*/" + "/".join(tail)):
+            return True
+    return fnmatch.fnmatchcase(rel, pattern)
+
+
+def copyright_license(copyright_text: str, rel: str) -> str | None:
+    """The `License:` of the last DEP-5 `Files:` paragraph naming `rel` (DEP-5's rule), or None."""
+    found = None
+    for paragraph in re.split(r"\n[ \t]*\n", copyright_text):
+        files = re.search(r"^Files:[ \t]*(.*(?:\n[ \t]+.*)*)", paragraph, re.M)
+        license_ = re.search(r"^License:[ \t]*(\S[^\n]*)", paragraph, re.M)
+        if files and license_ and any(_pattern_matches(p, rel) for p in files.group(1).split()):
+            found = license_.group(1).strip()
+    return found
+
+
+def file_license(pkg: Package, rel: str) -> str:
+    """License of one installed file of `pkg`: an override, its DEP-5 paragraph, or the package's."""
+    if pkg.name in LICENSE_OVERRIDES:
+        return LICENSE_OVERRIDES[pkg.name]
+    copyright_file = pkg.root / "usr" / "share" / "doc" / pkg.name / "copyright"
+    text = copyright_file.read_text(errors="replace") if copyright_file.exists() else ""
+    return copyright_license(text, rel) or pkg.license

@@ -14,6 +14,15 @@ PAIR_STOP = frozenset(
 )
 MAX_IMAGES = 20
 SYNONYM_WEIGHT = 0.75
+# Pictures a word finds that show something else: an oil drum, a bell pepper.
+PAIR_EXCLUDE = {
+    "drum": frozenset({"oil", "barrel"}),
+    "bell": frozenset({"pepper", "bottom", "bellhop", "slash"}),
+    "organ": frozenset({"heart", "lung", "anatomy", "anatomical", "body"}),
+    "wave": frozenset({"hand", "waving"}),
+    "speak": frozenset({"monkey"}),
+    "talk": frozenset({"parrot"}),
+}
 
 # What a picture of the sound's source is called when the sound's own word has no
 # picture (game names like 'hoe' or 'stickfighter', or an action like 'applause').
@@ -119,13 +128,20 @@ def match_images(labels: list[str], images: list[dict], index: ImageIndex,
     scores: dict[int, float] = defaultdict(float)
     for word, weight in words.items():
         for i in index.words.get(word, ()):
+            if not PAIR_EXCLUDE.get(word, frozenset()).isdisjoint(images[i]["labels"]):
+                continue
             scores[i] += weight * (1.5 if word in index.titles[i] else 1.0)
     if not scores:
         return []
     # Only the best-scoring tiers: a sound of 'sword' should not take every 'metal' image.
     best = max(scores.values())
-    ranked = sorted((i for i in scores if scores[i] >= best - 0.5),
-                    key=lambda i: (-scores[i], len(images[i]["labels"]), images[i]["id"]))
+    return _mixed(images, sorted((i for i in scores if scores[i] >= best - 0.5),
+                                 key=lambda i: (-scores[i], len(images[i]["labels"]),
+                                                images[i]["id"])), limit)
+
+
+def _mixed(images: list[dict], ranked: list[int], limit: int) -> list[str]:
+    """Ids of `ranked` images, taking turns across sources (the biggest source first)."""
     by_source: dict[str, list[int]] = defaultdict(list)
     for i in ranked:
         by_source[images[i]["source"]].append(i)
@@ -135,3 +151,37 @@ def match_images(labels: list[str], images: list[dict], index: ImageIndex,
             if by_source[source] and len(mixed) < limit:
                 mixed.append(images[by_source[source].pop(0)]["id"])
     return mixed
+
+
+def match_phrase(phrase: str, images: list[dict], index: ImageIndex,
+                 limit: int = MAX_IMAGES) -> list[str]:
+    """Ids of images labelled with every word of `phrase` ('french horn'), best first.
+
+    Images with the phrase's words in their title come first, then the more specific.
+    """
+    needed = normalise_label(phrase)
+    if not needed:
+        return []
+    found = set(index.words.get(needed[0], ()))
+    for word in needed[1:]:
+        found &= set(index.words.get(word, ()))
+    found = {i for i in found if all(PAIR_EXCLUDE.get(w, frozenset()).isdisjoint(images[i]["labels"])
+                                     for w in needed)}
+    ranked = sorted(found, key=lambda i: (-sum(w in index.titles[i] for w in needed),
+                                          len(images[i]["labels"]), images[i]["id"]))
+    return _mixed(images, ranked, limit)
+
+
+def match_any(phrases: list[str], images: list[dict], index: ImageIndex,
+              limit: int = MAX_IMAGES) -> list[str]:
+    """Ids of images matching any of `phrases` (see `match_phrase`), taking turns between
+    the phrases in their order, so 'acoustic guitar, guitar' leads with acoustic guitars."""
+    lists = [match_phrase(p, images, index, limit) for p in phrases]
+    out: list[str] = []
+    while len(out) < limit and any(lists):
+        for ids in lists:
+            while ids and ids[0] in out:
+                ids.pop(0)
+            if ids and len(out) < limit:
+                out.append(ids.pop(0))
+    return out

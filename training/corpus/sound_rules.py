@@ -104,3 +104,32 @@ def base_name(stem: str) -> str:
     while previous != stem:
         previous, stem = stem, _DIGITS.sub("", stem)
     return stem
+
+
+# Sounds of the human voice (the `voice` category of the manifest), and the words of the
+# pictures they pair with (a scream with a screaming face, not with every 'woman').
+VOICE_PAIR = {
+    "laugh": ["laugh", "laughing"],
+    "scream": ["scream", "screaming"],
+    "grunt": ["hurt", "injury", "pain"],
+    "groan": ["hurt", "injury", "pain"],
+    "speech": ["speech", "speak", "speaking", "talk", "talking"],
+    "sneeze": ["sneeze", "sneezing"],
+    "cry": ["cry", "crying"],
+}
+VOICE_WORDS = frozenset(VOICE_PAIR)
+
+
+def human_labels(words: list[str]) -> list[str] | None:
+    """Labels of a clip of a human voice, named by what it does; None for other clips.
+
+    Wesnoth's 'human-female-die-2' is a woman screaming, 'human-old-hit-1' an old man's
+    grunt; any 'laugh' (even a dwarf's: the actor is a man) is laughing.
+    """
+    if "laugh" in words:
+        return ["laugh"]
+    if "human" not in words or not {"die", "hit"} & set(words):
+        return None
+    who = "woman" if "female" in words else "man"
+    labels = ["scream" if "die" in words else "grunt", who]
+    return labels + ["old"] if "old" in words else labels

@@ -18,7 +18,9 @@ from training.corpus.sound_rules import (
     INCLUDE,
     NOISE_WORDS,
     REWRITES,
+    VOICE_PAIR,
     base_name,
+    human_labels,
 )
 
 AUDIO = (".ogg", ".wav", ".flac", ".mp3")
@@ -36,6 +38,9 @@ def sound_labels(rel: str, use_folder: bool = False) -> list[str] | None:
     raw = re.split(r"[_\-\s]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower())
     if use_folder or all(len(w) <= 2 for w in raw):
         raw = re.split(r"[_\-\s]+", path.parent.name.lower()) + raw
+    human = human_labels(raw)
+    if human:
+        return human
     is_animal = any(w in ANIMALS for w in raw)
     if any(w in DROP_WORDS and not (is_animal and w in ("select", "ack")) for w in raw):
         return None
@@ -113,5 +118,8 @@ def game_sounds(pkg: Package, out: Path) -> list[dict]:
             "version": pkg.version,
             "license": license_,
             "origin": origins.get(str(src), rel),
+            "category": "voice" if labels[0] in VOICE_PAIR else "effect",
         })
+        if labels[0] in VOICE_PAIR:
+            items[-1]["pair_labels"] = VOICE_PAIR[labels[0]]
     return items
