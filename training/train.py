@@ -64,6 +64,13 @@ class TrainConfig:
     eval_every: int = 500
     sound_layers: tuple[str, ...] = ("conv7",)  # SoundNet layers fine-tuned
     image_top_k: int = 10
+    # Which parts learn. The shared trunk and the image's class map see clip-art image+text
+    # pairs: training them pulls the space towards clip-art (see README, ablations).
+    train_trunk: bool = False
+    train_image_map: bool = False
+    sound_adapter: bool = True
+    # Sound categories of the corpus to train on (effect, instrument, music, voice); empty: all.
+    sound_categories: tuple[str, ...] = ()
     threads: int = 0
 
 
@@ -78,6 +85,9 @@ def load_items(cfg: TrainConfig) -> list[dict]:
     items = load_manifest()
     for folder in cfg.corpus:
         items += load_pair_folder(Path(folder))
+    if cfg.sound_categories:
+        keep = set(cfg.sound_categories)
+        items = [i for i in items if i["kind"] != "sound" or i.get("category", "effect") in keep]
     return items
 
 
@@ -159,10 +169,18 @@ def lr_scale(step: int, cfg: TrainConfig) -> float:
 
 
 def param_groups(net, cfg: TrainConfig) -> list[dict]:
-    pretrained = [p for n, p in net.named_parameters() if p.requires_grad
-                  and (n.startswith("image.") or n.startswith("sound."))]
-    shared = [p for n, p in net.named_parameters() if p.requires_grad and n.startswith("shared.")]
-    return [{"params": shared, "lr": cfg.lr, "base_lr": cfg.lr},
+    """New layers at `lr`, pretrained ones (class maps, SoundNet) at `lr_pretrained`; parts
+    the recipe keeps frozen are switched off here."""
+    if not cfg.train_trunk and net.shared.residual:  # a non-residual trunk must learn
+        for m in (net.shared.norm, net.shared.fc1, net.shared.fc2):
+            m.requires_grad_(False)
+    if not cfg.train_image_map:
+        net.image.weight.requires_grad_(False)
+    fresh, pretrained = [], []
+    for n, p in net.named_parameters():
+        if p.requires_grad:
+            (fresh if n.startswith(("shared.", "sound.adapter.")) else pretrained).append(p)
+    return [{"params": fresh, "lr": cfg.lr, "base_lr": cfg.lr},
             {"params": pretrained, "lr": cfg.lr_pretrained, "base_lr": cfg.lr_pretrained}]
 
 
@@ -185,7 +203,8 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed + rank)
     mcfg = ModelConfig.tiny() if cfg.tiny else ModelConfig()
-    mcfg.sound = replace(mcfg.sound, train_layers=tuple(cfg.sound_layers))
+    mcfg.sound = replace(mcfg.sound, train_layers=tuple(cfg.sound_layers),
+                         adapter=cfg.sound_adapter)
     mcfg.image = replace(mcfg.image, top_k=cfg.image_top_k)
     model = create_model(mcfg, seed=cfg.seed, device=cfg.device)
     dev = model.device if world == 1 or not torch.cuda.is_available() else \
@@ -303,10 +322,22 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--sound-layers", default=",".join(d.sound_layers),
                    help="SoundNet layers to fine-tune, comma-separated ('' freezes SoundNet)")
     p.add_argument("--batch-sound", type=int, default=d.batch_sound)
+    p.add_argument("--train-trunk", action="store_true",
+                   help="also train the shared trunk (ablation: pulls the space to clip-art)")
+    p.add_argument("--train-image-map", action="store_true",
+                   help="also train the image branch's class map (ablation)")
+    p.add_argument("--no-sound-adapter", action="store_true",
+                   help="sound = SoundNet's class mix only (ablation)")
+    p.add_argument("--lr-pretrained", type=float, default=d.lr_pretrained)
+    p.add_argument("--sound-categories", default="",
+                   help="comma-separated corpus sound categories to train on (default: all)")
     a = p.parse_args(argv)
     return TrainConfig(steps=a.steps, recipe=a.recipe, out=a.out, corpus=a.corpus, tiny=a.tiny,
                        device=a.device, seed=a.seed, eval_every=a.eval_every, threads=a.threads,
-                       batch_sound=a.batch_sound,
+                       batch_sound=a.batch_sound, train_trunk=a.train_trunk,
+                       train_image_map=a.train_image_map, sound_adapter=not a.no_sound_adapter,
+                       lr_pretrained=a.lr_pretrained,
+                       sound_categories=tuple(x for x in a.sound_categories.split(",") if x),
                        sound_layers=tuple(x for x in a.sound_layers.split(",") if x))
 
 

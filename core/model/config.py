@@ -40,6 +40,7 @@ class SoundTowerConfig:
     train_layers: tuple[str, ...] = ("conv7",)
     cache_layer: str = "conv5"  # training caches activations up to here (frozen below)
     train_map: bool = True
+    adapter: bool = True  # conv7 features -> word space, added to the class mix (zero at init)
 
 
 @dataclass

@@ -49,6 +49,11 @@ class SoundBranch(nn.Module):
             p.requires_grad_(layer in cfg.train_layers)
         self.objects = ClassMap(obj_emb, cfg.top_k, cfg.train_map)
         self.scenes = ClassMap(scene_emb, cfg.top_k, cfg.train_map)
+        self.adapter = None
+        if cfg.adapter:  # what SoundNet heard beyond its classes, learned; zero at init
+            self.adapter = nn.Linear(2 * 1024, obj_emb.shape[1])
+            nn.init.zeros_(self.adapter.weight)
+            nn.init.zeros_(self.adapter.bias)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -72,7 +77,10 @@ class SoundBranch(nn.Module):
         obj, scene = self.soundnet.head_logits(h7)
         p_obj = torch.softmax(obj, dim=1).mean(dim=2)
         p_scene = torch.softmax(scene, dim=1).mean(dim=2)
-        return self.objects(p_obj) + self.scenes(p_scene), obj.mean(dim=2)
+        h = self.objects(p_obj) + self.scenes(p_scene)
+        if self.adapter is not None:
+            h = h + self.adapter(torch.cat([h7.mean(dim=2), h7.amax(dim=2)], dim=1))
+        return h, obj.mean(dim=2)
 
     def from_cache(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Cached activations of cfg.cache_layer -> (word-space vector, object logits)."""
