@@ -120,8 +120,8 @@ def engine_at_scale(x: np.ndarray, model, queries_text: list[str], queries: np.n
         lib = Library.open(Path(tmp) / "lib", model=model)
         t = time.perf_counter()
         with lib.store.transaction() as c:
-            lib.store.set_meta("model_id", model.model_id, c)
-            lib.store.set_meta("dim", str(model.dim), c)
+            lib.store.meta.set("model_id", model.model_id, c)
+            lib.store.meta.set("dim", str(model.dim), c)
             c.executemany("INSERT INTO files(id, path, kind, size, mtime_ns, model_id) "
                           "VALUES (?, ?, 'image', 1, 1, ?)",
                           ((i + 1, f"/photos/{i // 1000}/{i}.jpg", model.model_id)
@@ -129,7 +129,7 @@ def engine_at_scale(x: np.ndarray, model, queries_text: list[str], queries: np.n
             c.executemany("INSERT INTO segments(file_id, kind, model_id, vector) "
                           "VALUES (?, 'image', ?, ?)",
                           ((i + 1, model.model_id, x[i].tobytes()) for i in range(n)))
-            lib.store._bump(c, ["image"])
+            lib.store.meta.bump(c, ["image"])
         insert_s = time.perf_counter() - t
         t = time.perf_counter()
         idx = lib.vector_index("image")

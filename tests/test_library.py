@@ -44,7 +44,7 @@ def _consistent(library: Library) -> None:
     assert q("SELECT COUNT(*) FROM files WHERE error IS NULL AND id NOT IN "
              "(SELECT file_id FROM segments)")[0][0] == 0
     assert library.doctor() == [f"cannot index {e.path}: {e.reason}"
-                                for e in library.store.errors()]
+                                for e in library.store.files.errors()]
 
 
 # -- scanning ------------------------------------------------------------------------------
@@ -103,18 +103,18 @@ def test_index_then_incremental(lib: Library, tree) -> None:
     assert (r.added, r.updated, r.unchanged) == (0, 0, 8)
 
     # Changed content: re-embedded, same item id.
-    item = lib.store.item_by_path(files["img1"])
+    item = lib.store.files.item_by_path(files["img1"])
     write_image(files["img1"], pattern_image(120, 160, seed=99))
     os.utime(files["img1"], ns=(1, 1_000_000_000))
     r = lib.index()
     assert (r.updated, r.unchanged) == (1, 7)
-    assert lib.store.item_by_path(files["img1"]).id == item.id
+    assert lib.store.files.item_by_path(files["img1"]).id == item.id
 
     # Deleted: leaves the index with its vectors.
     files["snd1"].unlink()
     r = lib.index()
     assert r.removed == 1
-    assert lib.store.item_by_path(files["snd1"]) is None
+    assert lib.store.files.item_by_path(files["snd1"]) is None
     _consistent(lib)
 
 
@@ -122,8 +122,8 @@ def test_move_and_rename_keep_vectors_and_tags(lib: Library, tree) -> None:
     media, files = tree
     lib.add_folder(media)
     lib.index()
-    old = lib.store.item_by_path(files["img2"])
-    _, _, vec_before = lib.store.item_vectors(old.id)
+    old = lib.store.files.item_by_path(files["img2"])
+    _, _, vec_before = lib.store.segments.of_item(old.id)
     with lib.store.transaction() as c:
         c.execute("INSERT INTO tags(item_id, name, source, status, created) VALUES "
                   "(?, 'beach', 'user', 'accepted', 0)", (old.id,))
@@ -132,9 +132,9 @@ def test_move_and_rename_keep_vectors_and_tags(lib: Library, tree) -> None:
     files["img2"].rename(moved)
     r = lib.index()
     assert (r.moved, r.added, r.removed) == (1, 0, 0)
-    new = lib.store.item_by_path(moved)
+    new = lib.store.files.item_by_path(moved)
     assert new.id == old.id
-    np.testing.assert_array_equal(lib.store.item_vectors(new.id)[2], vec_before)
+    np.testing.assert_array_equal(lib.store.segments.of_item(new.id)[2], vec_before)
     hits = lib.search(Query(file=moved, kinds={"image"}, tag="beach"), k=5)
     assert [h.item_id for h in hits] == [old.id] and hits[0].tags == ("beach",)
 
@@ -194,12 +194,12 @@ def test_file_deleted_or_changed_while_indexing(lib: Library, tree) -> None:
 
     r = lib.index(progress=meddle)
     assert state["done"]
-    assert lib.store.item_by_path(files["note1"]) is None
+    assert lib.store.files.item_by_path(files["note1"]) is None
     assert r.added + r.failed == 7
     # The changed file is looked at again on the next run, now complete.
     write_image(files["img3"], pattern_image(120, 160, seed=3))
     r = lib.index()
-    assert lib.store.item_by_path(files["img3"]) is not None
+    assert lib.store.files.item_by_path(files["img3"]) is not None
     assert "img3.jpg" not in {e.path.name for e in lib.errors()}
     _consistent(lib)
 
@@ -233,7 +233,7 @@ def test_long_sound_windows_and_note_passages(lib: Library, tmp_path: Path) -> N
     (media / "diary.txt").write_text(text)
     lib.add_folder(media)
     lib.index()
-    item = lib.store.item_by_path(media / "walk.wav")
+    item = lib.store.files.item_by_path(media / "walk.wav")
     segs = lib.store.query("SELECT start_s, end_s FROM segments WHERE file_id=? ORDER BY id",
                            (item.id,))
     assert segs[0] == (0.0, 10.0) and segs[-1] == (30.0, 40.0) and len(segs) == 7
@@ -268,7 +268,7 @@ def test_search_kinds_folder_and_more_like_this(lib: Library, tree) -> None:
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
     hits = lib.search(Query(text="river", folder=media / "photos" / "2024"), k=20)
     assert sorted(h.path.name for h in hits) == ["img1.jpg", "img3.jpg"]
-    item = lib.store.item_by_path(files["img0"])
+    item = lib.store.files.item_by_path(files["img0"])
     hits = lib.search(Query(item_id=item.id, kinds={"image"}), k=3)
     assert item.id not in [h.item_id for h in hits] and len(hits) == 3
     hits = lib.search(Query(file=files["snd0"]), k=1)
@@ -311,7 +311,7 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
     assert idx.mode == "hnsw" and idx.file.exists() and idx.count == 60
     q = tiny_model().encode_texts(["topic 3"])[0]
     ids, scores = idx.search(q, 10)
-    all_ids, vecs = lib.store.vectors("note", tiny_model().model_id)
+    all_ids, vecs = lib.store.segments.vectors("note", tiny_model().model_id)
     exact = all_ids[np.argsort(-(vecs @ q))[:10]]
     assert set(ids.tolist()) == set(exact.tolist())
     # Deleted files leave the graph; the saved graph catches up after a restart.
@@ -326,14 +326,14 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
     assert lib.doctor() == []
     # Missing, damaged, or behind: rebuilt or patched from SQLite.
     idx.file.write_bytes(b"garbage")
-    lib._indexes.clear()
+    lib.indexes.forget()
     assert "HNSW index is missing" in lib.doctor()[0]
     assert lib.doctor(repair=True)[0].endswith("(rebuilt from SQLite)")
     assert lib.doctor() == []
     with lib.store.transaction() as c:
         c.execute("DELETE FROM files WHERE path = ?", (str(media / "7.txt"),))
-        lib.store._bump(c, ["note"])
-    lib._indexes.clear()
+        lib.store.meta.bump(c, ["note"])
+    lib.indexes.forget()
     assert lib.vector_index("note").last_sync == "updated"
     assert lib.vector_index("note").count == 54
     # A graph written for another model is never used: rebuilt from SQLite.
@@ -341,7 +341,7 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
 
     meta = json.loads(idx.meta_file.read_text())
     idx.meta_file.write_text(json.dumps({**meta, "model_id": "some-other-model"}))
-    lib._indexes.clear()
+    lib.indexes.forget()
     assert lib.vector_index("note").last_sync == "rebuilt"
     assert json.loads(idx.meta_file.read_text())["model_id"] == tiny_model().model_id
 

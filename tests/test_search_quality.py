@@ -126,7 +126,7 @@ def test_recording_finds_its_sound(demo_lib) -> None:
 def test_more_like_this(demo_lib) -> None:
     from core.search import Query
 
-    item = demo_lib.store.item_by_path(DEMO / "photos" / "sail_boat.png")
+    item = demo_lib.store.files.item_by_path(DEMO / "photos" / "sail_boat.png")
     hits = demo_lib.search(Query(item_id=item.id, kinds={"image"}), k=5)
     names = [h.path.name for h in hits]
     assert "sail_boat.png" not in names

@@ -51,7 +51,7 @@ def world(indexed):
     vocab = load_vocabulary(extra_words=["river", "mill"], include_default=False,
                             files=[_small_vocab(root)])
     tagger = LibraryTagger(lib, vocab)
-    ids = {name: lib.store.item_by_path(p.absolute()).id for name, p in media.items()}
+    ids = {name: lib.store.files.item_by_path(p.absolute()).id for name, p in media.items()}
     return lib, tagger, ids, media
 
 

@@ -65,7 +65,7 @@ def demo(tmp_path_factory):
 def test_tags_taught_with_one_photo_each_rank_the_matching_sounds_high(demo) -> None:
     lib, tagger = demo
     ids, emb = tagger.item_embeddings("sound")
-    names = [lib.store.item(int(i)).path.name for i in ids]
+    names = [lib.store.files.item(int(i)).path.name for i in ids]
     ranks = []
     for photo, sound in PHOTO_SOUND_PAIRS.items():
         (photo_id,) = tagger.item_ids([DEMO / "photos" / photo])
@@ -102,7 +102,7 @@ def test_zero_shot_ranks_the_right_words_high_for_demo_sounds(demo) -> None:
     words = [w.casefold() for w in tagger.vocab.words]
     best, n_true = [], []
     for row, i in enumerate(ids):
-        truth = SOUND_TAGS[lib.store.item(int(i)).path.name]
+        truth = SOUND_TAGS[lib.store.files.item(int(i)).path.name]
         order = list(np.argsort(-scores[row]))
         best.append(min(order.index(words.index(t)) + 1 for t in truth))
         n_true.append(len(truth))

@@ -106,7 +106,7 @@ def _open(args: argparse.Namespace, read_only: bool = False) -> Any:
 def _items_under(lib: Any, paths: list[Path]) -> list[int]:
     from core.tagging import TaggingError
 
-    rows = lib.store.query("SELECT id, path FROM files WHERE error IS NULL")
+    rows = lib.store.files.indexed_paths()
     out: list[int] = []
     for given in paths:
         p = given.expanduser().absolute()

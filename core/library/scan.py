@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -38,6 +39,7 @@ class ScanResult:
     unreachable: list[str] = field(default_factory=list)
     # XMP sidecars seen next to media (their keywords become tags).
     sidecars: list[str] = field(default_factory=list)
+    cancelled: bool = False  # stopped early: the lists are incomplete
 
 
 def is_hidden(name: str) -> bool:
@@ -55,99 +57,132 @@ def _excluded(name: str, rel: str, abspath: str, patterns: list[str]) -> bool:
     return False
 
 
-def scan(folders: list[tuple[int, Path, list[str]]], skip: Path | None = None) -> ScanResult:
+def scan(folders: list[tuple[int, Path, list[str]]], skip: Path | None = None,
+         cancel: Callable[[], bool] | None = None) -> ScanResult:
     """Every media file under ``folders`` ((id, path, exclude globs) each).
 
     A glob is matched against the file or folder name and against its path relative
     to the library folder (``/`` separators); an absolute path excludes that folder.
     ``skip`` (the library's own folder) is never entered. A file reached twice (two
-    library folders, or a symlink) is listed once, at the first path found.
+    library folders, or a symlink) is listed once, at the first path found. ``cancel``
+    is asked between folders; the result then says ``cancelled`` and is incomplete.
     """
-    out = ScanResult()
-    seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[tuple[int, int]] = set()
-    skip_s = str(skip) if skip is not None else None
+    walker = _Walker(str(skip) if skip is not None else None, cancel or (lambda: False))
     for folder_id, root, patterns in folders:
-        root_s = str(root)
+        if not walker.walk(folder_id, str(root), patterns):
+            break
+    return walker.out
+
+
+class _Walker:
+    """One scan: the result so far and the folders and files already seen (by device and
+    inode, so symlink loops and files reached twice are skipped)."""
+
+    def __init__(self, skip: str | None, cancel: Callable[[], bool]) -> None:
+        self.out = ScanResult()
+        self.skip = skip
+        self.cancel = cancel
+        self.seen_dirs: set[tuple[int, int]] = set()
+        self.seen_files: set[tuple[int, int]] = set()
+
+    def walk(self, folder_id: int, root: str, patterns: list[str]) -> bool:
+        """Scan one library folder; False when cancelled."""
         try:
-            st = os.stat(root_s)
+            st = os.stat(root)
         except OSError as e:
-            out.unreachable.append(root_s)
-            out.problems.append((root_s, None, f"library folder not reachable ({e.strerror}); "
-                                               "its items are kept until it is back"))
-            continue
-        stack: list[tuple[str, str]] = [(root_s, "")]
-        seen_dirs.add((st.st_dev, st.st_ino))
+            self.out.unreachable.append(root)
+            self.out.problems.append((root, None, f"library folder not reachable ({e.strerror}); "
+                                                  "its items are kept until it is back"))
+            return True
+        stack: list[tuple[str, str]] = [(root, "")]
+        self.seen_dirs.add((st.st_dev, st.st_ino))
         while stack:
+            if self.cancel():
+                self.out.cancelled = True
+                return False
             dir_path, rel_dir = stack.pop()
-            try:
-                with os.scandir(dir_path) as it:
-                    entries = sorted(it, key=lambda e: e.name)
-            except OSError as e:
-                out.unreachable.append(dir_path)
-                out.problems.append((dir_path, None, f"folder cannot be read ({e.strerror}); "
-                                                     "its items are kept until it is readable"))
+            stack.extend(reversed(self._folder(folder_id, dir_path, rel_dir, patterns)))
+        return True
+
+    def _folder(self, folder_id: int, dir_path: str, rel_dir: str, patterns: list[str]
+                ) -> list[tuple[str, str]]:
+        """Record the media files of one folder; returns its subfolders to walk."""
+        try:
+            with os.scandir(dir_path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            self.out.unreachable.append(dir_path)
+            self.out.problems.append((dir_path, None, f"folder cannot be read ({e.strerror}); "
+                                                      "its items are kept until it is readable"))
+            return []
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
+            if is_hidden(name):
                 continue
-            subdirs: list[tuple[str, str]] = []
-            for entry in entries:
-                name = entry.name
-                if is_hidden(name):
-                    continue
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                try:
-                    name.encode("utf-8")
-                except UnicodeEncodeError:
-                    out.problems.append((entry.path, None, "the name is not valid UTF-8; "
-                                                           "rename it to index it"))
-                    continue
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=True)
-                except OSError:
-                    is_dir = False
-                if is_dir:
-                    if patterns and _excluded(name, rel, entry.path, patterns):
-                        continue
-                    if skip_s is not None and entry.path == skip_s:
-                        continue
-                    try:
-                        dst = entry.stat(follow_symlinks=True)
-                    except OSError as e:
-                        out.problems.append((entry.path, None, f"folder cannot be read "
-                                                               f"({e.strerror})"))
-                        continue
-                    key = (dst.st_dev, dst.st_ino)
-                    if key in seen_dirs:  # a symlink loop, or a folder reached twice
-                        continue
-                    seen_dirs.add(key)
-                    subdirs.append((entry.path, rel))
-                    continue
-                kind = kind_of(name)
-                if kind is None:
-                    if name[-4:].lower() == ".xmp":
-                        out.sidecars.append(entry.path)
-                    continue
-                if patterns and _excluded(name, rel, entry.path, patterns):
-                    continue
-                try:
-                    fst = entry.stat(follow_symlinks=True)
-                except FileNotFoundError:
-                    if entry.is_symlink():
-                        out.problems.append((entry.path, kind, "broken link: the file it "
-                                                               "points to does not exist"))
-                    continue  # deleted between listing and stat
-                except OSError as e:
-                    out.problems.append((entry.path, kind, f"cannot be read ({e.strerror})"))
-                    continue
-                if not entry.is_file(follow_symlinks=True):
-                    continue  # a pipe or device with a media name
-                fkey = (fst.st_dev, fst.st_ino)
-                if fkey in seen_files or entry.path in out.files:
-                    continue
-                seen_files.add(fkey)
-                out.files[entry.path] = ScannedFile(entry.path, fst.st_size, fst.st_mtime_ns,
-                                                    kind, folder_id)
-            stack.extend(reversed(subdirs))
-    return out
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                self.out.problems.append((entry.path, None, "the name is not valid UTF-8; "
+                                                            "rename it to index it"))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                sub = self._subfolder(entry, rel, patterns)
+                if sub is not None:
+                    subdirs.append(sub)
+            else:
+                self._file(entry, rel, patterns, folder_id)
+        return subdirs
+
+    def _subfolder(self, entry: os.DirEntry, rel: str, patterns: list[str]
+                   ) -> tuple[str, str] | None:
+        if patterns and _excluded(entry.name, rel, entry.path, patterns):
+            return None
+        if self.skip is not None and entry.path == self.skip:
+            return None
+        try:
+            dst = entry.stat(follow_symlinks=True)
+        except OSError as e:
+            self.out.problems.append((entry.path, None, f"folder cannot be read ({e.strerror})"))
+            return None
+        key = (dst.st_dev, dst.st_ino)
+        if key in self.seen_dirs:  # a symlink loop, or a folder reached twice
+            return None
+        self.seen_dirs.add(key)
+        return entry.path, rel
+
+    def _file(self, entry: os.DirEntry, rel: str, patterns: list[str], folder_id: int) -> None:
+        name = entry.name
+        kind = kind_of(name)
+        if kind is None:
+            if name[-4:].lower() == ".xmp":
+                self.out.sidecars.append(entry.path)
+            return
+        if patterns and _excluded(name, rel, entry.path, patterns):
+            return
+        try:
+            fst = entry.stat(follow_symlinks=True)
+        except FileNotFoundError:
+            if entry.is_symlink():
+                self.out.problems.append((entry.path, kind, "broken link: the file it points "
+                                                            "to does not exist"))
+            return  # deleted between listing and stat
+        except OSError as e:
+            self.out.problems.append((entry.path, kind, f"cannot be read ({e.strerror})"))
+            return
+        if not entry.is_file(follow_symlinks=True):
+            return  # a pipe or device with a media name
+        fkey = (fst.st_dev, fst.st_ino)
+        if fkey in self.seen_files or entry.path in self.out.files:
+            return
+        self.seen_files.add(fkey)
+        self.out.files[entry.path] = ScannedFile(entry.path, fst.st_size, fst.st_mtime_ns, kind,
+                                                 folder_id)
 
 
 def content_hash(path: str | Path, size: int | None = None) -> str:

@@ -9,6 +9,10 @@ import numpy as np
 
 from core.errors import UnreadableMedia, UnsupportedFormat
 
+# The rate of every waveform the engine hands the model (the model API's contract: sounds
+# are (n,) float32 at 16 kHz; a checkpoint with another internal rate resamples itself).
+SAMPLE_RATE = 16000
+
 
 def _open(path: Path):
     import av  # deferred: PyAV pulls in FFmpeg's libraries (~100 ms)
@@ -52,7 +56,7 @@ def audio_duration(path: str | Path) -> float | None:
         container.close()
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000,
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE,
                max_seconds: float | None = None) -> np.ndarray:
     """Decode a sound file to one channel.
 
@@ -118,3 +122,18 @@ def load_audio(path: str | Path, sample_rate: int = 16000,
     if not np.isfinite(wave).all():
         raise UnreadableMedia(where, "corrupt sound file: decoded samples are not finite")
     return wave
+
+
+def resample(wave: np.ndarray, rate: int, to: int = SAMPLE_RATE) -> np.ndarray:
+    """(n,) float32 at ``rate`` Hz -> (m,) float32 at ``to`` Hz (box filter when lowering the
+    rate, then linear interpolation): cheap, for recordings handed over as arrays."""
+    if rate == to:
+        return wave
+    if rate > to:
+        width = int(round(rate / to))
+        if width > 1:
+            kernel = np.ones(width, np.float32) / width
+            wave = np.convolve(wave, kernel, mode="same").astype(np.float32)
+    n_out = int(round(len(wave) * to / rate))
+    x_out = np.arange(n_out, dtype=np.float64) * rate / to
+    return np.interp(x_out, np.arange(len(wave)), wave).astype(np.float32)

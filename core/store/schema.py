@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 SCHEMA_VERSION = 1
+TABLES = ("meta", "folders", "files", "segments", "tags")
 
 # Each entry upgrades the database from version i to i + 1. Never edit a
 # released step: add a new one.

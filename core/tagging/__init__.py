@@ -9,24 +9,26 @@ examples, concept units of the shared layers, and XMP sidecars.
     tagger.concepts()                            # cross-kind concept units first
     tagger.export_sidecars(); tagger.export_table("csv")
 
+``service.py`` is the facade; the work is in ``proposals`` (zero-shot), ``learned``
+(classifier transfer), ``concepts`` (units), ``sidecars`` (XMP in and out) and
+``export`` (CSV/JSON), all over the store's tag repository.
+
 Importing this package does not import torch.
 """
 
 from __future__ import annotations
 
-from core.tagging.service import (
+from core.tagging.errors import SidecarError, SidecarNotWritable, SidecarUnreadable, TaggingError
+from core.tagging.reports import (
     ConceptUnitView,
     LearnReport,
-    LibraryTagger,
     SidecarReport,
-    Tag,
-    TaggingError,
     TagProgress,
     TagReport,
     UnitItem,
-    import_sidecar_keywords,
 )
-from core.tagging.sidecar import SidecarError, SidecarNotWritable, SidecarUnreadable
+from core.tagging.service import LibraryTagger, Tag
+from core.tagging.sidecars import import_sidecar_keywords
 from core.tagging.vocabulary import TagVocabulary, VocabularyError, load_vocabulary
 
 __all__ = [

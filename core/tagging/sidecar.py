@@ -27,10 +27,7 @@ user locked stays untouched; the error names the file and what to do.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,7 +37,12 @@ from typing import Literal
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from core.errors import SynesthesiaError
+from core.tagging.atomic import atomic_write, check_writable
+from core.tagging.errors import (  # noqa: F401  (raised by read_* and write_tags: re-exported)
+    SidecarError,
+    SidecarNotWritable,
+    SidecarUnreadable,
+)
 
 NS = {
     "x": "adobe:ns:meta/",
@@ -69,23 +71,6 @@ SIDECAR_STYLES: tuple[SidecarStyle, ...] = ("file.ext.xmp", "file.xmp")
 
 _XPACKET_BEGIN = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 _XPACKET_END = '\n<?xpacket end="w"?>\n'
-
-
-class SidecarError(SynesthesiaError):
-    """A sidecar could not be read or written."""
-
-    def __init__(self, path: str | Path, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class SidecarUnreadable(SidecarError):
-    """An existing sidecar is not XMP we can parse; it is left as it is."""
-
-
-class SidecarNotWritable(SidecarError):
-    """The sidecar or its folder is read-only (or the disk refused the write)."""
 
 
 @dataclass(frozen=True)
@@ -328,48 +313,6 @@ def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ())
     )
 
 
-def _check_writable(target: Path) -> None:
-    folder = target.parent
-    if not folder.is_dir():
-        raise SidecarNotWritable(target, "the folder does not exist")
-    if not folder.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise SidecarNotWritable(
-            target,
-            f"the folder {folder} is read-only; make it writable or export the tags "
-            "to a CSV/JSON file instead (nothing was changed)",
-        )
-    if target.exists() and not target.stat().st_mode & (
-        stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-    ):
-        raise SidecarNotWritable(
-            target,
-            "the sidecar is read-only; make it writable to add tags (nothing was changed)",
-        )
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise SidecarNotWritable(
-            target, f"cannot write in {target.parent}: {exc.strerror or exc} (nothing was changed)"
-        ) from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SidecarNotWritable(
-            target, f"writing the sidecar failed: {exc.strerror or exc} (nothing was changed)"
-        ) from exc
-
-
 def write_tags(
     media_path: str | Path,
     add: Iterable[str],
@@ -395,7 +338,7 @@ def write_tags(
         other = existing_sidecars(media_path)
         if other:
             target = other[0]
-    _check_writable(target)
+    check_writable(target)
     if target.exists():
         tree = _parse(target)
         root = tree.getroot()
@@ -415,5 +358,5 @@ def write_tags(
     merge_tags(root, add, remove)
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
-    _atomic_write(target, (_XPACKET_BEGIN + body + _XPACKET_END).encode("utf-8"))
+    atomic_write(target, (_XPACKET_BEGIN + body + _XPACKET_END).encode("utf-8"))
     return target

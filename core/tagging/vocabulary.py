@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import SynesthesiaError
-
-KINDS: tuple[str, ...] = ("image", "sound", "note")
+from core.media.kinds import KINDS
 
 # Prompt templates per kind of item. The text tower was trained on captions of
 # images and names of sounds, so a tag reads best in the phrasing its kind was

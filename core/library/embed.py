@@ -1,0 +1,137 @@
+"""The embed phase of indexing: decoder threads read ahead, the network embeds batches
+of one kind, and each batch is saved in one transaction (a crash loses one batch)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import SynesthesiaError
+from core.library.decode import Decoded, decode
+from core.library.progress import IndexReport, Progress
+from core.library.scan import ScannedFile
+from core.media import KINDS
+from core.store import Store
+
+BATCH = {"image": 32, "sound": 16, "note": 64}  # pieces per forward pass
+READ_AHEAD = 64  # decoded files waiting for the model, at most
+
+
+class Embedder:
+    """Embeds and saves ``work`` (files to add or update); counts into ``report``."""
+
+    def __init__(self, store: Store, model: Any, report: IndexReport, progress: Progress,
+                 cancelled: Callable[[], bool], decoders: int = 2) -> None:
+        self.store = store
+        self.model = model
+        self.report = report
+        self.progress = progress
+        self.cancelled = cancelled
+        self.decoders = decoders
+        self.encoders = {"image": model.encode_images, "sound": model.encode_sounds,
+                         "note": model.encode_texts}
+        self.pending: dict[str, list[Decoded]] = {k: [] for k in KINDS}
+        self.done = 0
+        self.total = 0
+        self.is_new: set[str] = set()
+
+    def run(self, work: list[ScannedFile], hashes: dict[str, str | None],
+            is_new: set[str]) -> None:
+        """Embed every file of ``work``; stops after the current file when cancelled, and
+        still saves what was decoded."""
+        self.total, self.is_new = len(work), is_new
+        self.progress.phase("embedding", self.total)
+        todo = iter(work)
+        queued: deque[Future[Decoded]] = deque()
+        with ThreadPoolExecutor(self.decoders, thread_name_prefix="decode") as pool:
+            try:
+                for f in todo:
+                    queued.append(pool.submit(decode, f, hashes.get(f.path)))
+                    if len(queued) >= READ_AHEAD:
+                        break
+                while queued:
+                    if self.cancelled():
+                        self.report.cancelled = True
+                        break
+                    self._settle(queued.popleft().result())
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        queued.append(pool.submit(decode, nxt, hashes.get(nxt.path)))
+            finally:
+                for fut in queued:
+                    fut.cancel()
+        for kind in KINDS:  # when cancelled too: decoded already, keep the work
+            self._flush(kind)
+
+    def _settle(self, d: Decoded) -> None:
+        """A decoded file: forgotten when it vanished, recorded when it failed, else queued
+        for its kind's next batch."""
+        f = d.file
+        if d.vanished:
+            with self.store.transaction() as c:
+                if self.store.files.delete_path(f.path, c):
+                    self.report.removed += 1
+            self.done += 1
+            return
+        if d.error is not None:
+            with self.store.transaction() as c:
+                # size -1 for an access problem: the next scan sees a change and retries
+                self.store.files.save_error(Path(f.path), f.folder_id, f.kind,
+                                            -1 if d.transient else f.size, f.mtime_ns,
+                                            d.error, c)
+            self.report.failed += 1
+            self.done += 1
+            self.progress.emit("embedding", self.done, self.total, Path(f.path))
+            return
+        self.pending[f.kind].append(d)
+        if sum(len(x.pieces) for x in self.pending[f.kind]) >= BATCH[f.kind]:
+            self._flush(f.kind)
+
+    def _encode(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
+        """Vectors per item; when the batch fails, one item at a time to find the culprit
+        (its error is set and its vectors are None)."""
+        encode = self.encoders[kind]
+        try:
+            vecs = encode([p for it in items for p in it.pieces])
+        except SynesthesiaError:
+            out: list[np.ndarray | None] = []
+            for it in items:
+                try:
+                    out.append(encode(it.pieces))
+                except SynesthesiaError as e:
+                    it.error = str(getattr(e, "reason", e))
+                    out.append(None)
+            return out
+        bounds = np.cumsum([0] + [len(it.pieces) for it in items])
+        return [vecs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def _flush(self, kind: str) -> None:
+        items = self.pending[kind]
+        if not items:
+            return
+        per_item = self._encode(kind, items)
+        mid = self.model.model_id
+        files = self.store.files
+        with self.store.transaction() as c:
+            for it, v in zip(items, per_item, strict=True):
+                f = it.file
+                if it.error is not None:
+                    files.save_error(Path(f.path), f.folder_id, f.kind, f.size, f.mtime_ns,
+                                     it.error, c)
+                    self.report.failed += 1
+                    continue
+                files.save_embedded(Path(f.path), f.folder_id, f.kind, f.size, f.mtime_ns,
+                                    it.hash, it.duration_s, mid, it.segments,
+                                    np.asarray(v, np.float32), c)
+                if f.path in self.is_new:
+                    self.report.added += 1
+                else:
+                    self.report.updated += 1
+        self.done += len(items)
+        self.pending[kind] = []
+        self.progress.emit("embedding", self.done, self.total, Path(items[-1].file.path))

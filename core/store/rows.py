@@ -1,0 +1,76 @@
+"""What the store hands out: plain, frozen rows (no SQL, no connection)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One file of the library as the store knows it (``mtime`` in seconds since the epoch)."""
+
+    id: int
+    path: Path
+    kind: str
+    size: int
+    mtime: float
+    content_hash: str | None
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be indexed, and why (``when``: seconds since the epoch)."""
+
+    path: Path
+    reason: str
+    when: float
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    """What a vector stands for: a whole image, a window of a sound, a passage of a note."""
+
+    file_id: int
+    start_s: float | None = None
+    end_s: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+
+
+class SegmentInfo(NamedTuple):
+    """A segment with its file, for turning search hits into results."""
+
+    file_id: int
+    path: str
+    kind: str
+    start_s: float | None
+    end_s: float | None
+    char_start: int | None
+    char_end: int | None
+    folder_id: int | None
+
+
+class FileState(NamedTuple):
+    """The indexed state of one path, for the incremental scan (a tuple: one per file)."""
+
+    id: int
+    size: int
+    mtime_ns: int
+    kind: str
+    content_hash: str | None
+    model_id: str | None
+    has_error: bool
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One row of the tags table."""
+
+    item_id: int
+    name: str
+    source: str
+    score: float | None
+    model_id: str | None
+    status: str

@@ -1,0 +1,33 @@
+"""Tags as a table: CSV or JSON for spreadsheets and scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from core.store import Store
+from core.tagging.errors import TaggingError
+
+COLUMNS = ("path", "kind", "tag", "source", "score", "status", "model_id")
+
+
+def export_rows(store: Store, statuses: Sequence[str] = ("accepted",)) -> list[dict]:
+    """Tag rows joined with file paths: dicts of path, kind, tag, source, score, status,
+    model_id; by path and tag."""
+    return [dict(zip(COLUMNS, r, strict=True)) for r in store.tags.table(statuses)]
+
+
+def export_table(store: Store, fmt: str = "csv", statuses: Sequence[str] = ("accepted",)) -> str:
+    """All tags of the given statuses as CSV or JSON text."""
+    rows = export_rows(store, statuses)
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "csv":
+        raise TaggingError(f"unknown export format {fmt!r}; use csv or json")
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
