@@ -1,27 +1,25 @@
-"""The `synesthesia` command line: subcommands registered by the modules listed in
-COMMAND_MODULES, each exposing ``register(subparsers)``. A subcommand sets
-``handler(args, rest) -> int`` with ``set_defaults``; one that forwards unknown
-arguments to another parser (train, eval) also sets ``passthrough=True``.
-Start-up imports neither torch nor Qt; handlers load what they need."""
+"""The `synesthesia` command line: subcommands come from the command registry
+(``app.commands.registry``: the app's own modules, then the plug-ins of the entry-point
+group ``synesthesia.commands``, which is how training adds ``train`` and ``eval``).
+Start-up imports neither torch nor Qt nor training; handlers load what they need."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-COMMAND_MODULES = ["app.commands.library", "app.commands.model", "app.commands.tagging"]
-
-# Exit codes, stable for scripts.
-EXIT_OK = 0
-EXIT_ERROR = 1  # a SynesthesiaError: the message says what went wrong and what to do
-EXIT_USAGE = 2  # bad arguments (argparse's own code)
-EXIT_BUSY = 3  # another process holds the library
-EXIT_PROBLEMS = 4  # doctor found problems it did not repair
-EXIT_INTERRUPTED = 130
+from app.commands.registry import register_all
+from app.exit_codes import (  # noqa: F401  (the codes are part of this module's interface)
+    EXIT_BUSY,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+)
 
 
 def default_library_dir() -> Path:
@@ -41,9 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--library", type=Path, default=None, metavar="DIR",
                         help="where the library database lives (default: $SYNESTHESIA_LIBRARY "
                              "or the user data folder)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    register_all(parser.add_subparsers(dest="command", metavar="COMMAND"))
     return parser
 
 
@@ -61,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.errors import SynesthesiaError
 
     try:
-        return int(handler(args, rest) or 0)
+        return int(handler(args, rest) or EXIT_OK)
     except KeyboardInterrupt:
         print("synesthesia: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

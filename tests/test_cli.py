@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import COMMAND_MODULES, EXIT_BUSY, EXIT_PROBLEMS, build_parser, main
+from app.cli import EXIT_BUSY, EXIT_PROBLEMS, build_parser, main
+from app.commands.registry import BUILTIN
 from tests.libfixtures import REPO, make_tree, tiny_checkpoint
 
 
@@ -127,9 +128,18 @@ def test_library_dir_from_environment(setup, capsys, monkeypatch) -> None:
 
 
 def test_parser_has_registered_commands() -> None:
-    assert "app.commands.library" in COMMAND_MODULES
+    assert "app.commands.library" in BUILTIN
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert {"index", "search", "stats", "doctor", "folders"} <= set(sub.choices)
+
+
+def test_training_registers_its_commands_through_the_registry() -> None:
+    """train and eval come from the entry-point group, not from an import in app."""
+    from app.commands.registry import ENTRY_POINT_GROUP, plugin_registrars
+
+    assert "training" in dict(plugin_registrars()), f"pip install -e . registers {ENTRY_POINT_GROUP}"
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert {"train", "eval", "demo"} <= set(sub.choices)
 
 
 def test_start_up_imports_neither_torch_nor_qt() -> None:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS
+
 KIND_NAMES = {"image": "image", "images": "image", "sound": "sound", "sounds": "sound",
               "note": "note", "notes": "note"}
 
@@ -126,7 +128,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
         if not lib.folders():
             print("synesthesia: error: the library has no folders; give one: "
                   "synesthesia index ~/Pictures", file=sys.stderr)
-            return 1
+            return EXIT_ERROR
         try:
             report = lib.index(progress=bar, cancel=cancel)
         except KeyboardInterrupt:
@@ -135,7 +137,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
             bar.done()
             print("synesthesia: interrupted; run `synesthesia index` again to resume",
                   file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         bar.done()
         if args.json:
             emit_json({"library": str(lib.directory), **asdict(report)})
@@ -148,7 +150,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
             if report.failed:
                 print("see `synesthesia stats` for the files that could not be indexed",
                       file=sys.stderr)
-        return 0
+        return EXIT_OK
     finally:
         lib.close()
 
@@ -187,10 +189,10 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         emit_json({"query": {"text": args.text, "file": args.file and str(args.file),
                          "item": args.item, "kinds": sorted(query.kinds), "k": args.k},
                "results": [_result_json(i + 1, r) for i, r in enumerate(results)]})
-        return 0
+        return EXIT_OK
     if not results:
         print("no results (is the library indexed? see `synesthesia stats`)", file=sys.stderr)
-        return 0
+        return EXIT_OK
     for i, r in enumerate(results, 1):
         where = ""
         if r.segment is not None and r.segment.start_s is not None:
@@ -200,7 +202,7 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {_show(r.path)}{where}")
     print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
           file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _result_json(rank: int, r: Any) -> dict:
@@ -237,7 +239,7 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
     if args.json:
         emit_json({**stats, "error_files": [{"path": str(e.path), "reason": e.reason,
                                          "when": e.when} for e in errors]})
-        return 0
+        return EXIT_OK
     print(f"library      {stats['library']}")
     print(f"folders      {len(stats['folders'])}")
     for f in stats["folders"]:
@@ -254,7 +256,7 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
         print(f"cannot index {len(errors)} files:")
         for e in errors:
             print(f"  {_show(e.path)}: {e.reason}")
-    return 0
+    return EXIT_OK
 
 
 def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
@@ -278,7 +280,7 @@ def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
             print("the library is consistent")
         elif not args.repair:
             print("run `synesthesia doctor --repair` to fix these")
-    return 4 if unfixed else 0
+    return EXIT_PROBLEMS if unfixed else EXIT_OK
 
 
 def _folders(args: argparse.Namespace, rest: list[str]) -> int:
@@ -297,4 +299,4 @@ def _folders(args: argparse.Namespace, rest: list[str]) -> int:
     else:
         print("\n".join(folders) if folders else "(no folders; add one with "
                                                  "`synesthesia index PATH`)")
-    return 0
+    return EXIT_OK

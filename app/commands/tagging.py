@@ -12,9 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.library import ProgressBar, emit_json
+from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    _register_tag(sub)
+    _register_tags(sub)
+    _register_learn(sub)
+    _register_concepts(sub)
+    _register_export(sub)
+
+
+def _register_tag(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tag", help="propose tags from the vocabulary for library items "
                                    "(incremental; proposals wait for you to accept them)")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
@@ -37,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p, model=True)
     p.set_defaults(handler=_tag)
 
+
+def _register_tags(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tags", help="show a file's tags; add, accept or reject some")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument("--add", action="append", default=[], metavar="TAG")
@@ -47,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.set_defaults(handler=_tags)
 
+
+def _register_learn(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("learn-tag", help="teach a tag from examples of any kind and propose it "
                                          "for every kind of item")
     p.add_argument("name", metavar="NAME")
@@ -57,6 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p, model=True)
     p.set_defaults(handler=_learn)
 
+
+def _register_concepts(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("concepts", help="units of the shared layers, their top items per kind "
                                         "and names; units firing across kinds first")
     p.add_argument("--unit", type=int, default=None, metavar="N", help="only unit N")
@@ -66,6 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p, model=True)
     p.set_defaults(handler=_concepts)
 
+
+def _register_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export-tags", help="write accepted tags to XMP sidecars and/or a "
                                            "CSV or JSON file")
     p.add_argument("--sidecars", action="store_true",
@@ -146,11 +163,11 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
             bar.done()
             print("synesthesia: interrupted; run `synesthesia tag` again to go on",
                   file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         bar.done()
         if args.json:
             emit_json({"library": str(lib.directory), "vocabulary": len(vocab), **asdict(report)})
-            return 0
+            return EXIT_OK
         print(f"tagged {report.items} items in {report.seconds:.1f} s ({report.skipped} "
               f"already tagged): {report.proposed} proposals, {report.imported} sidecar "
               f"keywords imported")
@@ -165,7 +182,7 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
             print(f"warning: {line}", file=sys.stderr)
         print("review with `synesthesia tags FILE` (or the Tags panel of the app)",
               file=sys.stderr)
-        return 0
+        return EXIT_OK
     finally:
         lib.close()
 
@@ -192,7 +209,7 @@ def _tags(args: argparse.Namespace, rest: list[str]) -> int:
         lib.close()
     if args.json:
         emit_json({"path": str(args.path), "item": item_id, "tags": [asdict(t) for t in tags]})
-        return 0
+        return EXIT_OK
     for status in ("accepted", "proposed", "rejected"):
         rows = [t for t in tags if t.status == status]
         if rows:
@@ -201,7 +218,7 @@ def _tags(args: argparse.Namespace, rest: list[str]) -> int:
             print(f"{status}: {shown}")
     if not tags:
         print("no tags", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _learn(args: argparse.Namespace, rest: list[str]) -> int:
@@ -217,12 +234,12 @@ def _learn(args: argparse.Namespace, rest: list[str]) -> int:
         lib.close()
     if args.json:
         emit_json(asdict(report))
-        return 0
+        return EXIT_OK
     print(f"learned {report.name!r} from {report.positives} examples and {report.negatives} "
           f"counter-examples ({report.background} other items as background) in "
           f"{report.train_seconds * 1000:.0f} ms")
     print("proposed for: " + ", ".join(f"{n} {k}s" for k, n in sorted(report.proposed.items())))
-    return 0
+    return EXIT_OK
 
 
 def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
@@ -235,7 +252,7 @@ def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
         lib.close()
     if args.json:
         emit_json({"units": [u.to_dict() for u in units]})
-        return 0
+        return EXIT_OK
     for u in units[: args.limit if args.unit is None else None]:
         flag = "across kinds" if u.cross_kind else "one kind"
         print(f"unit {u.unit:4}  {u.name or '?':20}  {flag:12}  score {u.score:5.2f}  "
@@ -243,7 +260,7 @@ def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
         for kind, items in u.top.items():
             if items:
                 print(f"    {kind:5}: " + ", ".join(Path(i.path).name for i in items))
-    return 0
+    return EXIT_OK
 
 
 def _export(args: argparse.Namespace, rest: list[str]) -> int:
@@ -258,7 +275,7 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
         raise SynesthesiaError(f"unknown status {bad}; use accepted, proposed, rejected")
     lib = _open(args, read_only=not args.sidecars)
     out: dict[str, Any] = {}
-    code = 0
+    code = EXIT_OK
     try:
         tagger = LibraryTagger(lib)
         if args.sidecars and args.style:
@@ -267,7 +284,7 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
             rep = tagger.export_sidecars(style=args.style)
             out["sidecars"] = asdict(rep)
             if rep.failed:
-                code = 1
+                code = EXIT_ERROR
             if not args.json:
                 print(f"{len(rep.written)} sidecars written", file=sys.stderr)
                 for path, why in rep.failed:

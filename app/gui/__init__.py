@@ -7,12 +7,13 @@ import os
 import sys
 from pathlib import Path
 
+from app.exit_codes import EXIT_NO_DISPLAY
+
 NO_DISPLAY = (
     "synesthesia: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
     "window cannot open.\nRun it from a desktop session, use `xvfb-run make run` for a "
     "virtual display, or use the command line: `synesthesia --help`."
 )
-EXIT_NO_DISPLAY = 2
 
 
 def has_display(environ: os._Environ[str] | dict[str, str] = os.environ) -> bool:

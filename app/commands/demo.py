@@ -1,5 +1,6 @@
-"""`synesthesia train`, `synesthesia eval` and `synesthesia demo`: the network's commands.
-Heavy imports (torch, training) happen inside the handlers, so the CLI starts fast."""
+"""`synesthesia demo`: the bundled demo media embedded by the default network, with their
+cross-modal matches. torch is imported inside the handler, so the CLI starts fast.
+(`train` and `eval` are training's own commands: see training/commands.py.)"""
 
 from __future__ import annotations
 
@@ -8,34 +9,18 @@ import json
 import sys
 from pathlib import Path
 
+from app.exit_codes import EXIT_ERROR, EXIT_OK
+
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
 DEMO_QUERIES = ["rain falling", "a dog", "a bell ringing", "birds singing in a forest",
                 "a car engine", "waves on the beach"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train the aligned network from the offline corpus",
-                       add_help=False)
-    p.set_defaults(handler=_train, passthrough=True)
-    p = sub.add_parser("eval", help="held-out retrieval metrics in all six directions",
-                       add_help=False)
-    p.set_defaults(handler=_eval, passthrough=True)
     p = sub.add_parser("demo", help="embed the bundled demo media and show cross-modal matches")
     p.add_argument("-k", type=int, default=3, help="matches per query (default 3)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_demo)
-
-
-def _train(args: argparse.Namespace, rest: list[str]) -> int:
-    from training.train import main
-
-    return main(rest)
-
-
-def _eval(args: argparse.Namespace, rest: list[str]) -> int:
-    from training.evaluate import main
-
-    return main(rest)
 
 
 def demo_media() -> dict[str, list[Path]]:
@@ -60,7 +45,7 @@ def _demo(args: argparse.Namespace, rest: list[str] | None = None) -> int:
     media = demo_media()
     if not any(media.values()):
         print(f"error: no demo media under {DEMO}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     m = load_model()
     emb = {"image": m.encode_images(media["image"]), "sound": m.encode_sounds(media["sound"]),
            "note": m.encode_texts([load_note(p) for p in media["note"]])}
@@ -83,7 +68,7 @@ def _demo(args: argparse.Namespace, rest: list[str] | None = None) -> int:
     if args.json:
         json.dump({"model_id": m.model_id, "results": report}, sys.stdout, indent=1)
         print()
-        return 0
+        return EXIT_OK
     print(f"Synesthesia demo: {sum(map(len, media.values()))} files, model {m.model_id}\n")
     for r in report:
         print(r["query"])
@@ -91,4 +76,4 @@ def _demo(args: argparse.Namespace, rest: list[str] | None = None) -> int:
             if kind in r:
                 hits = ", ".join(f"{h['file']} ({h['score']:.2f})" for h in r[kind])
                 print(f"  {kind + 's':7} {hits}")
-    return 0
+    return EXIT_OK

@@ -1,0 +1,32 @@
+"""`synesthesia train` and `synesthesia eval`: training's own subcommands.
+
+The command line finds them through the entry-point group ``synesthesia.commands``
+(pyproject.toml: ``training = "training.commands:register"``; see
+app/commands/registry.py), so the app never imports training. Nothing heavy is
+imported here: each handler imports its training module when it runs."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``train`` and ``eval``; their own parsers read the arguments (passthrough)."""
+    p = sub.add_parser("train", help="train the aligned network from the offline corpus",
+                       add_help=False)
+    p.set_defaults(handler=_train, passthrough=True)
+    p = sub.add_parser("eval", help="held-out retrieval metrics in all six directions",
+                       add_help=False)
+    p.set_defaults(handler=_eval, passthrough=True)
+
+
+def _train(args: argparse.Namespace, rest: list[str]) -> int:
+    from training.train import main
+
+    return main(rest)
+
+
+def _eval(args: argparse.Namespace, rest: list[str]) -> int:
+    from training.evaluate import main
+
+    return main(rest)
