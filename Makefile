@@ -17,7 +17,7 @@ LOCK_ARGS ?=
 # --locked: stop, rather than re-resolve, when uv.lock no longer matches pyproject.toml (run make lock).
 SYNC := $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: run test demo model eval lint bench lock screenshots clean-venv
+.PHONY: run test test-fast demo model eval lint bench lock screenshots clean-venv
 
 $(UV_STAMP):
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
@@ -36,13 +36,17 @@ run: $(STAMP)
 
 # PNGs of the main window in its main states, from a real window under Xvfb.
 screenshots: $(STAMP)
-	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m app.gui.screenshots docs/screenshots
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m tools.screenshots docs/screenshots
 
 demo: $(STAMP)
 	$(PY) -m app.cli demo
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# While developing: everything but the tests marked slow (tests/conftest.py), in a minute or two.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 # Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), teacher
 # cache, training, held-out evaluation. The `train` extra (Pillow for the corpus builder,
@@ -56,7 +60,7 @@ eval: $(STAMP)
 	$(PY) -m app.cli eval
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app core training tests benchmarks
+	$(VENV)/bin/ruff check app core training tests benchmarks tools
 
 # Re-resolves uv.lock from pyproject.toml (for every platform in [tool.uv] environments), then
 # installs it and runs the tests. Without LOCK_ARGS, versions already in the lock are kept.

@@ -15,12 +15,10 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleEvent,
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -33,26 +31,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui import preview as preview_actions
-from app.gui.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
-from app.gui.folders import FoldersDialog
-from app.gui.indexing import IndexPanel
-from app.gui.preview import PreviewPane
-from app.gui.record import RecordDialog
-from app.gui.results import ResultRole, ResultsModel
-from app.gui.results_view import ResultsView
-from app.gui.search_bar import SearchBar
-from app.gui.searching import SearchController
-from app.gui.services import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
-from app.gui.settings import Settings
-from app.gui.settings_dialog import SettingsDialog
-from app.gui.speech import SpeechRecogniser
-from app.gui.tag_actions import TagActions
-from app.gui.tagging import TaggingService
-from app.gui.tags_panel import TagsPanel
-from app.gui.tasks import TaskRunner
-from app.gui.thumbnails import Thumbnails, default_cache_dir
-from app.gui.tile import TileDelegate
+from app.gui.dialogs.folders import FoldersDialog
+from app.gui.dialogs.record import RecordDialog
+from app.gui.dialogs.settings import SettingsDialog
+from app.gui.dialogs.tag_actions import TagActions
+from app.gui.services.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
+from app.gui.services.library import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
+from app.gui.services.searching import SearchController
+from app.gui.services.settings import Settings
+from app.gui.services.speech import SpeechRecogniser
+from app.gui.services.tagging import TaggingService
+from app.gui.services.tasks import TaskRunner
+from app.gui.services.thumbnails import Thumbnails, default_cache_dir
+from app.gui.widgets import preview as preview_actions
+from app.gui.widgets.indexing import IndexPanel
+from app.gui.widgets.menus import build_menus
+from app.gui.widgets.preview import PreviewPane
+from app.gui.widgets.results import ResultRole, ResultsModel
+from app.gui.widgets.results_view import ResultsView
+from app.gui.widgets.search_bar import SearchBar
+from app.gui.widgets.tags_panel import TagsPanel
+from app.gui.widgets.tile import TileDelegate
 
 # The demo folder's own paperwork is not part of the demo library.
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
@@ -100,8 +99,8 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel(WELCOME, self)
         self.count_label.setWordWrap(True)
         self.count_label.setAccessibleName("Results summary")
-        self.model = ResultsModel(self.thumbnails, self)
-        self.view = ResultsView(self.model, size, self)
+        self.results_model = ResultsModel(self.thumbnails, self)
+        self.view = ResultsView(self.results_model, size, self)
         self.view.setItemDelegate(TileDelegate(
             lambda path: self.player.playing and self.player.source == path, self.play_row,
             self.view))
@@ -113,7 +112,7 @@ class MainWindow(QMainWindow):
         self.model_status = QLabel("", self)
         self.model_status.setAccessibleName("Model status")
         self._layout()
-        self._actions()
+        build_menus(self)
         self._connect()
         self.resize(1100, 720)
         geometry = settings.get("window/geometry")
@@ -156,45 +155,6 @@ class MainWindow(QMainWindow):
                  self.preview.reveal_button, self.preview.copy_button, self.preview.more_button]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
-
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: Any,
-                menu: Any, context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut
-                ) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(context)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _actions(self) -> None:
-        bar = self.menuBar()
-        library = bar.addMenu("&Library")
-        self._action("&Add folder\u2026", "Ctrl+O", self.choose_folder, library)
-        self._action("&Folders\u2026", None, self.show_folders, library)
-        self._action("&Settings\u2026", "Ctrl+,", self.show_settings, library)
-        self._action("&Quit", QKeySequence.StandardKey.Quit, self.close, library)
-        search = bar.addMenu("&Search")
-        self.find_action = self._action("&Find", "Ctrl+F", self.focus_search, search)
-        self.record_action = self._action("&Record\u2026", "Ctrl+R", self.record, search)
-        self.paste_action = self._action("&Paste image or file", "Ctrl+V", self.paste, search)
-        self.more_action = self._action("&More like this", "Ctrl+M", self.more_like_selected,
-                                        search)
-        result = bar.addMenu("R&esult")
-        self.play_action = self._action("&Play / stop", "Space", self.play_selected, result,
-                                        Qt.ShortcutContext.WidgetShortcut)
-        self.view.addAction(self.play_action)
-        self._action("&Open", "Ctrl+Return", self.open_selected, result)
-        self._action("Show in &folder", None, self.reveal_selected, result)
-        self._action("&Copy path", "Ctrl+Shift+C", self.copy_selected, result)
-        tags = bar.addMenu("&Tags")
-        self.tag_action = self._action("&Tag\u2026", "Ctrl+T", self.tag_actions.tag_selected,
-                                       tags)
-        self._action("T&each tag\u2026", "Ctrl+Shift+T", self.tag_actions.teach, tags)
-        self._action("&Auto-tag\u2026", None, self.tag_actions.auto_tag, tags)
-        self._action("&Review proposed tags\u2026", None, self.tag_actions.review, tags)
-        self._action("&Concepts\u2026", None, self.tag_actions.concepts, tags)
 
     def _connect(self) -> None:
         self.search_bar.search_requested.connect(self._typed)
@@ -269,7 +229,8 @@ class MainWindow(QMainWindow):
         size = self.settings.get("view/thumbnail_size")
         self.thumbnails.set_size(size)
         self.view.set_thumbnail_size(size)
-        self.model.set_results(self.model.results())  # redraw the tiles at the new size
+        # redraw the tiles at the new size
+        self.results_model.set_results(self.results_model.results())
         self.searches.k = self.settings.get("search/results")
         self.tagging.min_score = self.settings.get("tags/min_score")
         self.statusBar().showMessage("Settings saved; the library location, model and "
@@ -286,7 +247,7 @@ class MainWindow(QMainWindow):
                                                label=current.label))
         else:
             self.searches.clear()
-            self.model.set_results([])
+            self.results_model.set_results([])
             self._announce(WELCOME)
 
     def search_words(self, words: str) -> None:
@@ -316,12 +277,12 @@ class MainWindow(QMainWindow):
             self._announce(f"Searching for {request.describe()} once the model has loaded\u2026")
 
     def _show_results(self, request: SearchRequest, results: list[Any]) -> None:
-        self.model.set_results(results)
+        self.results_model.set_results(results)
         n = len(results)
         noun = "result" if n == 1 else "results"
         self._announce(f"{n} {noun} for {request.describe()}")
         if n:
-            self.view.setCurrentIndex(self.model.index(0))
+            self.view.setCurrentIndex(self.results_model.index(0))
 
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self._announce(f"Could not search for {request.describe()}: {message}")
@@ -342,11 +303,11 @@ class MainWindow(QMainWindow):
 
     def play_row(self, row: int) -> None:
         """The play/stop button of a sound tile."""
-        result = self.model.result(row)
+        result = self.results_model.result(row)
         if self.player.playing and self.player.source == str(result.path):
             self.player.stop()
             return
-        self.view.setCurrentIndex(self.model.index(row))
+        self.view.setCurrentIndex(self.results_model.index(row))
         self.preview.play_when_ready()
 
     def play_selected(self) -> None:

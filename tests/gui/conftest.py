@@ -15,7 +15,7 @@ from tests.gui.fakes import FakeAudio  # noqa: E402
 
 @pytest.fixture
 def settings(tmp_path: Path):
-    from app.gui.settings import Settings
+    from app.gui.services.settings import Settings
 
     s = Settings(tmp_path / "settings.ini")
     s.set("library/location", str(tmp_path / "library"))

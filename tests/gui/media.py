@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.gui.audio import save_wav
+from app.gui.services.audio import save_wav
 
 NOTES = {
     "beach.txt": "a dog runs on the sandy beach by the sea",

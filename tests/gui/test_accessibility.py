@@ -9,15 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.gui.concepts import ConceptsDialog
-from app.gui.folders import FoldersDialog
-from app.gui.indexing import ProblemsDialog
-from app.gui.record import RecordDialog
-from app.gui.review import ReviewDialog
-from app.gui.settings_dialog import SettingsDialog
-from app.gui.tag_actions import ScopeDialog
-from app.gui.tagging import Proposal
-from app.gui.teach import TeachDialog
+from app.gui.dialogs.concepts import ConceptsDialog
+from app.gui.dialogs.folders import FoldersDialog
+from app.gui.dialogs.record import RecordDialog
+from app.gui.dialogs.review import ReviewDialog
+from app.gui.dialogs.settings import SettingsDialog
+from app.gui.dialogs.tag_actions import ScopeDialog
+from app.gui.dialogs.teach import TeachDialog
+from app.gui.services.tagging import Proposal
+from app.gui.widgets.indexing import ProblemsDialog
 
 
 def spoken_name(widget: QWidget) -> str:
@@ -91,7 +91,7 @@ def test_follows_the_system_font(make_window):
 def test_note_tiles_follow_a_high_contrast_palette(qtbot):
     from PySide6.QtGui import QColor, QPalette
 
-    from app.gui.results import passage_image
+    from app.gui.widgets.results import passage_image
 
     app = QApplication.instance()
     saved = app.palette()
@@ -132,7 +132,7 @@ def test_a_screen_reader_hears_name_kind_and_tags(make_window, qtbot, tmp_path):
     assert "beach.txt, note: sea" in names
     assert "kitchen.txt, note" in names
     summary = QAccessible.queryAccessibleInterface(window.count_label)
-    assert summary.text(QAccessible.Text.Name).startswith(f"{window.model.rowCount()} results")
+    assert summary.text(QAccessible.Text.Name).startswith(f"{window.results_model.rowCount()} results")
 
 
 def test_access_keys_are_unique_in_the_main_window(make_window):

@@ -6,7 +6,7 @@ import wave
 
 import numpy as np
 
-from app.gui.audio import RECORD_RATE, AudioUnavailable, Player, Recorder, save_wav
+from app.gui.services.audio import RECORD_RATE, AudioUnavailable, Player, Recorder, save_wav
 from tests.gui.fakes import FakeAudio, tone
 
 
@@ -66,7 +66,7 @@ def test_player_starts_at_the_matching_moment(qtbot):
 
 
 def test_meter_is_in_decibels():
-    from app.gui.audio import meter_level
+    from app.gui.services.audio import meter_level
 
     assert meter_level(1.0) == 1.0
     assert abs(meter_level(0.5) - 0.9) < 0.01  # -6 dB

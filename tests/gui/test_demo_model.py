@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app.gui.services import bundled_demo_dir
+from app.gui.services.library import bundled_demo_dir
 from core.model import default_checkpoint
 
 pytestmark = pytest.mark.skipif(not default_checkpoint().exists(),
@@ -31,7 +31,7 @@ def type_and_wait(qtbot, window, text: str) -> None:
 
 
 def top_names(window, n: int) -> list[str]:
-    return [Path(r.path).name for r in window.model.results()[:n]]
+    return [Path(r.path).name for r in window.results_model.results()[:n]]
 
 
 def test_first_start_demo_library_words_and_a_dropped_file(make_window, qtbot):

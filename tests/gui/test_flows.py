@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from app.gui.indexing import ProblemsDialog
-from app.gui.results import accessible_text
+from app.gui.widgets.indexing import ProblemsDialog
+from app.gui.widgets.results import accessible_text
 from tests.gui.media import NOTES, make_library, sound
 
 TIMEOUT = 60_000
@@ -33,7 +33,7 @@ def type_query(qtbot, window, text: str) -> list:
 
 
 def names(window) -> list[str]:
-    return [Path(r.path).name for r in window.model.results()]
+    return [Path(r.path).name for r in window.results_model.results()]
 
 
 def test_add_folder_index_and_search_by_words(make_window, qtbot, tmp_path):
@@ -56,10 +56,10 @@ def test_add_folder_index_and_search_by_words(make_window, qtbot, tmp_path):
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         qtbot.mouseClick(window.search_bar.toggles["sound"], Qt.MouseButton.LeftButton)
         qtbot.mouseClick(window.search_bar.toggles["note"], Qt.MouseButton.LeftButton)
-    assert {r.kind for r in window.model.results()} == {"image"}
-    index = window.model.index(0)
+    assert {r.kind for r in window.results_model.results()} == {"image"}
+    index = window.results_model.index(0)
     assert index.data(Qt.ItemDataRole.AccessibleTextRole) == accessible_text(
-        window.model.result(0))
+        window.results_model.result(0))
 
 
 def test_new_query_supersedes_the_old_one(make_window, qtbot, tmp_path):
@@ -101,7 +101,7 @@ def test_drop_files_and_folders(make_window, qtbot, tmp_path):
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         drop(window, [folder / "green.jpg"])
     assert names(window)[0] == "green.jpg"
-    assert window.model.result(0).score > 0.99
+    assert window.results_model.result(0).score > 0.99
 
     # A result dragged out of the grid carries its file; dropped back, it searches by it.
     row = names(window).index("chirp.wav") if "chirp.wav" in names(window) else None
@@ -109,11 +109,11 @@ def test_drop_files_and_folders(make_window, qtbot, tmp_path):
         with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
             window.search_file(folder / "chirp.wav")
         row = 0
-    mime = window.model.mimeData([window.model.index(row)])
+    mime = window.results_model.mimeData([window.results_model.index(row)])
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         drop(window, [Path(u.toLocalFile()) for u in mime.urls()])
     assert names(window)[0] == "chirp.wav"
-    assert window.model.result(0).kind == "sound"
+    assert window.results_model.result(0).kind == "sound"
 
 
 def test_unreadable_files_are_listed_with_the_reason(make_window, qtbot, tmp_path):
@@ -145,7 +145,7 @@ def test_record_search_and_play(make_window, qtbot, tmp_path, audio, settings):
 
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         qtbot.mouseClick(dialog.search_button, Qt.MouseButton.LeftButton)
-    assert {r.kind for r in window.model.results()} <= {"sound", "image"}
+    assert {r.kind for r in window.results_model.results()} <= {"sound", "image"}
     assert names(window)[0] == "chirp.wav"
 
     # Play the top result: the sound reaches the output stream.
@@ -160,7 +160,7 @@ def test_record_search_and_play(make_window, qtbot, tmp_path, audio, settings):
 
 
 def test_no_microphone_says_so(make_window, qtbot):
-    from app.gui.audio import AudioUnavailable
+    from app.gui.services.audio import AudioUnavailable
 
     def no_device(rate, callback):
         raise AudioUnavailable("No microphone was found, or this program may not use it.")
@@ -178,8 +178,8 @@ def test_more_like_this(make_window, qtbot, tmp_path):
     index_folder(qtbot, window, make_library(tmp_path / "media"))
     window.search_file(tmp_path / "media" / "noise.wav")
     qtbot.waitUntil(lambda: names(window)[:1] == ["noise.wav"], timeout=TIMEOUT)
-    window.view.setCurrentIndex(window.model.index(1))
-    other = window.model.result(1)
+    window.view.setCurrentIndex(window.results_model.index(1))
+    other = window.results_model.result(1)
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
         qtbot.mouseClick(window.preview.more_button, Qt.MouseButton.LeftButton)
     assert got.args[0].item_id == other.item_id
@@ -201,7 +201,7 @@ def test_indexing_survives_closing_the_window(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: again.index_panel.last_report is not None, timeout=TIMEOUT)
     type_query(qtbot, again, NOTES["kitchen.txt"])
     assert names(again)[0] == "kitchen.txt"
-    assert len({r.path for r in again.model.results()}) == 9
+    assert len({r.path for r in again.results_model.results()}) == 9
 
 
 def test_paste_an_image_to_search_by_it(make_window, qtbot, tmp_path):
@@ -239,21 +239,21 @@ def test_a_missing_model_is_reported_not_waited_for(make_window, qtbot, settings
 
 
 def test_play_button_on_a_sound_tile(make_window, qtbot, tmp_path, audio):
-    from app.gui.tile import button_rect
+    from app.gui.widgets.tile import button_rect
 
     window = make_window()
     index_folder(qtbot, window, make_library(tmp_path / "media"))
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         window.search_file(tmp_path / "media" / "tone.wav")
     row = names(window).index("noise.wav")
-    rect = window.view.visualRect(window.model.index(row))
+    rect = window.view.visualRect(window.results_model.index(row))
     button = button_rect(rect, window.view.iconSize().width())
     with qtbot.waitSignal(window.player.playing_changed, timeout=TIMEOUT) as playing:
         qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
                          pos=button.center())
     assert playing.args == [True]
     assert window.player.source.endswith("noise.wav")
-    assert window.preview.result is window.model.result(row)
+    assert window.preview.result is window.results_model.result(row)
     with qtbot.waitSignal(window.player.playing_changed, timeout=TIMEOUT) as stopped:
         qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
                          pos=button.center())
@@ -280,7 +280,7 @@ def test_a_long_note_shows_the_passage_that_matched(make_window, qtbot, tmp_path
     index_folder(qtbot, window, folder)
     passage = " ".join(words[32:80])  # the note's second passage, exactly
     type_query(qtbot, window, passage)
-    top = window.model.result(0)
+    top = window.results_model.result(0)
     assert Path(top.path).name == "diary.txt" and top.segment.text == passage
     qtbot.waitUntil(lambda: window.preview.note.textCursor().selectedText() == passage,
                     timeout=TIMEOUT)

@@ -34,7 +34,7 @@ def test_keyboard_only_flow(make_window, qtbot, tmp_path, settings, audio):
     assert QApplication.focusWidget() is window.search_bar.field
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         qtbot.keyClicks(QApplication.focusWidget(), NOTES["forest.txt"])
-    assert Path(window.model.result(0).path).name == "forest.txt"
+    assert Path(window.results_model.result(0).path).name == "forest.txt"
 
     # Tab reaches the results; arrows move; the preview follows.
     for _ in range(10):
@@ -42,9 +42,9 @@ def test_keyboard_only_flow(make_window, qtbot, tmp_path, settings, audio):
             break
         key(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.view
-    sounds = [r for r in window.model.results() if r.kind == "sound"]
-    target = window.model.results().index(sounds[0])
-    window.view.setCurrentIndex(window.model.index(0))
+    sounds = [r for r in window.results_model.results() if r.kind == "sound"]
+    target = window.results_model.results().index(sounds[0])
+    window.view.setCurrentIndex(window.results_model.index(0))
     for _ in range(target):
         key(qtbot, Qt.Key.Key_Right)
     assert window.preview.result is sounds[0]
@@ -69,7 +69,7 @@ def test_keyboard_only_flow(make_window, qtbot, tmp_path, settings, audio):
     qtbot.waitUntil(lambda: dialog.search_button.hasFocus(), timeout=TIMEOUT)
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         key(qtbot, Qt.Key.Key_Space)
-    assert Path(window.model.result(0).path).name == "noise.wav"
+    assert Path(window.results_model.result(0).path).name == "noise.wav"
     assert not dialog.isVisible()
 
 

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import pytest
 
 from app.gui import EXIT_NO_DISPLAY, has_display
-from app.gui.folders import parse_exclusions
-from app.gui.indexing import describe_progress, describe_report, format_eta
-from app.gui.results import accessible_text, segment_text, tooltip_text
-from app.gui.settings import OPTIONS, SETTINGS_VERSION, Settings
-from app.gui.tasks import TaskRunner
+from app.gui.dialogs.folders import parse_exclusions
+from app.gui.services.settings import OPTIONS, SETTINGS_VERSION, Settings
+from app.gui.services.tasks import TaskRunner
+from app.gui.widgets.indexing import describe_progress, describe_report, format_eta
+from app.gui.widgets.results import accessible_text, segment_text, tooltip_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,7 +145,7 @@ def test_qt_calls_keep_none_alive(qtbot):
 def test_settings_dialog_writes_typed_values(make_window, qtbot, settings):
     from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
-    from app.gui.settings_dialog import SettingsDialog
+    from app.gui.dialogs.settings import SettingsDialog
 
     window = make_window(start=False)
     window.show_settings()

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
-from app.gui.speech import recognise
+from app.gui.services.speech import recognise
 from tests.gui.fakes import tone
 
 SPEECH = Path(__file__).parent / "data" / "dog_on_the_beach.wav"  # espeak-ng, 16 kHz mono

@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.gui.concepts import ConceptsDialog
-from app.gui.review import ReviewDialog
-from app.gui.teach import TeachDialog
+from app.gui.dialogs.concepts import ConceptsDialog
+from app.gui.dialogs.review import ReviewDialog
+from app.gui.dialogs.teach import TeachDialog
 from tests.gui.media import NOTES, make_library
 
 TIMEOUT = 60_000
@@ -27,7 +27,7 @@ def indexed_window(make_window, qtbot, tmp_path):
 
 def test_add_your_own_tag_from_the_keyboard(make_window, qtbot, tmp_path):
     window = indexed_window(make_window, qtbot, tmp_path)
-    top = window.model.result(0)
+    top = window.results_model.result(0)
     assert Path(top.path).name == "beach.txt"
     window.view.setFocus()
     qtbot.waitUntil(lambda: window.view.hasFocus())
@@ -39,13 +39,13 @@ def test_add_your_own_tag_from_the_keyboard(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: "seaside" in window.preview.tags_panel.accepted.text(),
                     timeout=TIMEOUT)
     # The result's spoken text now carries the tag: the tags are the alt text.
-    qtbot.waitUntil(lambda: window.model.index(0).data(Qt.ItemDataRole.AccessibleTextRole)
+    qtbot.waitUntil(lambda: window.results_model.index(0).data(Qt.ItemDataRole.AccessibleTextRole)
                     == "beach.txt, note: seaside", timeout=TIMEOUT)
     # Searches show it too.
     window.search_bar.field.clear()
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         window.search_bar.field.setText(NOTES["beach.txt"])
-    assert window.model.result(0).tags == ("seaside",)
+    assert window.results_model.result(0).tags == ("seaside",)
 
 
 def test_auto_tag_then_review_before_anything_is_accepted(make_window, qtbot, tmp_path,
@@ -78,13 +78,13 @@ def test_auto_tag_then_review_before_anything_is_accepted(make_window, qtbot, tm
 
 def test_teach_a_tag_from_selected_results(make_window, qtbot, tmp_path):
     window = indexed_window(make_window, qtbot, tmp_path)
-    picks = [r for r in window.model.results() if Path(r.path).name in ("beach.txt", "red.png",
+    picks = [r for r in window.results_model.results() if Path(r.path).name in ("beach.txt", "red.png",
                                                                          "kitchen.txt")]
     selection = window.view.selectionModel()
     selection.clear()
     for r in picks:
-        row = window.model.results().index(r)
-        selection.select(window.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+        row = window.results_model.results().index(r)
+        selection.select(window.results_model.index(row), QItemSelectionModel.SelectionFlag.Select)
     window.tag_actions.teach()
     dialog = window.tag_actions.dialog
     assert isinstance(dialog, TeachDialog) and dialog.examples.count() == 3
@@ -122,11 +122,11 @@ def test_concepts_panel_opens_a_unit_in_the_results(make_window, qtbot, tmp_path
             break
     assert dialog.items.count() > 0 and dialog.show_button.isEnabled()
     qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
-    assert window.model.rowCount() > 0
+    assert window.results_model.rowCount() > 0
     assert "concept unit" in window.count_label.text()
     # Each item opens like a search result: the preview shows it.
-    window.view.setCurrentIndex(window.model.index(0))
-    assert window.preview.result is window.model.result(0)
+    window.view.setCurrentIndex(window.results_model.index(0))
+    assert window.preview.result is window.results_model.result(0)
 
 
 def test_accept_and_reject_proposals_in_the_preview(make_window, qtbot, tmp_path, settings):
@@ -136,7 +136,7 @@ def test_accept_and_reject_proposals_in_the_preview(make_window, qtbot, tmp_path
         window.tag_actions.run_auto_tag(None)
     qtbot.waitUntil(lambda: isinstance(window.tag_actions.dialog, ReviewDialog), timeout=TIMEOUT)
     window.tag_actions.dialog.accept()
-    window.view.setCurrentIndex(window.model.index(1))
+    window.view.setCurrentIndex(window.results_model.index(1))
     panel = window.preview.tags_panel
     qtbot.waitUntil(lambda: panel.proposed.count() >= 2, timeout=TIMEOUT)
     assert panel.accepted.text() == "Tags: none yet"  # proposals are kept apart
@@ -151,5 +151,5 @@ def test_accept_and_reject_proposals_in_the_preview(make_window, qtbot, tmp_path
                                 for i in range(panel.proposed.count())), timeout=TIMEOUT)
     assert second not in panel.accepted.text()
     # The grid's spoken text carries the accepted tag.
-    qtbot.waitUntil(lambda: first in window.model.index(1).data(
+    qtbot.waitUntil(lambda: first in window.results_model.index(1).data(
         Qt.ItemDataRole.AccessibleTextRole), timeout=TIMEOUT)

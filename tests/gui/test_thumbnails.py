@@ -7,7 +7,7 @@ import os
 
 import cv2
 
-from app.gui.thumbnails import cache_file, make_thumbnail, png_text, read_cached
+from app.gui.services.thumbnails import cache_file, make_thumbnail, png_text, read_cached
 from tests.gui.media import make_library
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.results import KIND_WORDS
+from app.gui.widgets.results import KIND_WORDS
 
 
 class TeachDialog(QDialog):

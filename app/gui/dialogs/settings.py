@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.settings import OPTIONS, Settings
+from app.gui.services.settings import OPTIONS, Settings
 
 EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
             "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")

@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.services import LibraryService, SearchRequest
-from app.gui.tasks import Task
+from app.gui.services.library import LibraryService, SearchRequest
+from app.gui.services.tasks import Task
 
 
 class SearchController(QObject):

@@ -21,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from app.gui.tasks import Task, TaskRunner
+from app.gui.services.tasks import Task, TaskRunner
 
 
 def default_cache_dir() -> Path:

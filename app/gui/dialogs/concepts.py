@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.results import KIND_WORDS
+from app.gui.widgets.results import KIND_WORDS
 
 UnitRole = Qt.ItemDataRole.UserRole + 20
 

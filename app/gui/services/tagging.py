@@ -14,8 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.services import INDEX_POOL, LibraryService
-from app.gui.tasks import Task
+from app.gui.services.library import INDEX_POOL, LibraryService
+from app.gui.services.tasks import Task
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.concepts import ConceptsDialog
-from app.gui.results import KIND_WORDS, ResultRole
-from app.gui.review import ReviewDialog
-from app.gui.tagging import Proposal, TaggingService
-from app.gui.teach import TeachDialog
+from app.gui.dialogs.concepts import ConceptsDialog
+from app.gui.dialogs.review import ReviewDialog
+from app.gui.dialogs.teach import TeachDialog
+from app.gui.services.tagging import Proposal, TaggingService
+from app.gui.widgets.results import KIND_WORDS, ResultRole
 
 if TYPE_CHECKING:
     from app.gui.main_window import MainWindow
@@ -69,7 +69,7 @@ class TagActions(QObject):
         rows = sorted({i.row() for i in self.window.view.selectionModel().selectedIndexes()})
         if not rows and self.window.view.currentIndex().isValid():
             rows = [self.window.view.currentIndex().row()]
-        return [self.window.model.index(r).data(ResultRole) for r in rows]
+        return [self.window.results_model.index(r).data(ResultRole) for r in rows]
 
     # -- tag one result -----------------------------------------------------------------------
     def tag_selected(self) -> None:
@@ -176,7 +176,7 @@ class TagActions(QObject):
 
     # -- keeping the results' tags current ----------------------------------------------------
     def _refresh_results(self, item_ids: list[int]) -> None:
-        shown = {int(r.item_id) for r in self.window.model.results()}
+        shown = {int(r.item_id) for r in self.window.results_model.results()}
         wanted = [i for i in item_ids if i in shown] if item_ids else sorted(shown)
         if not wanted:
             return
@@ -185,4 +185,4 @@ class TagActions(QObject):
             return {i: tuple(tag.name for tag in t.tags(item_id=i, status="accepted"))
                     for i in wanted}
 
-        self.tagging.call(work, self.window.model.set_tags)
+        self.tagging.call(work, self.window.results_model.set_tags)

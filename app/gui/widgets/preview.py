@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.audio import PLAY_RATE, Player
-from app.gui.results import KIND_WORDS, segment_text
-from app.gui.tags_panel import TagsPanel
-from app.gui.tasks import Task, TaskRunner
-from app.gui.thumbnails import format_seconds, image_thumbnail, waveform_image
+from app.gui.services.audio import PLAY_RATE, Player
+from app.gui.services.tasks import Task, TaskRunner
+from app.gui.services.thumbnails import format_seconds, image_thumbnail, waveform_image
+from app.gui.widgets.results import KIND_WORDS, segment_text
+from app.gui.widgets.tags_panel import TagsPanel
 
 PREVIEW_SIZE = 480
 
@@ -110,7 +110,14 @@ class PreviewPane(QWidget):
         self.position.setFormat("")
         self.tags_panel = tags_panel
         tags_panel.setParent(self)
+        self._file_buttons()
+        self._layout()
+        player.position.connect(self._position_changed)
+        player.playing_changed.connect(self._playing_changed)
+        self.show_result(None)
 
+    def _file_buttons(self) -> None:
+        """Open, show in folder, copy path, more like this: what to do with the result."""
         self.open_button = _button("&Open", "Open file", "Open the file in its usual program", self)
         self.reveal_button = _button("Show in &folder", "Show in folder",
                                      "Open the folder that holds the file", self)
@@ -123,6 +130,7 @@ class PreviewPane(QWidget):
         self.copy_button.clicked.connect(self._copy)
         self.more_button.clicked.connect(lambda: self.result and self.more_like_this.emit(self.result))
 
+    def _layout(self) -> None:
         sound_row = QHBoxLayout()
         sound_row.addWidget(self.play_button)
         sound_row.addWidget(self.position, 1)
@@ -136,10 +144,6 @@ class PreviewPane(QWidget):
         layout.addLayout(sound_row)
         layout.addWidget(self.tags_panel)
         layout.addLayout(actions)
-
-        player.position.connect(self._position_changed)
-        player.playing_changed.connect(self._playing_changed)
-        self.show_result(None)
 
     def _copy(self) -> None:
         if self.result is not None:

@@ -1,7 +1,7 @@
 """Render the main window in its main states to PNG files (``make screenshots``).
 
 Runs the real application on the bundled demo library in a throw-away library
-folder, under a real (virtual) display: ``xvfb-run -a python -m app.gui.screenshots
+folder, under a real (virtual) display: ``xvfb-run -a python -m tools.screenshots
 docs/screenshots``. For the microphone state a demo sound file is played into
 the recorder as if the microphone heard it.
 """
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.gui.main_window import MainWindow
-    from app.gui.services import bundled_demo_dir
-    from app.gui.settings import Settings
+    from app.gui.services.library import bundled_demo_dir
+    from app.gui.services.settings import Settings
 
     demo = bundled_demo_dir()
     if demo is None:
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
              is not None and bool(window.folders), "indexing to finish")
 
     window.search_bar.field.setText("dog on the beach")
-    wait_for(lambda: window.searches.current is not None and window.model.rowCount() > 0,
+    wait_for(lambda: window.searches.current is not None and window.results_model.rowCount() > 0,
              "text results")
     shot("text-results")
 
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     shot("recording")
     dialog.reject()
 
-    from app.gui.review import ReviewDialog
+    from app.gui.dialogs.review import ReviewDialog
 
     # Teach "seaside" from a sound, a photo and a note; review what else now carries it.
     examples = [demo / "sounds" / "sea_waves.wav", demo / "photos" / "sailboats_in_sunset.png",

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.services import LibraryService
-from app.gui.tasks import Task
+from app.gui.services.library import LibraryService
+from app.gui.services.tasks import Task
 
 
 def format_eta(seconds: float | None) -> str:

@@ -7,7 +7,6 @@ workers, so the window is on screen before the model has loaded.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +15,15 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.tasks import Task, TaskRunner
+from app.gui.services.tasks import Task, TaskRunner
+from core.media.kinds import KINDS
+from core.search.query import Query
 
 # Searches and other short library calls share one thread; the indexing job has its
 # own, so a search answers while a large library is being indexed.
 LIBRARY_POOL = "library"
 INDEX_POOL = "index"
-ALL_KINDS = frozenset({"image", "sound", "note"})
+ALL_KINDS = frozenset(KINDS)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ ModelFactory = Callable[[], Any]
 
 def bundled_demo_dir() -> Path | None:
     """The demo library shipped in resources/demo, if this checkout has one."""
-    here = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    here = Path(__file__).resolve().parents[3] / "resources" / "demo"
     return here if here.is_dir() else None
 
 
@@ -81,9 +82,6 @@ class LibraryService(QObject):
         self._checkpoint = checkpoint
         self._device = device
         self._library: Any = None
-        # The store is thread-safe, but a vector index must not be read while the indexing
-        # job rebuilds it (its "saving" phase): searches and that phase take turns.
-        self._vectors = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------
     @property
@@ -156,8 +154,6 @@ class LibraryService(QObject):
         on_error: Callable[[Exception], None] | None = None,
     ) -> Task:
         def work(library: Any, task: Task) -> list[Any]:
-            from core.search import Query
-
             if task.is_cancelled():  # a newer query arrived while this one waited
                 return []
             query = Query(
@@ -167,8 +163,9 @@ class LibraryService(QObject):
                 item_id=request.item_id,
                 kinds=set(request.kinds),
             )
-            with self._vectors:
-                return list(library.search(query, k=k))
+            # Core keeps searches and the indexing job apart (a reader/writer lock around
+            # the vector indexes): a search runs while the library is being indexed.
+            return list(library.search(query, k=k))
 
         return self.call(work, on_done, on_error)
 
@@ -179,20 +176,7 @@ class LibraryService(QObject):
         on_error: Callable[[Exception], None] | None = None,
     ) -> Task:
         def work(library: Any, task: Task) -> Any:
-            holding = False
-
-            def progress(p: Any) -> None:
-                nonlocal holding
-                if getattr(p, "phase", "") == "saving" and not holding:
-                    self._vectors.acquire()
-                    holding = True
-                task.report(p)
-
-            try:
-                return library.index(progress=progress, cancel=task.cancelled)
-            finally:
-                if holding:
-                    self._vectors.release()
+            return library.index(progress=task.report, cancel=task.cancelled)
 
         return self.call(work, on_done, on_error, on_progress, pool=INDEX_POOL)
 

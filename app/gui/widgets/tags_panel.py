@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.tagging import TaggingService
+from app.gui.services.tagging import TaggingService
 
 SOURCE_WORDS = {"zero-shot": "suggested from the vocabulary", "learned": "from a taught tag",
                 "sidecar": "from a sidecar file", "user": "added by you"}

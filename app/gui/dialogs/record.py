@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.audio import RECORD_RATE, Player, Recorder, save_wav
-from app.gui.speech import SpeechRecogniser
-from app.gui.thumbnails import format_seconds
+from app.gui.services.audio import RECORD_RATE, Player, Recorder, save_wav
+from app.gui.services.speech import SpeechRecogniser
+from app.gui.services.thumbnails import format_seconds
 
 
 class RecordDialog(QDialog):
@@ -38,7 +38,21 @@ class RecordDialog(QDialog):
         self.player = player
         self.max_seconds = max_seconds
         self.samples: np.ndarray | None = None
+        self.speech = speech
+        self._status_widgets(max_seconds)
+        self._words_widgets()
+        self._buttons()
+        self._layout()
+        if speech is not None:
+            speech.recognised.connect(self._recognised)
+            speech.failed.connect(self._speech_failed)
+        recorder.level.connect(lambda v: self.meter.setValue(int(v * 100)))
+        recorder.elapsed.connect(lambda s: self.clock.setText(self._clock_text(s)))
+        recorder.finished.connect(self._finished)
+        recorder.failed.connect(self._failed)
+        self._update_buttons()
 
+    def _status_widgets(self, max_seconds: float) -> None:
         self.info = QLabel(
             f"Record up to {int(max_seconds)} seconds of sound; the clip is searched "
             "against your sounds and photos.", self)
@@ -54,7 +68,9 @@ class RecordDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Microphone problem")
         self.error.hide()
-        self.speech = speech
+
+    def _words_widgets(self) -> None:
+        """What speech recognition heard, editable, with a button to search by it."""
         self.heard = QLabel("", self)
         self.heard.setAccessibleName("Speech")
         self.heard.hide()
@@ -68,10 +84,8 @@ class RecordDialog(QDialog):
         self.words_button.hide()
         self.words_button.clicked.connect(self._search_words)
         self.words.returnPressed.connect(self._search_words)
-        if speech is not None:
-            speech.recognised.connect(self._recognised)
-            speech.failed.connect(self._speech_failed)
 
+    def _buttons(self) -> None:
         self.record_button = self._button("&Record", "Start recording",
                                           "Start or stop recording from the microphone")
         self.play_button = self._button("&Play", "Play recording", "Play the recorded clip")
@@ -86,6 +100,7 @@ class RecordDialog(QDialog):
         self.search_button.clicked.connect(self._search)
         self.close_button.clicked.connect(self.reject)
 
+    def _layout(self) -> None:
         buttons = QHBoxLayout()
         for b in (self.record_button, self.play_button, self.save_button, self.search_button,
                   self.close_button):
@@ -101,12 +116,6 @@ class RecordDialog(QDialog):
         words_row.addWidget(self.words_button)
         layout.addLayout(words_row)
         layout.addLayout(buttons)
-
-        recorder.level.connect(lambda v: self.meter.setValue(int(v * 100)))
-        recorder.elapsed.connect(lambda s: self.clock.setText(self._clock_text(s)))
-        recorder.finished.connect(self._finished)
-        recorder.failed.connect(self._failed)
-        self._update_buttons()
 
     def _button(self, text: str, name: str, description: str) -> QPushButton:
         button = QPushButton(text, self)

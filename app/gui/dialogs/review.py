@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.results import KIND_WORDS
-from app.gui.tagging import Proposal, TaggingService
+from app.gui.services.tagging import Proposal, TaggingService
+from app.gui.widgets.results import KIND_WORDS
 
 ProposalRole = Qt.ItemDataRole.UserRole + 10
 

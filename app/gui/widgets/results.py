@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
 
-from app.gui.thumbnails import Thumbnails, format_seconds, placeholder
+from app.gui.services.thumbnails import Thumbnails, format_seconds, placeholder
 
 KIND_WORDS = {"image": "photo", "sound": "sound", "note": "note"}
 ResultRole = Qt.ItemDataRole.UserRole + 1

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from app.gui.results import ResultsModel
+from app.gui.widgets.results import ResultsModel
 
 
 class ResultsView(QListView):

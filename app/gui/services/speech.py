@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.recognise import SILENCE_RMS, SPEECH_RATE, recognise
-from app.gui.tasks import Task, TaskRunner
+from app.gui.services.recognise import SILENCE_RMS, SPEECH_RATE, recognise
+from app.gui.services.tasks import Task, TaskRunner
 
 __all__ = ["SpeechRecogniser", "available", "recognise", "recognise_in_child"]
 
@@ -35,10 +35,11 @@ def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE) -> str:
     if samples.size == 0 or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
         return ""
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    done = subprocess.run([sys.executable, "-m", "app.gui.recognise"], input=pcm.tobytes(),
+    done = subprocess.run([sys.executable, "-m", "app.gui.services.recognise"],
+                          input=pcm.tobytes(),
                           capture_output=True, env=env, check=False)
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()

@@ -1,0 +1,2 @@
+"""Windows that open over the main window: folders, recording, tagging (review,
+teach, concepts, scope), settings."""
