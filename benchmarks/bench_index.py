@@ -36,7 +36,7 @@ def photo(h: int, w: int, seed: int) -> np.ndarray:
 def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     import cv2
 
-    from tests.mediafiles import write_sound
+    from tools.mediagen import write_sound
 
     sets = {}
     for name, (h, w) in PHOTO_SIZES.items():

@@ -11,15 +11,17 @@ import pytest
 
 from app.cli import EXIT_BUSY, EXIT_PROBLEMS, build_parser, main
 from app.commands.registry import BUILTIN
-from tests.libfixtures import REPO, make_tree, tiny_checkpoint
+from tests.media import make_tree
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def setup(tmp_path: Path):
+def setup(tmp_path: Path, tiny_checkpoint):
     media = tmp_path / "media"
     files = make_tree(media)
     (media / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
-    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    ckpt = tiny_checkpoint
     return tmp_path / "lib", media, files, ckpt
 
 

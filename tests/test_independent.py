@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.fixtures import picture, sound, write_image, write_sound
+from tests.media import concept_sound as sound
+from tests.media import picture, write_image, write_sound
 from training import independent as ind
 
 

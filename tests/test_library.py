@@ -14,21 +14,7 @@ from core.errors import ModelMismatch
 from core.library import IndexProgress, Library
 from core.library.scan import scan
 from core.search import Query
-from tests.libfixtures import make_tree, noise, tiny_model
-from tests.mediafiles import pattern_image, tone, write_image, write_sound
-
-
-@pytest.fixture
-def tree(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
-    media = tmp_path / "media"
-    return media, make_tree(media)
-
-
-@pytest.fixture
-def lib(tmp_path: Path):
-    library = Library.open(tmp_path / "lib", model=tiny_model())
-    yield library
-    library.close()
+from tests.media import make_tree, noise, pattern_image, tone, write_image, write_sound
 
 
 def _paths(library: Library) -> list[str]:
@@ -275,7 +261,7 @@ def test_search_kinds_folder_and_more_like_this(lib: Library, tree) -> None:
     assert hits[0].path == files["snd0"] and hits[0].score > 0.999
 
 
-def test_new_model_means_reembed_never_a_mix(lib: Library, tree, tmp_path: Path) -> None:
+def test_new_model_means_reembed_never_a_mix(lib: Library, tree, tmp_path: Path, tiny_model) -> None:
     from core.model import ModelConfig, create_model
 
     media, _ = tree
@@ -283,7 +269,7 @@ def test_new_model_means_reembed_never_a_mix(lib: Library, tree, tmp_path: Path)
     lib.index()
     lib.close()
     other = create_model(ModelConfig.tiny(), seed=1)
-    assert other.model_id != tiny_model().model_id
+    assert other.model_id != tiny_model.model_id
     lib2 = Library.open(tmp_path / "lib", model=other)
     try:
         with pytest.raises(ModelMismatch):
@@ -296,10 +282,10 @@ def test_new_model_means_reembed_never_a_mix(lib: Library, tree, tmp_path: Path)
         assert len(lib2.search(Query(text="river"), k=20)) == 8
     finally:
         lib2.close()
-    lib.__init__(tmp_path / "lib", model=tiny_model())  # reopened for the fixture's close
+    lib.__init__(tmp_path / "lib", model=tiny_model)  # reopened for the fixture's close
 
 
-def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
+def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path, tiny_model) -> None:
     lib.exact_max = 0  # force the graph even for a few vectors
     media = tmp_path / "n"
     media.mkdir()
@@ -309,9 +295,9 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
     lib.index()
     idx = lib.vector_index("note")
     assert idx.mode == "hnsw" and idx.file.exists() and idx.count == 60
-    q = tiny_model().encode_texts(["topic 3"])[0]
+    q = tiny_model.encode_texts(["topic 3"])[0]
     ids, scores = idx.search(q, 10)
-    all_ids, vecs = lib.store.segments.vectors("note", tiny_model().model_id)
+    all_ids, vecs = lib.store.segments.vectors("note", tiny_model.model_id)
     exact = all_ids[np.argsort(-(vecs @ q))[:10]]
     assert set(ids.tolist()) == set(exact.tolist())
     # Deleted files leave the graph; the saved graph catches up after a restart.
@@ -319,7 +305,7 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
         (media / f"{i}.txt").unlink()
     lib.index()
     lib.close()
-    lib.__init__(tmp_path / "lib", model=tiny_model())
+    lib.__init__(tmp_path / "lib", model=tiny_model)
     lib.exact_max = 0
     idx = lib.vector_index("note")
     assert idx.last_sync == "loaded" and idx.count == 55
@@ -343,7 +329,7 @@ def test_hnsw_mirrors_sqlite(lib: Library, tmp_path: Path) -> None:
     idx.meta_file.write_text(json.dumps({**meta, "model_id": "some-other-model"}))
     lib.indexes.forget()
     assert lib.vector_index("note").last_sync == "rebuilt"
-    assert json.loads(idx.meta_file.read_text())["model_id"] == tiny_model().model_id
+    assert json.loads(idx.meta_file.read_text())["model_id"] == tiny_model.model_id
 
 
 def test_folders_add_remove(lib: Library, tree, tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ import pytest
 
 from core.library import Library, LibraryBusy
 from core.search import Query
-from tests.libfixtures import REPO, make_tree, tiny_checkpoint, tiny_model
-from tests.mediafiles import pattern_image, tone, write_image, write_sound
+from tests.media import make_tree, pattern_image, tone, write_image, write_sound
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, env: dict | None = None, prefix: list[str] | None = None,
@@ -35,7 +36,8 @@ def popen_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_sigkill_at_random_points_then_resume(tmp_path: Path, tiny_model, tiny_checkpoint) -> None:
     media = tmp_path / "media"
     media.mkdir()
     for i in range(48):
@@ -44,7 +46,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
         write_sound(media / f"s{i:02}.flac", tone(1.0 + (i % 3) * 8.0, 200.0 + 40 * i))
     for i in range(40):
         (media / f"n{i:02}.txt").write_text(f"note {i}: " + "words about things " * (i % 9 + 1))
-    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    ckpt = tiny_checkpoint
     lib_dir = tmp_path / "lib"
     env = {"SYNESTHESIA_EXACT_MAX": "0"}  # keep HNSW graphs on disk, the fragile part
     args = ("--library", str(lib_dir), "index", str(media), "--model", str(ckpt), "--json")
@@ -85,7 +87,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
 
     os.environ["SYNESTHESIA_EXACT_MAX"] = "0"
     try:
-        lib = Library.open(lib_dir, model=tiny_model())
+        lib = Library.open(lib_dir, model=tiny_model)
         lib.exact_max = 0
         paths = [r[0] for r in lib.store.query("SELECT path FROM files")]
         assert sorted(Path(p).name for p in paths) == sorted(p.name for p in media.iterdir())
@@ -106,7 +108,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
         del os.environ["SYNESTHESIA_EXACT_MAX"]
 
 
-def test_two_processes_one_library(tmp_path: Path) -> None:
+def test_two_processes_one_library(tmp_path: Path, tiny_model) -> None:
     lib_dir = tmp_path / "lib"
     holder = subprocess.Popen(
         [sys.executable, "-c",
@@ -118,7 +120,7 @@ def test_two_processes_one_library(tmp_path: Path) -> None:
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(LibraryBusy, match=f"pid {holder.pid}"):
-            Library.open(lib_dir, model=tiny_model())
+            Library.open(lib_dir, model=tiny_model)
         with pytest.raises(LibraryBusy):
             Library.open(lib_dir, read_only=True)
         r = cli("--library", str(lib_dir), "stats")
@@ -157,13 +159,13 @@ def _without_root_powers() -> list[str]:
     return [setpriv, "--bounding-set", caps, "--inh-caps", caps, "--"]
 
 
-def test_unreadable_folder_and_file(tmp_path: Path) -> None:
+def test_unreadable_folder_and_file(tmp_path: Path, tiny_model, tiny_checkpoint) -> None:
     prefix = _without_root_powers()
     media = tmp_path / "media"
     files = make_tree(media, images=2, sounds=1, notes=1)
-    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    ckpt = tiny_checkpoint
     lib_dir = tmp_path / "lib"
-    with Library.open(lib_dir, model=tiny_model()) as lib:
+    with Library.open(lib_dir, model=tiny_model) as lib:
         lib.add_folder(media)
         assert lib.index().added == 4
     locked_dir = media / "sounds"
@@ -180,7 +182,7 @@ def test_unreadable_folder_and_file(tmp_path: Path) -> None:
     finally:
         locked_dir.chmod(0o755)
         locked_file.chmod(0o644)
-    with Library.open(lib_dir, model=tiny_model()) as lib:
+    with Library.open(lib_dir, model=tiny_model) as lib:
         assert lib.stats()["sounds"] == 1  # kept while its folder could not be read
         reasons = {e.path.name: e.reason for e in lib.errors()}
         assert "permission denied" in reasons["private.png"]
@@ -191,11 +193,11 @@ def test_unreadable_folder_and_file(tmp_path: Path) -> None:
         assert s["errors"] == 0 and s["images"] == 3 and files["snd0"].exists()
 
 
-def test_folder_gone_keeps_items_until_back(tmp_path: Path) -> None:
+def test_folder_gone_keeps_items_until_back(tmp_path: Path, tiny_model) -> None:
     """An unmounted drive is not a deletion."""
     media = tmp_path / "drive"
     make_tree(media, images=2, sounds=0, notes=1)
-    lib = Library.open(tmp_path / "lib", model=tiny_model())
+    lib = Library.open(tmp_path / "lib", model=tiny_model)
     try:
         lib.add_folder(media)
         assert lib.index().added == 3
@@ -210,7 +212,7 @@ def test_folder_gone_keeps_items_until_back(tmp_path: Path) -> None:
         lib.close()
 
 
-def test_decompression_bomb_on_disk_is_refused_quickly(tmp_path: Path) -> None:
+def test_decompression_bomb_on_disk_is_refused_quickly(tmp_path: Path, tiny_model) -> None:
     """A real bomb: a 16000x16000 grey PNG of zeros is 250 KB on disk, 256 MB decoded."""
     import zlib
 
@@ -230,7 +232,7 @@ def test_decompression_bomb_on_disk_is_refused_quickly(tmp_path: Path) -> None:
     media.mkdir()
     (media / "bomb.png").write_bytes(png)
     write_image(media / "fine.png", pattern_image(10, 10))
-    lib = Library.open(tmp_path / "lib", model=tiny_model())
+    lib = Library.open(tmp_path / "lib", model=tiny_model)
     try:
         lib.add_folder(media)
         r = lib.index()

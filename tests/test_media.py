@@ -12,7 +12,7 @@ import pytest
 
 from core.errors import UnreadableMedia, UnsupportedFormat
 from core.media import kind_of, load_audio, load_image, load_note
-from tests.mediafiles import pattern_image, tone, write_image, write_sound
+from tests.media import pattern_image, tone, write_image, write_sound
 
 
 @pytest.mark.parametrize("ext", [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tiff", ".gif"])

@@ -8,7 +8,8 @@ import torch
 
 from core.errors import CheckpointError, EmptyInput, UnreadableMedia
 from core.model import ModelConfig, create_model, load_model, save_checkpoint
-from tests.fixtures import picture, sound, write_image, write_sound
+from tests.media import concept_sound as sound
+from tests.media import picture, write_image, write_sound
 
 
 @pytest.fixture(scope="module")

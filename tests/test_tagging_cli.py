@@ -13,13 +13,13 @@ import pytest
 
 from app.cli import main
 from core.tagging.sidecar import read_tags
-from tests.libfixtures import make_tree, tiny_checkpoint
+from tests.media import make_tree
 
 
 @pytest.fixture()
-def cli(tmp_path: Path, capsys):
+def cli(tmp_path: Path, capsys, tiny_checkpoint):
     media = make_tree(tmp_path / "media", images=3, sounds=2, notes=1)
-    ckpt = tiny_checkpoint(tmp_path / "tiny.pt")
+    ckpt = tiny_checkpoint
     lib = tmp_path / "lib"
 
     def run(*argv: str, model: bool = False) -> tuple[int, str, str]:

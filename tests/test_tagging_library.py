@@ -18,17 +18,17 @@ import pytest
 from core.library import Library
 from core.tagging import LibraryTagger, TaggingError, VocabularyError, load_vocabulary
 from core.tagging.sidecar import read_sidecar, read_tags
-from tests.libfixtures import make_tree, tiny_model
+from tests.media import make_tree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sidecars"
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory):
+def indexed(tmp_path_factory, tiny_model):
     """One small library, indexed once for the module (indexing is the slow part)."""
     root = tmp_path_factory.mktemp("tagging")
     media = make_tree(root / "media", images=4, sounds=2, notes=2)
-    lib = Library.open(root / "lib", model=tiny_model())
+    lib = Library.open(root / "lib", model=tiny_model)
     lib.add_folder(root / "media")
     assert lib.index().failed == 0
     yield root, lib, media
@@ -62,14 +62,14 @@ def _small_vocab(tmp_path: Path) -> Path:
     return p
 
 
-def test_proposals_are_kept_apart_until_accepted(world) -> None:
+def test_proposals_are_kept_apart_until_accepted(world, tiny_model) -> None:
     lib, tagger, ids, _ = world
     report = tagger.tag_library(min_score=0.0, top_k=3)
     assert report.items == 8 and report.proposed == 8 * 3
     assert report.calibration == {"image": "fallback", "sound": "fallback", "note": "fallback"}
     proposed = tagger.tags(ids["img1"], status="proposed")
     assert len(proposed) == 3
-    assert all(t.source == "zero-shot" and t.model_id == tiny_model().model_id for t in proposed)
+    assert all(t.source == "zero-shot" and t.model_id == tiny_model.model_id for t in proposed)
     assert all(0.0 <= t.score <= 1.0 for t in proposed)
     assert tagger.tags(ids["img1"], status="accepted") == []
     first = proposed[0].name
@@ -212,10 +212,10 @@ def test_learned_tag_is_stored_and_proposed_for_every_kind(world) -> None:
         tagger.apply_learned("never taught")
 
 
-def test_concept_units_list_items_of_every_kind(world) -> None:
+def test_concept_units_list_items_of_every_kind(world, tiny_model) -> None:
     _, tagger, ids, _ = world
     units = tagger.concepts(top_k=2)
-    assert len(units) == tiny_model().units(np.zeros((1, tiny_model().dim), np.float32)).shape[1]
+    assert len(units) == tiny_model.units(np.zeros((1, tiny_model.dim), np.float32)).shape[1]
     flags = [u.cross_kind for u in units]
     assert flags == sorted(flags, reverse=True)   # cross-kind units first
     item_ids = set(ids.values())
@@ -259,12 +259,12 @@ def test_the_library_keeps_its_own_words_and_vocabulary_files(world, tmp_path: P
         again.add_vocabulary(files=[empty])
 
 
-def test_tags_are_embedded_the_way_their_calibration_was_fitted(world) -> None:
+def test_tags_are_embedded_the_way_their_calibration_was_fitted(world, tiny_model) -> None:
     from core.tagging.calibration import Calibration
     from core.tagging.zeroshot import ZeroShotTagger, embed_prompts
 
     _, tagger, _, _ = world
-    model = tiny_model()
+    model = tiny_model
     cals = {"sound": Calibration(1.0, 1.0, -4.0, "test", prompts="word")}
     zs = ZeroShotTagger(model, tagger.vocab, calibrations=cals)
     words = model.encode_texts(list(tagger.vocab.words))

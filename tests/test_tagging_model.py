@@ -13,8 +13,9 @@ from core.model import default_checkpoint
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "resources" / "demo"
 
-pytestmark = pytest.mark.skipif(not default_checkpoint().exists(),
-                                reason="the default checkpoint is not built yet")
+pytestmark = [pytest.mark.slow,  # loads the bundled checkpoint
+              pytest.mark.skipif(not default_checkpoint().exists(),
+                                  reason="the default checkpoint is not built yet")]
 
 ANIMAL_PHOTOS = ["dog.png", "cow.png", "horse.png", "sheep.png", "rooster.png", "frog.png",
                  "owl.png", "white_kitten.png"]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from core.model import load_model
-from tests.fixtures import toy_corpus
+from tests.media import toy_corpus
 from training.losses import ranking_loss, teacher_kl
 from training.metrics import ranks_of_first_relevant, retrieval_metrics
 from training.train import TrainConfig, train

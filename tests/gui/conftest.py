@@ -1,4 +1,5 @@
-"""GUI tests: offscreen Qt, one QApplication (pytest-qt), a fresh library per test."""
+"""GUI tests: offscreen Qt, one QApplication (pytest-qt), a fresh library per test (the
+tiny network is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,6 @@ def settings(tmp_path: Path):
     s = Settings(tmp_path / "settings.ini")
     s.set("library/location", str(tmp_path / "library"))
     return s
-
-
-@pytest.fixture(scope="session")
-def tiny_model():
-    """A real, small, random-initialised network: searches by identical content still match."""
-    from core.model import ModelConfig, create_model
-
-    return create_model(ModelConfig.tiny())
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tests.media import tone
+
 BLOCK = 800  # 50 ms at 16 kHz
 
 
@@ -90,7 +92,3 @@ class FakeAudio:
         self.outputs.append(stream)
         return stream
 
-
-def tone(seconds: float, freq: float = 440.0, rate: int = 16000, amp: float = 0.5) -> np.ndarray:
-    t = np.arange(int(seconds * rate)) / rate
-    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)

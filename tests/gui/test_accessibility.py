@@ -108,7 +108,7 @@ def test_note_tiles_follow_a_high_contrast_palette(qtbot):
 
 
 def test_a_screen_reader_hears_name_kind_and_tags(make_window, qtbot, tmp_path):
-    from tests.gui.media import NOTES, make_library
+    from tests.media import NOTES, make_library
 
     window = make_window()
     with qtbot.waitSignal(window.index_panel.finished, timeout=60_000):

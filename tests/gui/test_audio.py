@@ -7,7 +7,8 @@ import wave
 import numpy as np
 
 from app.gui.services.audio import RECORD_RATE, AudioUnavailable, Player, Recorder, save_wav
-from tests.gui.fakes import FakeAudio, tone
+from tests.gui.fakes import FakeAudio
+from tests.media import tone
 
 
 def test_recorder_levels_timer_and_fixed_length(qtbot):
@@ -38,7 +39,7 @@ def test_recorder_reports_missing_microphone(qtbot):
 def test_player_plays_the_samples_through(qtbot):
     audio = FakeAudio()
     player = Player(audio.output)
-    clip = tone(0.2, freq=300, rate=44100)
+    clip = tone(0.2, freq=300, sr=44100)
     with qtbot.waitSignal(player.playing_changed) as started:
         player.play(clip, 44100, source="x")
     assert started.args == [True]

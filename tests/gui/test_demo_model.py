@@ -11,8 +11,9 @@ from PySide6.QtCore import Qt
 from app.gui.services.library import bundled_demo_dir
 from core.model import default_checkpoint
 
-pytestmark = pytest.mark.skipif(not default_checkpoint().exists(),
-                                reason="the default checkpoint is not built yet")
+pytestmark = [pytest.mark.slow,  # loads the bundled checkpoint
+              pytest.mark.skipif(not default_checkpoint().exists(),
+                                  reason="the default checkpoint is not built yet")]
 TIMEOUT = 300_000
 
 

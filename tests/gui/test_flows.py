@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.gui.widgets.indexing import ProblemsDialog
 from app.gui.widgets.results import accessible_text
-from tests.gui.media import NOTES, make_library, sound
+from tests.media import NOTES, make_library
+from tests.media import demo_sound as sound
 
 TIMEOUT = 60_000
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.gui.media import NOTES, make_library, sound
+from tests.media import NOTES, make_library
+from tests.media import demo_sound as sound
 
 TIMEOUT = 60_000
 

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from app.gui.services.speech import recognise
-from tests.gui.fakes import tone
+from tests.media import tone
 
 SPEECH = Path(__file__).parent / "data" / "dog_on_the_beach.wav"  # espeak-ng, 16 kHz mono
 TIMEOUT = 60_000

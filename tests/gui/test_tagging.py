@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from app.gui.dialogs.concepts import ConceptsDialog
 from app.gui.dialogs.review import ReviewDialog
 from app.gui.dialogs.teach import TeachDialog
-from tests.gui.media import NOTES, make_library
+from tests.media import NOTES, make_library
 
 TIMEOUT = 60_000
 

@@ -8,7 +8,7 @@ import os
 import cv2
 
 from app.gui.services.thumbnails import cache_file, make_thumbnail, png_text, read_cached
-from tests.gui.media import make_library
+from tests.media import make_library
 
 
 def test_thumbnails_are_cached_and_refreshed(qtbot, tmp_path):
