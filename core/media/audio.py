@@ -4,6 +4,7 @@ m4a/aac to mono float32 at a chosen sample rate."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,42 @@ def audio_duration(path: str | Path) -> float | None:
         container.close()
 
 
+def _decode_stream(container: Any, where: Path, sample_rate: int, limit: int | None
+                   ) -> tuple[list[np.ndarray], int]:
+    """Mono float32 chunks of the first audio stream at ``sample_rate`` (until ``limit``
+    samples), and how many damaged packets were skipped."""
+    import av
+
+    stream = container.streams.audio[0]
+    stream.thread_type = "AUTO"
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks: list[np.ndarray] = []
+    have = errors = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                # One damaged packet (a bad MP3 frame) should not lose the whole
+                # recording; a file with nothing but damage fails in the caller.
+                errors += 1
+                continue
+            for frame in frames:
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+                    have += chunks[-1].size
+            if limit is not None and have >= limit:
+                break
+        else:
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except av.error.FFmpegError as e:
+        if not chunks:
+            raise UnreadableMedia(where, f"corrupt sound file ({e})") from e
+        # Truncated at the end: keep what decoded.
+    return chunks, errors
+
+
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE,
                max_seconds: float | None = None) -> np.ndarray:
     """Decode a sound file to one channel.
@@ -73,40 +110,11 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE,
             unreadable file; a file that decodes to no samples.
         UnsupportedFormat: not a sound file, or no audio stream.
     """
-    import av
-
     where = Path(path)
     container = _open(where)
-    chunks: list[np.ndarray] = []
     limit = None if max_seconds is None else int(max_seconds * sample_rate)
-    have = 0
     try:
-        stream = container.streams.audio[0]
-        stream.thread_type = "AUTO"
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        errors = 0
-        try:
-            for packet in container.demux(stream):
-                try:
-                    frames = packet.decode()
-                except av.error.FFmpegError:
-                    # One damaged packet (a bad MP3 frame) should not lose the
-                    # whole recording; a file with nothing but damage fails below.
-                    errors += 1
-                    continue
-                for frame in frames:
-                    for out in resampler.resample(frame):
-                        chunks.append(out.to_ndarray().reshape(-1))
-                        have += chunks[-1].size
-                if limit is not None and have >= limit:
-                    break
-            else:
-                for out in resampler.resample(None):
-                    chunks.append(out.to_ndarray().reshape(-1))
-        except av.error.FFmpegError as e:
-            if not chunks:
-                raise UnreadableMedia(where, f"corrupt sound file ({e})") from e
-            # Truncated at the end: keep what decoded.
+        chunks, errors = _decode_stream(container, where, sample_rate, limit)
     finally:
         container.close()
     if not chunks:

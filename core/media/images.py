@@ -116,6 +116,56 @@ def _header_size(data: bytes) -> tuple[str, tuple[int, int] | None]:
     return "unknown", None
 
 
+def _check_header(data: bytes, where: Path | None) -> tuple[str, tuple[int, int] | None]:
+    """(format, (width, height) or None) from the header; raises for what must not be
+    decoded (not an image, a corrupt or too large header, a truncated JPEG)."""
+    fmt, size = _header_size(data)
+    if fmt == "unknown":
+        head = data[:64]
+        if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+            raise UnsupportedFormat(where, "not an image: the file holds text")
+        raise UnsupportedFormat(where, "not an image in a format Synesthesia reads "
+                                       "(jpg, png, webp, bmp, tiff, gif)")
+    if size is not None:
+        w, h = size
+        if w <= 0 or h <= 0:
+            raise UnreadableMedia(where, f"corrupt {fmt} header (size {w}x{h})")
+        if w * h > MAX_IMAGE_PIXELS:
+            raise UnreadableMedia(
+                where, f"image too large to decode safely ({w}x{h} = {w * h / 1e6:.0f} "
+                       f"megapixels; the limit is {MAX_IMAGE_PIXELS / 1e6:.0f})")
+    if fmt == "jpeg" and data.rfind(b"\xff\xd9") < 0:
+        raise UnreadableMedia(where, "truncated JPEG (no end-of-image marker); "
+                                     "the file was cut short during a copy or download")
+    return fmt, size
+
+
+def _decode(data: bytes, fmt: str, size: tuple[int, int] | None, max_side: int | None,
+            where: Path | None) -> np.ndarray:
+    """OpenCV's decode (BGR, BGRA or grey), big JPEGs at a reduced size."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    flags = cv2.IMREAD_COLOR
+    if fmt == "jpeg" and max_side and size is not None:
+        longest = max(size)
+        for factor, flag in _REDUCED:
+            if longest // factor >= max_side:
+                flags = flag
+                break
+    try:
+        if fmt == "gif":
+            ok, frames = cv2.imdecodemulti(buf, cv2.IMREAD_COLOR, None, (0, 1))
+            img = frames[0] if ok and frames else None
+        else:
+            img = cv2.imdecode(buf, flags)
+    except cv2.error as e:
+        raise UnreadableMedia(where, f"corrupt {fmt} image ({str(e).strip().splitlines()[-1]})") \
+            from e
+    if img is None or img.size == 0:
+        raise UnreadableMedia(where, f"corrupt or truncated {fmt} image; OpenCV could not "
+                                     "decode it")
+    return img
+
+
 def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndarray:
     """Decode an image file to RGB.
 
@@ -144,45 +194,8 @@ def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndar
     else:
         where = Path(path)
         data = _read_bytes(where)
-    fmt, size = _header_size(data)
-    if fmt == "unknown":
-        head = data[:64]
-        if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-            raise UnsupportedFormat(where, "not an image: the file holds text")
-        raise UnsupportedFormat(where, "not an image in a format Synesthesia reads "
-                                       "(jpg, png, webp, bmp, tiff, gif)")
-    if size is not None:
-        w, h = size
-        if w <= 0 or h <= 0:
-            raise UnreadableMedia(where, f"corrupt {fmt} header (size {w}x{h})")
-        if w * h > MAX_IMAGE_PIXELS:
-            raise UnreadableMedia(
-                where, f"image too large to decode safely ({w}x{h} = {w * h / 1e6:.0f} "
-                       f"megapixels; the limit is {MAX_IMAGE_PIXELS / 1e6:.0f})")
-    if fmt == "jpeg" and data.rfind(b"\xff\xd9") < 0:
-        raise UnreadableMedia(where, "truncated JPEG (no end-of-image marker); "
-                                     "the file was cut short during a copy or download")
-
-    buf = np.frombuffer(data, dtype=np.uint8)
-    flags = cv2.IMREAD_COLOR
-    if fmt == "jpeg" and max_side and size is not None:
-        longest = max(size)
-        for factor, flag in _REDUCED:
-            if longest // factor >= max_side:
-                flags = flag
-                break
-    try:
-        if fmt == "gif":
-            ok, frames = cv2.imdecodemulti(buf, cv2.IMREAD_COLOR, None, (0, 1))
-            img = frames[0] if ok and frames else None
-        else:
-            img = cv2.imdecode(buf, flags)
-    except cv2.error as e:
-        raise UnreadableMedia(where, f"corrupt {fmt} image ({str(e).strip().splitlines()[-1]})") \
-            from e
-    if img is None or img.size == 0:
-        raise UnreadableMedia(where, f"corrupt or truncated {fmt} image; OpenCV could not "
-                                     "decode it")
+    fmt, size = _check_header(data, where)
+    img = _decode(data, fmt, size, max_side, where)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     elif img.shape[2] == 4:

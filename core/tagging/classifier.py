@@ -103,6 +103,21 @@ class LearnedTag:
         )
 
 
+def _example_weights(n_pos: int, n_neg: int, n_bg: int, background_weight: float
+                     ) -> np.ndarray:
+    """(n_pos + n_neg + n_bg,) weights: positives and negatives have equal total weight;
+    the background takes ``background_weight`` of the negatives' share when both exist."""
+    w_pos = np.full(n_pos, 1.0 / n_pos)
+    if n_neg and n_bg:
+        w_neg = np.full(n_neg, (1.0 - background_weight) / n_neg)
+        w_bg = np.full(n_bg, background_weight / n_bg)
+    elif n_neg:
+        w_neg, w_bg = np.full(n_neg, 1.0 / n_neg), np.zeros(0)
+    else:
+        w_neg, w_bg = np.zeros(0), np.full(n_bg, 1.0 / n_bg)
+    return np.concatenate([w_pos, w_neg, w_bg])
+
+
 def learn_tag(
     name: str,
     positives: np.ndarray,
@@ -147,15 +162,8 @@ def learn_tag(
         ]
     )
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg)), np.zeros(len(bg))])
-    w_pos = np.full(len(pos), 1.0 / len(pos))
-    if len(neg) and len(bg):
-        w_neg = np.full(len(neg), (1.0 - background_weight) / len(neg))
-        w_bg = np.full(len(bg), background_weight / len(bg))
-    elif len(neg):
-        w_neg, w_bg = np.full(len(neg), 1.0 / len(neg)), np.zeros(0)
-    else:
-        w_neg, w_bg = np.zeros(0), np.full(len(bg), 1.0 / len(bg))
-    w, b = fit_logistic(x, y, np.concatenate([w_pos, w_neg, w_bg]), l2=l2)
+    weights = _example_weights(len(pos), len(neg), len(bg), background_weight)
+    w, b = fit_logistic(x, y, weights, l2=l2)
     return LearnedTag(
         name=name,
         weights=w,

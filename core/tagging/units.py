@@ -107,44 +107,38 @@ def discover_units(
         # Kinds sit apart in the shared space (the modality gap); compare concepts, not kinds.
         for r in rows.values():
             rep[r] -= rep[r].mean(axis=0)
-    units: list[ConceptUnit] = []
-    for u in range(a.shape[1]):
-        top: dict[str, list[tuple[int, float]]] = {}
-        sel: dict[str, float] = {}
-        centroids: list[np.ndarray] = []
-        for k in present:
-            col = a[rows[k], u]
-            order = np.argsort(-col, kind="stable")[:top_k]
-            best = rows[k][order]
-            top[k] = [(int(i), float(a[i, u])) for i in best if a[i, u] > 0]
-            std = col.std()
-            sel[k] = float((col[order].mean() - col.mean()) / std) if std > _EPS else 0.0
-            if top[k]:
-                c = rep[[i for i, _ in top[k]]].mean(axis=0)
-                if item_embeddings is None:
-                    c = np.delete(c, u)  # the unit itself would make the kinds agree trivially
-                centroids.append(c / (np.linalg.norm(c) + _EPS))
-        pairs = [
-            float(centroids[i] @ centroids[j])
-            for i in range(len(centroids))
-            for j in range(i + 1, len(centroids))
-        ]
-        agreement = float(np.mean(pairs)) if pairs else 0.0
-        selective = [k for k in present if sel[k] >= min_selectivity and top[k]]
-        cross = len(selective) >= 2 and agreement >= min_agreement
-        min_sel = min((sel[k] for k in selective), default=0.0)
-        score = min_sel * agreement if cross else max(sel.values(), default=0.0)
-        units.append(
-            ConceptUnit(
-                unit=u,
-                names=names[u],
-                top=top,
-                selectivity=sel,
-                agreement=agreement,
-                cross_kind=cross,
-                score=float(score),
-                kinds=selective,
-            )
-        )
+    units = [_describe(u, a, rows, rep, item_embeddings is None, names[u], top_k,
+                       min_selectivity, min_agreement) for u in range(a.shape[1])]
     units.sort(key=lambda c: (not c.cross_kind, -c.score, c.unit))
     return units
+
+
+def _describe(u: int, a: np.ndarray, rows: dict[str, np.ndarray], rep: np.ndarray,
+              drop_unit: bool, names: list[tuple[str, float]], top_k: int,
+              min_selectivity: float, min_agreement: float) -> ConceptUnit:
+    """Unit ``u``: its top items per kind, its selectivity per kind (how far the top items
+    stand above the kind's mean, in standard deviations) and the agreement between the
+    kinds' top items (mean cosine of their centroids in ``rep``)."""
+    top: dict[str, list[tuple[int, float]]] = {}
+    sel: dict[str, float] = {}
+    centroids: list[np.ndarray] = []
+    for k, r in rows.items():
+        col = a[r, u]
+        order = np.argsort(-col, kind="stable")[:top_k]
+        top[k] = [(int(i), float(a[i, u])) for i in r[order] if a[i, u] > 0]
+        std = col.std()
+        sel[k] = float((col[order].mean() - col.mean()) / std) if std > _EPS else 0.0
+        if top[k]:
+            c = rep[[i for i, _ in top[k]]].mean(axis=0)
+            if drop_unit:
+                c = np.delete(c, u)  # the unit itself would make the kinds agree trivially
+            centroids.append(c / (np.linalg.norm(c) + _EPS))
+    pairs = [float(centroids[i] @ centroids[j])
+             for i in range(len(centroids)) for j in range(i + 1, len(centroids))]
+    agreement = float(np.mean(pairs)) if pairs else 0.0
+    selective = [k for k in rows if sel[k] >= min_selectivity and top[k]]
+    cross = len(selective) >= 2 and agreement >= min_agreement
+    min_sel = min((sel[k] for k in selective), default=0.0)
+    score = min_sel * agreement if cross else max(sel.values(), default=0.0)
+    return ConceptUnit(unit=u, names=names, top=top, selectivity=sel, agreement=agreement,
+                       cross_kind=cross, score=float(score), kinds=selective)
