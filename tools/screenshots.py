@@ -18,6 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.exit_codes import EXIT_ERROR, EXIT_NO_DISPLAY, EXIT_OK
+from core.media import load_audio
+from core.media.audio import SAMPLE_RATE
+
 STATES = ("empty", "indexing", "text-results", "dropped-sound", "recording", "tagging-review")
 
 
@@ -36,7 +40,7 @@ class FileMicrophone:
             chunk = np.pad(chunk, (0, block - len(chunk)))
             self.callback(chunk.reshape(-1, 1), block, None, None)
             pos += block
-            time.sleep(block / 16000)
+            time.sleep(block / SAMPLE_RATE)
 
     def start(self) -> None:
         self._thread.start()
@@ -70,44 +74,54 @@ def settle(seconds: float = 0.4) -> None:
         time.sleep(0.01)
 
 
-def main(argv: list[str] | None = None) -> int:
+class Shots:
+    """Saves PNGs of the window (or of one widget) into ``out``."""
+
+    def __init__(self, window, out: Path) -> None:
+        self.window, self.out, self.paths = window, out, []
+
+    def __call__(self, name: str, widget=None) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        settle()
+        path = self.out / f"{name}.png"
+        target = widget or self.window
+        pixmap = QApplication.primaryScreen().grabWindow(0, *target.frameGeometry().getRect()) \
+            if widget is None else target.grab()
+        pixmap.save(str(path))
+        self.paths.append(path)
+        print(f"wrote {path}")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path, nargs="?", default=Path("docs/screenshots"))
     parser.add_argument("--tiny-model", action="store_true",
                         help="use a small random network (to check the layout before the "
                              "default model is trained; the results are meaningless)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    from app.gui import NO_DISPLAY, has_display
 
-    if not has_display():
-        print(NO_DISPLAY, file=sys.stderr)
-        return 2
-    from PySide6.QtCore import Qt
+def _model_factory(tiny: bool) -> tuple[Callable[[], object] | None, str | None]:
+    """(the factory the window gets, or None for the default checkpoint; why not, or None)."""
+    from core.model import default_checkpoint
+
+    if tiny:
+        from core.model import ModelConfig, create_model
+
+        return (lambda: create_model(ModelConfig.tiny())), None
+    if not default_checkpoint().exists():
+        return None, (f"screenshots: the default model {default_checkpoint()} is missing; "
+                      "train it first (make model)")
+    return None, None
+
+
+def _window(args: argparse.Namespace, demo: Path, model_factory: Callable[[], object] | None):
     from PySide6.QtWidgets import QApplication
 
     from app.gui.main_window import MainWindow
-    from app.gui.services.library import bundled_demo_dir
     from app.gui.services.settings import Settings
 
-    demo = bundled_demo_dir()
-    if demo is None:
-        print("screenshots: resources/demo is missing", file=sys.stderr)
-        return 1
-    from core.media import load_audio
-    from core.model import default_checkpoint
-
-    model_factory = None
-    if args.tiny_model:
-        from core.model import ModelConfig, create_model
-
-        def model_factory():
-            return create_model(ModelConfig.tiny())
-    elif not default_checkpoint().exists():
-        print(f"screenshots: the default model {default_checkpoint()} is missing; "
-              "train it first (make model)", file=sys.stderr)
-        return 1
-    args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Synesthesia")
     work = Path(tempfile.mkdtemp(prefix="synesthesia-shots-"))
@@ -116,42 +130,29 @@ def main(argv: list[str] | None = None) -> int:
     settings.set("audio/record_seconds", 5)
     if args.tiny_model:  # an uncalibrated network: show each item's best few tags anyway
         settings.set("tags/min_score", 0.0)
-    mic_clip = load_audio(demo / "sounds" / "rain.wav", sample_rate=16000)
+    mic_clip = load_audio(demo / "sounds" / "rain.wav", sample_rate=SAMPLE_RATE)
     window = MainWindow(settings, model_factory=model_factory,
                         input_stream=lambda rate, cb: FileMicrophone(mic_clip, cb),
                         cache_dir=work / "thumbnails")
     window.resize(1200, 760)
     window.show()
-    shots: list[Path] = []
+    return window
 
-    def shot(name: str, widget=None) -> None:
-        settle()
-        path = args.out / f"{name}.png"
-        target = widget or window
-        screen = QApplication.primaryScreen()
-        pixmap = screen.grabWindow(0, *target.frameGeometry().getRect()) \
-            if widget is None else target.grab()
-        pixmap.save(str(path))
-        shots.append(path)
-        print(f"wrote {path}")
 
+def _index_and_search(window, shot: Shots, demo: Path) -> None:
+    """First start, indexing, words typed, a dropped sound."""
     wait_for(window.isVisible, "the window")
     shot("empty")
-    seen_progress: list[object] = []
-    window.service.opened.connect(lambda: None)
-    window.index_panel.bar.valueChanged.connect(lambda v: seen_progress.append(v))
     window.start()
     wait_for(lambda: window.index_panel.running and window.index_panel.bar.value() > 3,
              "indexing to show progress")
     shot("indexing")
     wait_for(lambda: not window.index_panel.running and window.index_panel.last_report
              is not None and bool(window.folders), "indexing to finish")
-
     window.search_bar.field.setText("dog on the beach")
     wait_for(lambda: window.searches.current is not None and window.results_model.rowCount() > 0,
              "text results")
     shot("text-results")
-
     answered: list[object] = []
     window.searches.results.connect(lambda request, results: answered.append(request))
     window.search_bar.field.clear()
@@ -159,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     wait_for(lambda: bool(answered) and getattr(answered[-1], "file", None) is not None,
              "results for the dropped sound")
     shot("dropped-sound")
+
+
+def _record_and_tag(window, shot: Shots, demo: Path) -> None:
+    """The recording dialog, then a tag taught from three kinds and its review."""
+    from PySide6.QtCore import Qt
+
+    from app.gui.dialogs.review import ReviewDialog
 
     dialog = window.record()
     geo = window.frameGeometry()
@@ -168,9 +176,6 @@ def main(argv: list[str] | None = None) -> int:
     settle(1.2)
     shot("recording")
     dialog.reject()
-
-    from app.gui.dialogs.review import ReviewDialog
-
     # Teach "seaside" from a sound, a photo and a note; review what else now carries it.
     examples = [demo / "sounds" / "sea_waves.wav", demo / "photos" / "sailboats_in_sunset.png",
                 demo / "notes" / "sailing_day.md"]
@@ -183,9 +188,29 @@ def main(argv: list[str] | None = None) -> int:
         row.setCheckState(0, Qt.CheckState.Checked)
     shot("tagging-review")
     review.accept()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    from app.gui import NO_DISPLAY, has_display
+    from app.gui.services.library import bundled_demo_dir
+
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    demo = bundled_demo_dir()
+    model_factory, problem = _model_factory(args.tiny_model)
+    if demo is None or problem:
+        print(problem or "screenshots: resources/demo is missing", file=sys.stderr)
+        return EXIT_ERROR
+    args.out.mkdir(parents=True, exist_ok=True)
+    window = _window(args, demo, model_factory)
+    shot = Shots(window, args.out)
+    _index_and_search(window, shot, demo)
+    _record_and_tag(window, shot, demo)
     window.shutdown()
-    print(f"{len(shots)} screenshots in {args.out}")
-    return 0
+    print(f"{len(shot.paths)} screenshots in {args.out}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

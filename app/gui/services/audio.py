@@ -17,7 +17,9 @@ from typing import Any, Protocol
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-RECORD_RATE = 16000  # the model's sound rate: the clip is searched as recorded
+from core.media.audio import SAMPLE_RATE
+
+RECORD_RATE = SAMPLE_RATE  # the engine's sound rate: the clip is searched as recorded
 PLAY_RATE = 44100
 
 
