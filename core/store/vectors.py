@@ -78,6 +78,8 @@ class VectorIndex:
         self._deleted = deleted or set()
         self.count = count if hnsw is not None else len(self._ids)
         self.last_sync = how
+        # False for a graph caught up in memory by a reader: the next refresh saves it.
+        self.saved = hnsw is None or how in ("loaded", "current")
         self._query = threading.Lock()  # hnswlib's ef is per graph: one query at a time
 
     kind = property(lambda self: self.spec.kind)
@@ -106,9 +108,12 @@ class VectorIndex:
     def _mirror(self, save: bool, threads: int = 2) -> VectorIndex:
         spec, store = self.spec, self.store
         gen = store.meta.generation(spec.kind)
+        if gen == self.generation and (self.saved or not save):
+            return self._same("current")
         if gen == self.generation:
-            return VectorIndex(spec, store, self.mode, gen, self._ids, self._matrix, self._hnsw,
-                               self._deleted, self.count, "current")
+            made = self._same("saved")
+            made._save_or_note()
+            return made
         ids = store.segments.ids(spec.kind, spec.model_id)
         if len(ids) <= spec.exact_max:
             if save:
@@ -126,6 +131,12 @@ class VectorIndex:
         made.count = len(ids)
         if save:
             made._save_or_note()
+        return made
+
+    def _same(self, how: str) -> VectorIndex:
+        made = VectorIndex(self.spec, self.store, self.mode, self.generation, self._ids,
+                           self._matrix, self._hnsw, self._deleted, self.count, how)
+        made.saved = self.saved
         return made
 
     def _patched(self, ids: np.ndarray, threads: int) -> VectorIndex | None:
@@ -159,6 +170,7 @@ class VectorIndex:
     def _save_or_note(self) -> None:
         try:
             self._save()
+            self.saved = True
         except OSError as e:
             # The graph is a cache: on a read-only or full disk it still serves this
             # session from memory, and the next open rebuilds it from SQLite.
