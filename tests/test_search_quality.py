@@ -131,3 +131,36 @@ def test_more_like_this(demo_lib) -> None:
     names = [h.path.name for h in hits]
     assert "sail_boat.png" not in names
     assert {"sailboats_in_sunset.png", "trip_to_the_beach.png"} & set(names), names
+
+
+def test_dog_comes_first_among_photos_and_among_sounds(demo_lib) -> None:
+    """`synesthesia search "dog"`: the dog photo first among photos, the barking dog first
+    among sounds (the first model returned a panda, a song and a crying baby)."""
+    from core.search import Query
+
+    photos = [h.path.name for h in demo_lib.search(Query(text="dog", kinds={"image"}), k=3)]
+    sounds = [h.path.name for h in demo_lib.search(Query(text="dog", kinds={"sound"}), k=3)]
+    assert photos[0] == "dog.png", photos
+    assert sounds[0] == "dog_barking.wav", sounds
+
+
+def _realmedia_items() -> list[dict]:
+    from training.realmedia import cache_dir, load_manifest
+
+    path = cache_dir() / "manifest.jsonl"
+    return load_manifest(path) if path.exists() else []
+
+
+@pytest.mark.skipif(not _realmedia_items(), reason="the real-media set is not built "
+                    "(python -m training.realmedia build)")
+def test_dog_comes_first_on_the_real_media_set() -> None:
+    """The same on held-out real photos and recordings (training.realmedia): a dog first."""
+    from core.model import load_model
+
+    items = _realmedia_items()
+    m = load_model()
+    q = m.encode_texts(["dog"])[0]
+    for kind, encode in (("image", m.encode_images), ("sound", m.encode_sounds)):
+        its = [i for i in items if i["kind"] == kind]
+        top = its[int(np.argmax(encode([i["path"] for i in its]) @ q))]
+        assert "dog" in top["labels"], (kind, top["path"], top["labels"])

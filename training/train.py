@@ -69,6 +69,10 @@ class TrainConfig:
     train_trunk: bool = False
     train_image_map: bool = False
     sound_adapter: bool = True
+    # Image+sound pairs pivot on the teacher's view of the image. On clip-art it often sees
+    # nonsense (a drawn dog as "envelope", "hook", "analog clock"): keep only paired images
+    # whose top teacher class has at least this probability (0 keeps all).
+    pivot_min_conf: float = 0.0
     # Sound categories of the corpus to train on (effect, instrument, music, voice); empty: all.
     sound_categories: tuple[str, ...] = ()
     threads: int = 0
@@ -221,6 +225,14 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)
     snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache)
     train_images = {i["id"] for i in train_items if i["kind"] == "image"}
+    if cfg.pivot_min_conf > 0:
+        lg = imgs.logits.astype(np.float32)
+        conf = 1.0 / np.exp(lg - lg.max(1, keepdims=True)).sum(1)  # top-1 probability
+        known = {k for k, c in zip(imgs.ids, conf, strict=True) if c >= cfg.pivot_min_conf}
+        sound_images = {i for it in train_items if it["kind"] == "sound" for i in it.get("image_ids", [])}
+        train_images -= sound_images - known
+        log.info("pivot images the teacher recognises (p >= %.2f): %d of %d",
+                 cfg.pivot_min_conf, len(sound_images & known), len(sound_images))
     pairs = build_pairs(train_items, imgs, snds, allowed_images=train_images)
     texts = text_features(model, [t for _, ts in pairs.image_text for t in ts]
                           + [t for _, t in class_texts()], cache, "train")
@@ -329,6 +341,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--no-sound-adapter", action="store_true",
                    help="sound = SoundNet's class mix only (ablation)")
     p.add_argument("--lr-pretrained", type=float, default=d.lr_pretrained)
+    p.add_argument("--pivot-min-conf", type=float, default=d.pivot_min_conf,
+                   help="pair sounds only with images whose top teacher class has this probability")
     p.add_argument("--sound-categories", default="",
                    help="comma-separated corpus sound categories to train on (default: all)")
     a = p.parse_args(argv)
@@ -336,7 +350,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                        device=a.device, seed=a.seed, eval_every=a.eval_every, threads=a.threads,
                        batch_sound=a.batch_sound, train_trunk=a.train_trunk,
                        train_image_map=a.train_image_map, sound_adapter=not a.no_sound_adapter,
-                       lr_pretrained=a.lr_pretrained,
+                       lr_pretrained=a.lr_pretrained, pivot_min_conf=a.pivot_min_conf,
                        sound_categories=tuple(x for x in a.sound_categories.split(",") if x),
                        sound_layers=tuple(x for x in a.sound_layers.split(",") if x))
 
