@@ -40,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 
-from training.glove import tokenize
 from core.tagging.calibration import (
     Calibration,
     fit_calibration,
@@ -51,6 +50,7 @@ from core.tagging.classifier import centre
 from core.tagging.linear import fit_logistic
 from core.tagging.vocabulary import TagVocabulary, load_vocabulary
 from core.tagging.zeroshot import ZeroShotTagger, calibration_path
+from training.glove import tokenize
 
 log = logging.getLogger(__name__)
 KINDS = ("image", "sound", "text")
