@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Slow tests in modules other teams own are marked here rather than in their files
 # (node id prefixes); our own carry @pytest.mark.slow.
 SLOW = (
-    "tests/test_training.py::test_smoke_training",
+    "tests/test_training.py::test_smoke",  # the module fixture trains
     "tests/test_search_quality.py",  # the bundled checkpoint
     "tests/test_independent.py::test_evaluator_table_with_a_real_tiny_model",
     "tests/test_pretrained.py",
