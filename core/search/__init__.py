@@ -10,7 +10,18 @@ only reads. Neither imports torch (the model passed in loads it) or core.library
 
 from __future__ import annotations
 
-from core.search.engine import query_vector, run_search
+from typing import Any
+
 from core.search.query import Query, SearchResult, Segment
 
 __all__ = ["Query", "SearchResult", "Segment", "query_vector", "run_search"]
+
+
+def __getattr__(name: str) -> Any:
+    # The engine (numpy, the store) is imported on first use, so that importing the query
+    # types (the GUI does at start-up) stays cheap.
+    if name in ("query_vector", "run_search"):
+        from core.search import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'core.search' has no attribute {name!r}")
