@@ -88,6 +88,7 @@ class VectorIndex:
     exact_max = property(lambda self: self.spec.exact_max)
     ef_search = property(lambda self: self.spec.ef_search)
     m = property(lambda self: self.spec.m)
+    ef_construction = property(lambda self: self.spec.ef_construction)
     file = property(lambda self: self.spec.file)
     meta_file = property(lambda self: self.spec.meta_file)
 
