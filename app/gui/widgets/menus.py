@@ -16,7 +16,8 @@ def _action(window: QMainWindow, text: str, shortcut: QKeySequence | str | None,
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
     action.setShortcutContext(context)
-    action.triggered.connect(slot)
+    # Qt passes ``checked`` to a slot that takes an argument; commands take none of it.
+    action.triggered.connect(lambda _checked=False: slot())
     menu.addAction(action)
     return action
 
@@ -48,5 +49,5 @@ def build_menus(window: Any) -> None:
     w.tag_action = _action(w, "&Tag\u2026", "Ctrl+T", w.tag_actions.tag_selected, tags)
     _action(w, "T&each tag\u2026", "Ctrl+Shift+T", w.tag_actions.teach, tags)
     _action(w, "&Auto-tag\u2026", None, w.tag_actions.auto_tag, tags)
-    _action(w, "&Review proposed tags\u2026", None, w.tag_actions.review, tags)
+    w.review_action = _action(w, "&Review proposed tags\u2026", None, w.tag_actions.review, tags)
     _action(w, "&Concepts\u2026", None, w.tag_actions.concepts, tags)
