@@ -217,3 +217,43 @@ def test_plain_valued_subject_is_upgraded_to_a_bag(tmp_path: Path) -> None:
     assert read_tags(photo) == ["harbour"]
     write_tags(photo, ["boat"])
     assert read_sidecar(tmp_path / "photo.jpg.xmp").fields["dc:subject"] == ("harbour", "boat")
+
+
+def _in_thread(fn, timeout: float = 10.0):
+    """Run fn in a daemon thread; (finished, result or exception)."""
+    import threading
+
+    box: list = []
+
+    def target() -> None:
+        try:
+            box.append(fn())
+        except BaseException as exc:  # noqa: BLE001  (handed back to the test)
+            box.append(exc)
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout)
+    return (not t.is_alive()), (box[0] if box else None)
+
+
+def test_a_fifo_sidecar_is_reported_not_waited_for(tmp_path: Path) -> None:
+    """Issue 12 item 1: opening a FIFO for reading blocks until a writer comes: never."""
+    photo = _media(tmp_path, "x.png")
+    fifo = tmp_path / "x.png.xmp"
+    os.mkfifo(fifo)
+    try:
+        finished, result = _in_thread(lambda: write_tags(photo, ["rain"]))
+        assert finished, "write_tags hung on a FIFO sidecar"
+        assert isinstance(result, SidecarUnreadable) and "not a regular file" in result.reason
+        finished, result = _in_thread(lambda: read_sidecar(fifo))
+        assert finished and isinstance(result, SidecarUnreadable)
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)   # left as it was
+    finally:
+        # Release a reader that may still be blocked (before the fix), then remove the FIFO.
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+        fifo.unlink()

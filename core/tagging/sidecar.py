@@ -28,6 +28,7 @@ user locked stays untouched; the error names the file and what to do.
 from __future__ import annotations
 
 import re
+import stat
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -131,7 +132,24 @@ def _items(prop: ET.Element) -> list[str]:
     return out
 
 
+def _not_a_file(path: Path) -> SidecarUnreadable | None:
+    """The error for a sidecar path that exists but is no regular file (a FIFO would block
+    the reader forever, a device or folder is not ours to read), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return SidecarUnreadable(
+        path, "not a regular file (a FIFO, device or folder); it was skipped and left unchanged"
+    )
+
+
 def _parse(path: Path) -> ET.ElementTree:
+    bad = _not_a_file(path)
+    if bad is not None:
+        raise bad
     try:
         prefixes: dict[str, str] = {}
         for _event, (prefix, uri) in SafeET.iterparse(str(path), events=("start-ns",)):
@@ -338,6 +356,9 @@ def write_tags(
         other = existing_sidecars(media_path)
         if other:
             target = other[0]
+    bad = _not_a_file(target)
+    if bad is not None:
+        raise bad
     check_writable(target)
     if target.exists():
         tree = _parse(target)
