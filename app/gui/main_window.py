@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.search_bar.search_requested.connect(self._typed)
+        self.search_bar.kinds_changed.connect(self._kinds_changed)
         self.record_button.clicked.connect(self.record)
         self.add_button.clicked.connect(self.choose_folder)
         self.searches.started.connect(self._search_started)
@@ -242,13 +243,24 @@ class MainWindow(QMainWindow):
         if text:
             self.searches.search(SearchRequest(text=text, kinds=kinds))
         elif current is not None and current.text is None:
-            self.searches.search(SearchRequest(file=current.file, waveform=current.waveform,
-                                               item_id=current.item_id, kinds=kinds,
-                                               label=current.label))
+            self._rerun_example(current, kinds)
         else:
             self.searches.clear()
             self.results_model.set_results([])
             self._announce(WELCOME)
+
+    def _kinds_changed(self, kinds: frozenset[str]) -> None:
+        """A toggle changed: rerun the current search by example, or else the text search."""
+        current = self.searches.current
+        if current is not None and current.text is None:
+            self._rerun_example(current, kinds)
+        else:
+            self._typed(self.search_bar.text(), kinds)
+
+    def _rerun_example(self, current: SearchRequest, kinds: frozenset[str]) -> None:
+        self.searches.search(SearchRequest(file=current.file, waveform=current.waveform,
+                                           item_id=current.item_id, kinds=kinds,
+                                           label=current.label))
 
     def search_words(self, words: str) -> None:
         self.search_bar.field.setText(words)

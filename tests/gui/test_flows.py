@@ -285,3 +285,26 @@ def test_a_long_note_shows_the_passage_that_matched(make_window, qtbot, tmp_path
     assert Path(top.path).name == "diary.txt" and top.segment.text == passage
     qtbot.waitUntil(lambda: window.preview.note.textCursor().selectedText() == passage,
                     timeout=TIMEOUT)
+
+
+def test_kind_toggles_rerun_the_search_by_example_not_the_stale_text(make_window, qtbot,
+                                                                     tmp_path):
+    # Issue 12, item 15: after a drop, a toggle reran the text left in the field.
+    window = make_window()
+    folder = make_library(tmp_path / "media")
+    index_folder(qtbot, window, folder)
+    type_query(qtbot, window, NOTES["beach.txt"])
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
+        drop(window, [folder / "green.jpg"])
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+        qtbot.mouseClick(window.search_bar.toggles["note"], Qt.MouseButton.LeftButton)
+    request = got.args[0]
+    assert request.text is None and request.file == folder / "green.jpg"
+    assert request.kinds == frozenset({"image", "sound"})
+    assert "note" not in {r.kind for r in window.results_model.results()}
+    assert names(window)[0] == "green.jpg"
+    assert window.count_label.text().endswith("for green.jpg")
+    # Typing again searches by the words.
+    window.search_bar.field.clear()
+    type_query(qtbot, window, NOTES["forest.txt"])
+    assert window.searches.current.text == NOTES["forest.txt"]

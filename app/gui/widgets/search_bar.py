@@ -10,9 +10,12 @@ KIND_TOGGLES = (("image", "P&hotos"), ("sound", "Soun&ds"), ("note", "&Notes"))
 
 
 class SearchBar(QWidget):
-    """Emits ``search_requested(text, kinds)`` after typing pauses or a toggle changes."""
+    """Emits ``search_requested(text, kinds)`` after typing pauses (or Return), and
+    ``kinds_changed(kinds)`` when only a toggle changed: the window then reruns whatever it
+    last searched by, which may be an example rather than the text left in the field."""
 
     search_requested = Signal(str, frozenset)
+    kinds_changed = Signal(frozenset)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,7 +43,8 @@ class SearchBar(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._emit)
-        self.field.textChanged.connect(lambda _t: self._timer.start())
+        self._text_edited = False  # typed since the last emit: a text search is due
+        self.field.textChanged.connect(self._text_changed)
         self.field.returnPressed.connect(self.search_now)
 
     def kinds(self) -> frozenset[str]:
@@ -57,9 +61,18 @@ class SearchBar(QWidget):
             return
         self._timer.start()
 
+    def _text_changed(self, _text: str) -> None:
+        self._text_edited = True
+        self._timer.start()
+
     def search_now(self) -> None:
+        self._text_edited = True
         self._timer.stop()
         self._emit()
 
     def _emit(self) -> None:
-        self.search_requested.emit(self.text(), self.kinds())
+        if self._text_edited:
+            self._text_edited = False
+            self.search_requested.emit(self.text(), self.kinds())
+        else:
+            self.kinds_changed.emit(self.kinds())
