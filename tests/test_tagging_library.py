@@ -274,3 +274,26 @@ def test_tags_are_embedded_the_way_their_calibration_was_fitted(world, tiny_mode
     assert not np.allclose(ensemble, words, atol=1e-3)
     assert zs.calibration("sound") == cals["sound"]
     assert zs.calibration("note").fitted_on == "fallback"
+
+
+def test_one_deeply_nested_sidecar_does_not_stop_the_others(world) -> None:
+    """Issue 12 item 2: a sidecar nested 20,000 levels deep made ElementTree's indenting
+    raise RecursionError, and export-tags wrote none of the other sidecars."""
+    _, tagger, ids, media = world
+    deep = media["img1"].with_name("img1.jpg.xmp")
+    n = 20_000
+    deep.write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="">'
+        + "<a>" * n + "</a>" * n + "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    before = deep.read_bytes()
+    tagger.add_tag(ids["img1"], "dog")
+    tagger.add_tag(ids["img2"], "beach")
+    report = tagger.export_sidecars()
+    assert [Path(p).name for p in report.written] == ["img2.jpg.xmp"]
+    assert [(Path(p).name, "left unchanged" in why) for p, why in report.failed] == [
+        ("img1.jpg.xmp", True)]
+    assert deep.read_bytes() == before
+    assert read_tags(media["img2"]) == ["beach"]

@@ -331,6 +331,22 @@ def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ())
     )
 
 
+MAX_DEPTH = 200
+"""Deepest element nesting we rewrite (real XMP stays under 20 levels). ElementTree's
+indenting and serialising recurse once per level: a sidecar nested thousands of levels
+deep would raise RecursionError, so it is refused and left unchanged."""
+
+
+def _depth_exceeds(root: ET.Element, limit: int) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in node)
+    return False
+
+
 def write_tags(
     media_path: str | Path,
     add: Iterable[str],
@@ -363,6 +379,11 @@ def write_tags(
     if target.exists():
         tree = _parse(target)
         root = tree.getroot()
+        if _depth_exceeds(root, MAX_DEPTH):
+            raise SidecarUnreadable(
+                target, f"nested more than {MAX_DEPTH} levels deep, which no XMP is; it was "
+                "left unchanged"
+            )
     else:
         root = _empty_packet()
     add, remove = list(add), list(remove)
@@ -377,7 +398,12 @@ def write_tags(
         if wanted <= present and not (unwanted & present):
             return None  # the sidecar already says this: leave the other program's file be
     merge_tags(root, add, remove)
-    ET.indent(root, space=" ")
-    body = ET.tostring(root, encoding="unicode")
+    try:
+        ET.indent(root, space=" ")
+        body = ET.tostring(root, encoding="unicode")
+    except RecursionError as exc:
+        raise SidecarUnreadable(
+            target, "nested too deeply to rewrite; it was left unchanged"
+        ) from exc
     atomic_write(target, (_XPACKET_BEGIN + body + _XPACKET_END).encode("utf-8"))
     return target
