@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QGuiApplication,
 )
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -52,11 +53,17 @@ from app.gui.widgets.results_view import ResultsView
 from app.gui.widgets.search_bar import SearchBar
 from app.gui.widgets.tags_panel import TagsPanel
 from app.gui.widgets.tile import TileDelegate
+from core.media.kinds import IMAGE_EXTENSIONS, NOTE_EXTENSIONS, SOUND_EXTENSIONS
 
 # The demo folder's own paperwork is not part of the demo library.
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
 WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or by dropping a "
            "folder onto this window.")
+
+
+def _filter(name: str, extensions: frozenset[str]) -> str:
+    patterns = " ".join(f"*{e}" for e in sorted(extensions))
+    return f"{name} ({patterns})"
 
 
 class MainWindow(QMainWindow):
@@ -90,6 +97,7 @@ class MainWindow(QMainWindow):
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None
+        self.search_file_dialog: QFileDialog | None = None
 
         self.search_bar = SearchBar(self)
         self.record_button = self._button("&Record\u2026", "Record",
@@ -268,6 +276,27 @@ class MainWindow(QMainWindow):
 
     def search_file(self, path: Path) -> None:
         self.searches.search(SearchRequest(file=Path(path), kinds=self.search_bar.kinds()))
+
+    def choose_search_file(self) -> QFileDialog:
+        """Search by example through a file dialog: drop and paste without the mouse."""
+        dialog = QFileDialog(self, "Search by file")
+        dialog.setAccessibleName("Search by file")
+        dialog.setAccessibleDescription(
+            "Choose a photo, sound or note; the results are the files most like it")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setNameFilters([_filter("Photos, sounds and notes",
+                                       IMAGE_EXTENSIONS | SOUND_EXTENSIONS | NOTE_EXTENSIONS),
+                               _filter("Photos", IMAGE_EXTENSIONS),
+                               _filter("Sounds", SOUND_EXTENSIONS),
+                               _filter("Notes", NOTE_EXTENSIONS), "All files (*)"])
+        if self.folders:
+            dialog.setDirectory(str(self.folders[0]))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.search_file(Path(path)))
+        self.search_file_dialog = dialog
+        dialog.open()
+        return dialog
 
     def search_recording(self, samples: np.ndarray, rate: int) -> None:
         kinds = frozenset({"sound", "image"})

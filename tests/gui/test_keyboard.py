@@ -89,3 +89,30 @@ def test_focus_is_visible_and_tab_order_is_sensible(make_window, qtbot):
     assert seen[: len(order)] == order
     # Every control in the chain takes keyboard focus (and so draws its focus frame).
     assert all(w.focusPolicy() & Qt.FocusPolicy.TabFocus for w in order)
+
+
+def test_search_by_file_from_the_keyboard(make_window, qtbot, tmp_path):
+    # Issue 12, item 23: searching by example needed a drag or the clipboard.
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = make_library(tmp_path / "media")
+    window = make_window()
+    with qtbot.waitSignal(window.index_panel.finished, timeout=TIMEOUT):
+        window.service.add_folder(folder, [], lambda folders: window.index_panel.start())
+    window.activateWindow()
+    window.search_bar.field.setFocus()
+    qtbot.waitUntil(lambda: window.search_bar.field.hasFocus())
+    key(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.search_file_dialog
+    assert isinstance(dialog, QFileDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.accessibleName() == "Search by file"
+    assert dialog.accessibleDescription()
+    assert dialog.fileMode() == QFileDialog.FileMode.ExistingFile
+    assert any("*.wav" in f and "*.jpg" in f and "*.txt" in f for f in dialog.nameFilters())
+    dialog.selectFile(str(folder / "green.jpg"))
+    with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+        dialog.accept()
+    assert got.args[0].file == folder / "green.jpg"
+    assert Path(window.results_model.result(0).path).name == "green.jpg"

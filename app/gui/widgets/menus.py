@@ -25,7 +25,7 @@ def _action(window: QMainWindow, text: str, shortcut: QKeySequence | str | None,
 def build_menus(window: Any) -> None:
     """The menu bar of the main window. The actions other parts and tests trigger are kept
     on the window: ``find_action``, ``record_action``, ``paste_action``, ``more_action``,
-    ``play_action``, ``tag_action``."""
+    ``play_action``, ``tag_action``, ``search_file_action``."""
     w = window
     bar = w.menuBar()
     library = bar.addMenu("&Library")
@@ -36,6 +36,8 @@ def build_menus(window: Any) -> None:
     search = bar.addMenu("&Search")
     w.find_action = _action(w, "&Find", "Ctrl+F", w.focus_search, search)
     w.record_action = _action(w, "&Record\u2026", "Ctrl+R", w.record, search)
+    w.search_file_action = _action(w, "Search by f&ile\u2026", "Ctrl+Shift+F",
+                                   w.choose_search_file, search)
     w.paste_action = _action(w, "&Paste image or file", "Ctrl+V", w.paste, search)
     w.more_action = _action(w, "&More like this", "Ctrl+M", w.more_like_selected, search)
     result = bar.addMenu("R&esult")
