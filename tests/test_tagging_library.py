@@ -297,3 +297,22 @@ def test_one_deeply_nested_sidecar_does_not_stop_the_others(world) -> None:
         ("img1.jpg.xmp", True)]
     assert deep.read_bytes() == before
     assert read_tags(media["img2"]) == ["beach"]
+
+
+def test_export_removes_temporary_files_a_killed_export_left(world) -> None:
+    """Issue 12 item 6: a killed export leaves hidden `.NAME.xmp.XXXXXXXX.tmp` files; the
+    next export removes those (only names of that pattern)."""
+    _, tagger, ids, media = world
+    folder = media["img1"].parent
+    stale = [folder / ".img1.jpg.xmp.k3j_x9a0.tmp", folder / ".img2.xmp.abcdefgh.tmp"]
+    kept = [folder / ".notes.tmp", folder / "img1.jpg.xmp.tmp", folder / ".img1.jpg.xmp.x.tmp"]
+    for p in stale + kept:
+        p.write_bytes(b"<x:xmpmeta")
+    try:
+        tagger.add_tag(ids["img1"], "dog")
+        assert tagger.export_sidecars().written
+        assert [p.exists() for p in stale] == [False, False]
+        assert [p.exists() for p in kept] == [True, True, True]
+    finally:
+        for p in stale + kept:
+            p.unlink(missing_ok=True)

@@ -257,3 +257,43 @@ def test_a_fifo_sidecar_is_reported_not_waited_for(tmp_path: Path) -> None:
         except OSError:
             pass
         fifo.unlink()
+
+
+def test_an_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    """Issue 12 item 6: Ctrl+C in the middle of a write left `.NAME.xmp.XXXX.tmp` behind."""
+    photo = _media(tmp_path)
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tags(photo, ["rain"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]
+
+
+def test_temporary_files_still_open_are_removed_at_exit(tmp_path: Path) -> None:
+    """Issue 12 item 6: on a normal exit with a write still under way (a daemon thread),
+    its temporary file is removed."""
+    import subprocess
+    import sys
+    import textwrap
+
+    photo = _media(tmp_path)
+    script = textwrap.dedent(f"""
+        import os, threading, time
+        from pathlib import Path
+        from core.tagging.sidecar import write_tags
+        os.fsync = lambda fd: time.sleep(60)
+        threading.Thread(target=write_tags, args=({str(photo)!r}, ["rain"]),
+                         daemon=True).start()
+        folder = Path({str(tmp_path)!r})
+        for _ in range(500):
+            if any(p.name.endswith(".tmp") for p in folder.iterdir()):
+                break
+            time.sleep(0.01)
+        assert any(p.name.endswith(".tmp") for p in folder.iterdir())
+    """)
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", script], cwd=repo, check=True, timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]

@@ -3,12 +3,56 @@ in the same folder, flushed, and one ``os.replace``."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from core.tagging.errors import SidecarNotWritable
+
+
+# Our temporary files: ".NAME.xmp." + mkstemp's 8 characters + ".tmp", hidden beside the
+# sidecar. Those this process has open are removed at exit (atexit) if a write never ended;
+# those a killed process left are removed by the next export that visits their folder.
+_TEMP_NAME = re.compile(r"\..+\.(xmp|XMP)\.[a-z0-9_]{8}\.tmp")
+_live: set[str] = set()
+_live_lock = threading.Lock()
+
+
+@atexit.register
+def _remove_live_temps() -> None:
+    with _live_lock:
+        for tmp in list(_live):
+            Path(tmp).unlink(missing_ok=True)
+        _live.clear()
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Remove temporary sidecar files an earlier, killed write left in ``folder`` (only
+    names of our own pattern, only regular files, not those this process is writing).
+    Returns how many were removed; errors (a read-only folder) are ignored."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not _TEMP_NAME.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            with _live_lock:
+                if entry.path in _live:
+                    continue
+            os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def check_writable(target: Path) -> None:
@@ -41,6 +85,8 @@ def atomic_write(target: Path, data: bytes) -> None:
         raise SidecarNotWritable(
             target, f"cannot write in {target.parent}: {exc.strerror or exc} (nothing was changed)"
         ) from exc
+    with _live_lock:
+        _live.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -54,3 +100,9 @@ def atomic_write(target: Path, data: bytes) -> None:
         raise SidecarNotWritable(
             target, f"writing the sidecar failed: {exc.strerror or exc} (nothing was changed)"
         ) from exc
+    except BaseException:  # Ctrl+C, a bug: still leave no temporary file behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        with _live_lock:
+            _live.discard(tmp)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.store import Store
+from core.tagging.atomic import remove_stale_temps
 from core.tagging.errors import SidecarError, TaggingError
 from core.tagging.reports import SidecarReport
 from core.tagging.sidecar import (
@@ -91,7 +92,12 @@ def export_sidecars(store: Store, item_ids: Iterable[int] | None = None,
         entry = by_item.setdefault(item_id, (path, [], []))
         (entry[1] if status == "accepted" else entry[2]).append(name)
     report = SidecarReport()
+    cleaned: set[Path] = set()
     for _item_id, (path, add, remove) in sorted(by_item.items()):
+        folder = Path(path).parent
+        if folder not in cleaned:  # what a killed export left here
+            cleaned.add(folder)
+            remove_stale_temps(folder)
         if not add and not remove:
             continue
         try:
