@@ -297,3 +297,17 @@ def test_temporary_files_still_open_are_removed_at_exit(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", script], cwd=repo, check=True, timeout=60)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_sidecar_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int,
+                                                     expected: int) -> None:
+    """Issue 12 item 8: new sidecars were 0600 (mkstemp's mode) whatever the umask; other
+    programs are meant to read them."""
+    photo = _media(tmp_path)
+    old = os.umask(umask)
+    try:
+        written = write_tags(photo, ["rain"])
+    finally:
+        os.umask(old)
+    assert written is not None and stat.S_IMODE(written.stat().st_mode) == expected

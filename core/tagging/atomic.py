@@ -76,9 +76,26 @@ def check_writable(target: Path) -> None:
         )
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _live_lock:  # elsewhere: set and restore it at once
+        old = os.umask(0o022)
+        os.umask(old)
+    return old
+
+
 def atomic_write(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` in one step, keeping its permission bits."""
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    """Replace ``target`` with ``data`` in one step, keeping its permission bits; a new
+    file gets the mode any program's new file gets (0666 less the umask, e.g. 0644: other
+    programs read sidecars), not mkstemp's private 0600."""
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
@@ -92,8 +109,7 @@ def atomic_write(target: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
