@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.view.activated.connect(lambda index: self.open_selected())
         self.preview.more_like_this.connect(self.more_like)
-        self.preview.message.connect(lambda m: self.statusBar().showMessage(m, 4000))
+        self.preview.message.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.service.status.connect(self.model_status.setText)
         self.service.opened.connect(self._library_opened)
         self.service.open_failed.connect(self._open_failed)
@@ -357,11 +357,11 @@ class MainWindow(QMainWindow):
 
     def open_selected(self) -> None:
         if (result := self.selected()) is not None:
-            preview_actions.open_file(Path(result.path))
+            preview_actions.open_file(Path(result.path), self.preview.message.emit)
 
     def reveal_selected(self) -> None:
         if (result := self.selected()) is not None:
-            preview_actions.reveal_in_folder(Path(result.path))
+            preview_actions.reveal_in_folder(Path(result.path), self.preview.message.emit)
 
     def copy_selected(self) -> None:
         if (result := self.selected()) is not None:

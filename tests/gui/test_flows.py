@@ -308,3 +308,34 @@ def test_kind_toggles_rerun_the_search_by_example_not_the_stale_text(make_window
     window.search_bar.field.clear()
     type_query(qtbot, window, NOTES["forest.txt"])
     assert window.searches.current.text == NOTES["forest.txt"]
+
+
+def test_open_and_show_in_folder_say_so_when_no_opener_is_installed(make_window, qtbot,
+                                                                      tmp_path, monkeypatch):
+    # Issue 12, item 18: without xdg-open (or a portal) both buttons did nothing, silently.
+    from PySide6.QtGui import QDesktopServices
+
+    asked: list[str] = []
+
+    def no_opener(url) -> bool:
+        asked.append(url.toLocalFile())
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(no_opener))
+    window = make_window()
+    folder = make_library(tmp_path / "media")
+    index_folder(qtbot, window, folder)
+    type_query(qtbot, window, NOTES["beach.txt"])
+    qtbot.waitUntil(lambda: window.preview.open_button.isEnabled(), timeout=TIMEOUT)
+    status = window.statusBar()
+    status.clearMessage()
+    qtbot.mouseClick(window.preview.open_button, Qt.MouseButton.LeftButton)
+    assert asked == [str(folder / "beach.txt")]
+    assert status.currentMessage().startswith("Could not open beach.txt: no program")
+    status.clearMessage()
+    window.open_selected()  # Result -> Open (Ctrl+Return)
+    assert "Could not open beach.txt" in status.currentMessage()
+    status.clearMessage()
+    qtbot.mouseClick(window.preview.reveal_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status.currentMessage().startswith(
+        f"Could not show the folder {folder}"), timeout=TIMEOUT)

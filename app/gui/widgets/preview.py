@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,29 @@ from app.gui.widgets.tags_panel import TagsPanel
 PREVIEW_SIZE = 480
 
 
-def open_file(path: Path) -> bool:
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+Failed = Callable[[str], None]
+NO_OPENER = "no program to open it is installed (xdg-open or a desktop portal)"
 
 
-def reveal_in_folder(path: Path) -> None:
+def open_file(path: Path, failed: Failed | None = None) -> bool:
+    """Open ``path`` in its usual program; ``failed(message)`` says why not."""
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        return True
+    if failed is not None:
+        failed(f"Could not open {Path(path).name}: {NO_OPENER}.")
+    return False
+
+
+def reveal_in_folder(path: Path, failed: Failed | None = None) -> None:
     """Show the file selected in the file manager (freedesktop FileManager1 over D-Bus, as
-    Nautilus, Dolphin, Nemo and Thunar offer), else open its folder. The D-Bus call is
-    asynchronous: a file manager that is slow to start does not freeze the window."""
+    Nautilus, Dolphin, Nemo and Thunar offer), else open its folder; ``failed(message)``
+    when neither works. The D-Bus call is asynchronous: a file manager that is slow to
+    start does not freeze the window."""
 
     def open_folder() -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+        folder = Path(path).parent
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))) and failed is not None:
+            failed(f"Could not show the folder {folder}: {NO_OPENER}.")
 
     if not sys.platform.startswith("linux"):
         open_folder()
@@ -124,9 +137,10 @@ class PreviewPane(QWidget):
         self.copy_button = _button("&Copy path", "Copy path", "Copy the file's path", self)
         self.more_button = _button("&More like this", "More like this",
                                    "Search for photos, sounds and notes like this one", self)
-        self.open_button.clicked.connect(lambda: self.result and open_file(Path(self.result.path)))
+        self.open_button.clicked.connect(
+            lambda: self.result and open_file(Path(self.result.path), self.message.emit))
         self.reveal_button.clicked.connect(
-            lambda: self.result and reveal_in_folder(Path(self.result.path)))
+            lambda: self.result and reveal_in_folder(Path(self.result.path), self.message.emit))
         self.copy_button.clicked.connect(self._copy)
         self.more_button.clicked.connect(lambda: self.result and self.more_like_this.emit(self.result))
 
