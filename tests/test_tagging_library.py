@@ -316,3 +316,21 @@ def test_export_removes_temporary_files_a_killed_export_left(world) -> None:
     finally:
         for p in stale + kept:
             p.unlink(missing_ok=True)
+
+
+def test_tags_with_control_characters_are_refused(world) -> None:
+    """Issue 12 item 10: a tag with a control character was stored, written raw into the
+    XMP, and that sidecar no longer parsed (every later export of it failed)."""
+    _, tagger, ids, media = world
+    for bad in ("ctl\x01char", "\x1b[31mred\x1b[0m", "del\x7f", "c1\x9bx"):
+        with pytest.raises(TaggingError, match="control character"):
+            tagger.add_tag(ids["img1"], bad)
+        with pytest.raises(TaggingError, match="control character"):
+            tagger.learn(bad, [ids["img1"]])
+        with pytest.raises(TaggingError, match="control character"):
+            tagger.add_vocabulary([bad])
+    assert tagger.tags(ids["img1"]) == [] and tagger.own_vocabulary()["words"] == []
+    tagger.add_tag(ids["img1"], "tab\tand\nnewline")   # blanks are normalised, as before
+    assert [t.name for t in tagger.tags(ids["img1"])] == ["tab and newline"]
+    assert tagger.export_sidecars().written
+    assert read_tags(media["img1"]) == ["tab and newline"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,22 @@ class LibraryTagger:
     def model(self) -> Any:
         return self.library.model
 
+    @staticmethod
+    def _tag_name(name: str) -> str:
+        """``name`` as stored; TaggingError when empty or when it holds a control character
+        (XMP cannot carry one: the sidecar would no longer parse) or a lone surrogate."""
+        name = normalise_tag(name)
+        if not name:
+            raise TaggingError("a tag needs a name")
+        bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff"]
+        if bad:
+            shown = name.encode("unicode_escape", "backslashreplace").decode("ascii")
+            raise TaggingError(
+                f"the tag {shown!r} holds a control character ({ascii(bad[0])}); tags cannot "
+                "contain control characters"
+            )
+        return name
+
     def _writable(self) -> None:
         if getattr(self.library, "read_only", False):
             raise TaggingError("the library was opened read-only; tags cannot be changed")
@@ -86,8 +103,8 @@ class LibraryTagger:
             load_vocabulary(new_files, include_default=False)  # fail now, not at the next run
         own["files"] += [f for f in dict.fromkeys(new_files) if f not in own["files"]]
         known = {w.casefold() for w in own["words"]}
-        for w in (normalise_tag(w) for w in words):
-            if w and w.casefold() not in known:
+        for w in (self._tag_name(w) for w in words if normalise_tag(w)):
+            if w.casefold() not in known:
                 known.add(w.casefold())
                 own["words"].append(w)
         self.store.meta.set(VOCAB_KEY, json.dumps(own))
@@ -138,10 +155,7 @@ class LibraryTagger:
         """The user tags an item: the tag is accepted (a proposal of that name is accepted)."""
         self._writable()
         self._check_item(item_id)
-        name = normalise_tag(name)
-        if not name:
-            raise TaggingError("a tag needs a name")
-        self.store.tags.decide(item_id, name, "accepted", source)
+        self.store.tags.decide(item_id, self._tag_name(name), "accepted", source)
 
     def accept(self, item_id: int, name: str) -> None:
         """Accept a proposed tag (it keeps its source and score)."""
@@ -189,9 +203,9 @@ class LibraryTagger:
         of every kind.
         """
         self._writable()
-        name = normalise_tag(name)
-        if not name:
+        if not normalise_tag(name):
             raise TaggingError("a learned tag needs a name")
+        name = self._tag_name(name)
         if not positive_ids:
             raise TaggingError(f"mark at least one item as {name!r} to learn it")
         clf, background, train_s = learned.train(self.store, str(self.model.model_id), name,
