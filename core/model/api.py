@@ -28,6 +28,7 @@ IMAGE_BATCH = 32
 LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
 WINDOW_S = 20.0
 TEXT_BATCH = 64
+SOUND_BATCH = 8
 
 __all__ = ["AlignedModel", "class_names", "create_model", "load_model", "save_checkpoint"]
 
@@ -133,27 +134,52 @@ class AlignedModel:
     def encode_sounds(self, items: Sequence) -> np.ndarray:
         """Sound paths or (samples,) float32 waveforms at 16 kHz -> (n, D) float32, unit-norm.
         Sounds shorter than 20 s are repeated to 20 s (SoundNet needs ~12 s of context);
-        sounds over 120 s are embedded in 20 s windows whose embeddings are averaged."""
-        out = np.zeros((len(items), self.dim), np.float32)
+        sounds over 120 s are embedded in 20 s windows whose embeddings are averaged. Pieces
+        of equal length (every sound up to 20 s) run through SoundNet in batches."""
+        windows, owner = [], []
         for i, x in enumerate(items):
-            w = self._waveform(x)
-            out[i] = self.embed_waveform_windows(w).mean(axis=0)
+            for w in self._windows(self._waveform(x)):
+                windows.append(w)
+                owner.append(i)
+        emb = self._embed_windows(windows)
+        out = np.zeros((len(items), self.dim), np.float32)
+        if windows:
+            np.add.at(out, np.asarray(owner, dtype=np.int64), emb)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+    def _windows(self, wave: np.ndarray) -> list[np.ndarray]:
+        sr = self.cfg.sound.sample_rate
+        if len(wave) <= LONG_SOUND_S * sr:
+            return [wave]
+        step = int(WINDOW_S * sr)
+        out = [wave[s : s + step] for s in range(0, len(wave) - step // 2, step)]
+        out[-1] = wave[-step:]
+        return out
+
+    @torch.inference_mode()
+    def _embed_windows(self, windows: list[np.ndarray]) -> np.ndarray:
+        """Waveforms -> (n, D): resampled and tiled one by one, then batched by length."""
+        branch = self.net.sound
+        ready = [branch.prepare(torch.from_numpy(np.ascontiguousarray(w, np.float32))[None]
+                                .to(self.device)) for w in windows]
+        out = np.zeros((len(windows), self.dim), np.float32)
+        by_len: dict[int, list[int]] = {}
+        for k, t in enumerate(ready):
+            by_len.setdefault(t.shape[1], []).append(k)
+        for rows in by_len.values():
+            for s in range(0, len(rows), SOUND_BATCH):
+                chunk = rows[s : s + SOUND_BATCH]
+                h = branch.from_conv7(branch.soundnet.features(
+                    torch.cat([ready[k] for k in chunk]), "conv7"))[0]
+                out[chunk] = self.net.shared.embed(h).float().cpu().numpy()
+        return out
 
     @torch.inference_mode()
     def embed_waveform_windows(self, wave: np.ndarray) -> np.ndarray:
         """One waveform -> (w, D) unit-norm embeddings: one row, or one per 20 s window
         when the sound is longer than 120 s."""
-        sr = self.cfg.sound.sample_rate
-        if len(wave) <= LONG_SOUND_S * sr:
-            batch = [wave]
-        else:
-            step = int(WINDOW_S * sr)
-            batch = [wave[s : s + step] for s in range(0, len(wave) - step // 2, step)]
-            batch[-1] = wave[-step:]
-        t = torch.from_numpy(np.stack(batch).astype(np.float32)).to(self.device)
-        return self.net.embed_waveforms(t).float().cpu().numpy()
+        return self._embed_windows(self._windows(wave))
 
     # -- texts ----------------------------------------------------------------
     @torch.inference_mode()
