@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -59,6 +60,29 @@ from core.media.kinds import IMAGE_EXTENSIONS, NOTE_EXTENSIONS, SOUND_EXTENSIONS
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
 WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or by dropping a "
            "folder onto this window.")
+
+
+def fit_to_screen(widget: QWidget) -> None:
+    """Move and shrink a (restored) window so that all of it, frame included, lies within the
+    available area of the screen it is on (or the primary screen): a geometry saved on
+    another screen or at another scale must not leave it off-screen."""
+    if widget.isMaximized() or widget.isFullScreen():
+        return
+    frame, inner = widget.frameGeometry(), widget.geometry()
+    left, top = inner.x() - frame.x(), inner.y() - frame.y()
+    extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+    screen = (QGuiApplication.screenAt(frame.center()) or widget.screen()
+              or QGuiApplication.primaryScreen())
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    width = max(1, min(inner.width(), area.width() - extra_w))
+    height = max(1, min(inner.height(), area.height() - extra_h))
+    x = min(max(frame.x(), area.x()), area.x() + area.width() - width - extra_w)
+    y = min(max(frame.y(), area.y()), area.y() + area.height() - height - extra_h)
+    if (x + left, y + top, width, height) != (inner.x(), inner.y(), inner.width(),
+                                              inner.height()):
+        widget.setGeometry(x + left, y + top, width, height)
 
 
 def _filter(name: str, extensions: frozenset[str]) -> str:
@@ -124,6 +148,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.resize(1100, 720)
         geometry = settings.get("window/geometry")
+        self._fit_on_show = bool(geometry)
         if geometry:
             self.restoreGeometry(geometry)
 
@@ -421,6 +446,12 @@ class MainWindow(QMainWindow):
         files = [p for p in paths if p.is_file()]
         if files:
             self.search_file(files[0])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_on_show:  # once, when the frame's size is known
+            self._fit_on_show = False
+            fit_to_screen(self)
 
     # -- shutdown -------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -162,3 +162,45 @@ def test_settings_dialog_writes_typed_values(make_window, qtbot, settings):
     assert settings.get("model/device") == "cpu"
     assert window.view.iconSize().width() == 96  # applied at once
     assert window.tagging.min_score == 0.7
+
+
+def test_window_geometry_is_stored_as_text_never_pickled(make_window, tmp_path):
+    # Issue 12, item 21: PySide pickled the geometry's bytes into the file, and reading a
+    # pickle runs code: a hostile settings file ran a payload at start-up.
+    from PySide6.QtCore import QSettings
+
+    window = make_window(start=False)
+    window.shutdown()
+    path = tmp_path / "settings.ini"
+    text = path.read_bytes()
+    assert b"PyObjectWrapper" not in text and b"geometry=" in text
+    stored = Settings(path).get("window/geometry")
+    assert stored == bytes(window.saveGeometry().data())
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (tmp_path / "ran",))
+
+    hostile = tmp_path / "hostile.ini"
+    store = QSettings(str(hostile), QSettings.Format.IniFormat)
+    store.setValue("window/geometry", Payload())
+    store.setValue("view/thumbnail_size", 96)
+    store.sync()
+    del store
+    assert b"PyObjectWrapper" in hostile.read_bytes()
+    s = Settings(hostile)
+    assert s.get("window/geometry") == b"" and s.get("view/thumbnail_size") == 96
+    assert not (tmp_path / "ran").exists()
+    assert b"PyObjectWrapper" not in hostile.read_bytes()
+
+
+def test_restored_window_is_clamped_to_the_screen(make_window, qtbot, settings):
+    # Issue 12, item 21: a geometry saved at another scale or screen put windows off-screen.
+    from PySide6.QtCore import QRect
+
+    first = make_window(start=False)
+    first.setGeometry(QRect(6000, 5000, 4000, 3000))
+    first.shutdown()
+    second = make_window(start=False)
+    area = second.screen().availableGeometry()
+    assert area.contains(second.frameGeometry()), (second.frameGeometry(), area)

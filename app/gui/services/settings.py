@@ -8,6 +8,9 @@ in order to bring an older file up to date.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,9 @@ class Option:
         if raw is None:
             return self.default_value()
         try:
-            if self.type is bool:
+            if self.type is bytes:
+                value = _to_bytes(raw)
+            elif self.type is bool:
                 value: Any = raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true")
             elif self.type is list:
                 value = list(raw) if isinstance(raw, list | tuple) else [s for s in str(raw).split("\n") if s]
@@ -51,6 +56,39 @@ class Option:
 
     def default_value(self) -> Any:
         return self.default() if callable(self.default) else self.default
+
+
+def _to_bytes(raw: object) -> bytes:
+    """Bytes are stored as base64 text (never as a pickled Python object)."""
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw)
+    if hasattr(raw, "data"):  # QByteArray
+        return bytes(raw.data())  # type: ignore[attr-defined]
+    try:
+        return base64.b64decode(str(raw), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# PySide writes a Python object it cannot map to a Qt type as a pickle; reading it back
+# unpickles it. Older versions stored the window geometry (bytes) that way.
+PICKLED = b"PySide::PyObjectWrapper"
+
+
+def drop_pickled_values(path: str | Path) -> bool:
+    """Remove every pickled value from an INI settings file before QSettings reads it (a
+    hostile file must not run code); True if there were any."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return False
+    if PICKLED not in data:
+        return False
+    kept = b"".join(line for line in data.splitlines(keepends=True) if PICKLED not in line)
+    tmp = Path(f"{path}.tmp")
+    tmp.write_bytes(kept)
+    os.replace(tmp, path)
+    return True
 
 
 OPTIONS: dict[str, Option] = {
@@ -83,8 +121,13 @@ class Settings:
 
     def __init__(self, path: str | Path | None = None) -> None:
         if path is None:
+            probe = QSettings("synesthesia", "synesthesia")  # only for its file name
+            native = probe.fileName()
+            del probe
+            drop_pickled_values(native)
             self._store = QSettings("synesthesia", "synesthesia")
         else:
+            drop_pickled_values(path)
             self._store = QSettings(str(path), QSettings.Format.IniFormat)
         self._upgrade()
 
@@ -109,6 +152,8 @@ class Settings:
         converted = option.convert(value)
         if converted != value and not (option.type is str and str(value) == converted):
             raise ValueError(f"{key}: {value!r} is not a valid {option.label.lower()}")
+        if option.type is bytes:  # as text: QSettings would pickle Python bytes
+            converted = base64.b64encode(converted).decode("ascii")
         self._store.setValue(key, converted)
 
     def reset(self, key: str) -> None:
