@@ -13,7 +13,6 @@ from pathlib import Path
 
 from core.tagging.errors import SidecarNotWritable
 
-
 # Our temporary files: ".NAME.xmp." + mkstemp's 8 characters + ".tmp", hidden beside the
 # sidecar. Those this process has open are removed at exit (atexit) if a write never ended;
 # those a killed process left are removed by the next export that visits their folder.
