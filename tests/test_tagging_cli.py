@@ -117,3 +117,42 @@ def test_export_to_a_read_only_folder_fails_clearly(cli) -> None:
     assert code == 1 and "read-only" in err and "snd0.flac.xmp" in err
     code, out, _ = run("export-tags", "--format", "json", "--json")
     assert [t["tag"] for t in json.loads(out)["tags"]] == ["engine"]
+
+
+def test_export_to_a_missing_folder_is_a_clear_error(cli, tmp_path: Path) -> None:
+    """Issue 12 item 11: `export-tags -o /missing/x.csv` gave a traceback."""
+    run, media = cli
+    run("tags", str(media["img0"]), "--add", "holiday")
+    target = tmp_path / "missing" / "x.csv"
+    code, _, err = run("export-tags", "--format", "csv", "-o", str(target))
+    assert code == 1 and "does not exist" in err and str(target.parent) in err
+    assert "Traceback" not in err and not target.parent.exists()
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted(cli, tmp_path: Path) -> None:
+    """Issue 12 item 11: a tag `=HYPERLINK(...)` was written as is, and a spreadsheet
+    opening the CSV ran it (formula injection)."""
+    run, media = cli
+    names = ['=HYPERLINK("http://x","y")', "+1", "-1 dB", "@SUM(A1)", "a=b"]
+    for name in names:
+        assert run("tags", str(media["img0"]), "--add", name)[0] == 0
+    code, out, _ = run("export-tags", "--format", "csv")
+    assert code == 0
+    assert sorted(r["tag"] for r in csv.DictReader(io.StringIO(out))) == sorted(
+        ["'" + n for n in names[:4]] + ["a=b"])
+    code, out, _ = run("export-tags", "--format", "json", "--json")   # JSON: as they are
+    assert sorted(t["tag"] for t in json.loads(out)["tags"]) == sorted(names)
+
+
+def test_tags_does_not_print_escape_sequences_raw(cli, tmp_path: Path) -> None:
+    """Issue 12 item 11: a tag name holding an ANSI escape (stored before such names were
+    refused, or written by another program) went raw to the terminal."""
+    from core.library import Library
+
+    run, media = cli
+    with Library.open(tmp_path / "lib") as lib:
+        item = lib.store.files.item_by_path(media["img0"].absolute())
+        lib.store.tags.decide(item.id, "\x1b[2J\x1b[31mred", "accepted", "user")
+    code, out, _ = run("tags", str(media["img0"]))
+    assert code == 0 and "\x1b" not in out
+    assert "accepted: \\x1b[2J\\x1b[31mred" in out

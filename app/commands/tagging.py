@@ -213,12 +213,22 @@ def _tags(args: argparse.Namespace, rest: list[str]) -> int:
     for status in ("accepted", "proposed", "rejected"):
         rows = [t for t in tags if t.status == status]
         if rows:
-            shown = ", ".join(t.name + (f" ({t.score:.2f})" if t.score is not None else "")
-                              for t in rows)
+            shown = ", ".join(
+                _shown(t.name) + (f" ({t.score:.2f})" if t.score is not None else "")
+                for t in rows)
             print(f"{status}: {shown}")
     if not tags:
         print("no tags", file=sys.stderr)
     return EXIT_OK
+
+
+def _shown(text: str) -> str:
+    """``text`` safe for a terminal: control characters (an ANSI escape in a tag name) are
+    shown escaped, ``\\x1b``, instead of being sent raw."""
+    import unicodedata
+
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
 
 
 def _learn(args: argparse.Namespace, rest: list[str]) -> int:
@@ -263,6 +273,17 @@ def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
     return EXIT_OK
 
 
+def _write_table(path: Path, text: str) -> None:
+    from core.errors import SynesthesiaError
+
+    if not path.parent.is_dir():
+        raise SynesthesiaError(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SynesthesiaError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def _export(args: argparse.Namespace, rest: list[str]) -> int:
     from core.errors import SynesthesiaError
     from core.tagging import LibraryTagger
@@ -292,7 +313,7 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
         if args.format:
             text = tagger.export_table(args.format, statuses)
             if args.output:
-                args.output.write_text(text, encoding="utf-8")
+                _write_table(args.output, text)
                 out["table"] = str(args.output)
             elif args.json and args.format == "json":
                 out["tags"] = json.loads(text)

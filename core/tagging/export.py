@@ -11,6 +11,15 @@ from core.store import Store
 from core.tagging.errors import TaggingError
 
 COLUMNS = ("path", "kind", "tag", "source", "score", "status", "model_id")
+FORMULA_STARTS = ("=", "+", "-", "@")
+"""A spreadsheet reads a CSV cell starting with one of these as a formula."""
+
+
+def _csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading ``'`` (shown as text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export_rows(store: Store, statuses: Sequence[str] = ("accepted",)) -> list[dict]:
@@ -20,7 +29,8 @@ def export_rows(store: Store, statuses: Sequence[str] = ("accepted",)) -> list[d
 
 
 def export_table(store: Store, fmt: str = "csv", statuses: Sequence[str] = ("accepted",)) -> str:
-    """All tags of the given statuses as CSV or JSON text."""
+    """All tags of the given statuses as CSV or JSON text. In CSV, text cells starting with
+    ``= + - @`` get a leading ``'`` so that a spreadsheet does not run them as formulas."""
     rows = export_rows(store, statuses)
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
@@ -29,5 +39,5 @@ def export_table(store: Store, fmt: str = "csv", statuses: Sequence[str] = ("acc
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: _csv_cell(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
