@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().addPermanentWidget(self.index_panel)
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
-                 self.add_button, self.view, self.preview.play_button,
+                 self.add_button, self.view, self.preview.note, self.preview.play_button,
                  self.preview.tags_panel.proposed, self.preview.tags_panel.accept_button,
                  self.preview.tags_panel.reject_button, self.preview.tags_panel.new_tag,
                  self.preview.tags_panel.add_button, self.preview.open_button,

@@ -148,3 +148,81 @@ def test_access_keys_are_unique_in_the_main_window(make_window):
             keys.append(text.replace("&&", "")[i + 1].lower())
     duplicates = {k for k in keys if keys.count(k) > 1}
     assert not duplicates, (duplicates, texts)
+
+
+def test_controls_are_named_by_purpose_and_state(make_window, qtbot):
+    # Issue 12, item 22 (part): the clear button had no name, the device box was named
+    # "auto", the Record dialog's error was always "Microphone problem", and "Resume
+    # indexing" kept the description of "Pause indexing".
+    from PySide6.QtWidgets import QToolButton
+
+    window = make_window(start=False)
+    window.search_bar.field.setText("dog")
+    clear = window.search_bar.field.findChildren(QToolButton)
+    assert clear and all(spoken_name(b) == "Clear search" for b in clear)
+
+    dialog = SettingsDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    device = dialog.editors["model/device"]
+    iface = QAccessible.queryAccessibleInterface(device)
+    assert iface.text(QAccessible.Text.Name) == "Compute device"
+    assert iface.text(QAccessible.Text.Value) == "auto"
+    assert iface.role() == QAccessible.Role.ComboBox
+    device.setCurrentText("cpu")
+    assert iface.text(QAccessible.Text.Value) == "cpu"
+    assert dialog.values()["model/device"] == "cpu"
+
+    record = RecordDialog(window.recorder, window.player, 10.0, window.speech, window)
+    qtbot.addWidget(record)
+    window.recorder.failed.emit("No microphone was found")
+    assert spoken_name(record.error) == "No microphone was found"
+
+    panel = window.index_panel
+    panel._set_running(True)
+    pause = panel.pause_button.accessibleDescription()
+    panel._set_running(False)
+    assert spoken_name(panel.pause_button) == "Resume indexing"
+    assert panel.pause_button.accessibleDescription() != pause
+    assert "resume" in panel.pause_button.accessibleDescription().lower()
+
+
+def test_note_text_comes_before_its_buttons_in_tab_order(make_window):
+    # Issue 12, item 22 (part): the note is above the preview's buttons on screen.
+    window = make_window(start=False)
+    preview = window.preview
+    chain, widget = [], window.view
+    for _ in range(40):
+        widget = widget.nextInFocusChain()
+        chain.append(widget)
+    assert preview.note in chain
+    assert chain.index(preview.note) < chain.index(preview.play_button)
+    assert chain.index(preview.note) < chain.index(preview.open_button)
+    focusable = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+    assert focusable[0] is preview.note  # right after the results
+
+
+def test_removing_a_folder_asks_first(make_window, qtbot, tmp_path):
+    # Issue 12, item 22 (part): one click on Remove dropped a folder from the library.
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(start=False)
+    removed: list[Path] = []
+    dialog = FoldersDialog([tmp_path / "a", tmp_path / "b"], window)
+    qtbot.addWidget(dialog)
+    dialog.remove_requested.connect(removed.append)
+    dialog.show()
+    dialog.list.setCurrentRow(1)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    assert removed == []
+    box = dialog.confirm
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert str(tmp_path / "b") in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    assert removed == []
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    box = dialog.confirm
+    remove = next(b for b in box.buttons()
+                  if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert removed == [tmp_path / "b"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -68,6 +69,7 @@ class FoldersDialog(QDialog):
         layout.addLayout(row)
         layout.addLayout(actions)
         layout.addWidget(buttons)
+        self.confirm: QMessageBox | None = None  # the open "Remove folder?" question
         self.set_folders(folders)
         self.resize(560, 320)
 
@@ -87,6 +89,28 @@ class FoldersDialog(QDialog):
         self.exclude.clear()
 
     def _remove(self) -> None:
+        """Ask first: removing a folder drops its files from the library (not from disk)."""
         item = self.list.currentItem()
-        if item is not None:
-            self.remove_requested.emit(Path(item.text()))
+        if item is None:
+            return
+        path = Path(item.text())
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove folder",
+                          f"Remove {path} from the library?", QMessageBox.StandardButton.NoButton,
+                          self)
+        box.setInformativeText("Its files are not changed or deleted; they no longer appear "
+                               "in searches. You can add the folder again later.")
+        remove = box.addButton("&Remove", QMessageBox.ButtonRole.AcceptRole)
+        remove.setAccessibleName("Remove folder")
+        keep = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAccessibleName("Remove folder?")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered() -> None:
+            if box.clickedButton() is remove:
+                self.remove_requested.emit(path)
+
+        box.finished.connect(answered)
+        self.confirm = box
+        box.open()

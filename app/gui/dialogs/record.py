@@ -179,6 +179,7 @@ class RecordDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self.error.setText(message)
+        self.error.setAccessibleName(message)  # a screen reader speaks the problem itself
         self.error.show()
         self._update_buttons()
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.services.settings import OPTIONS, Settings
+from app.gui.widgets.accessible import NamedComboBox
 
 EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
             "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
@@ -41,7 +42,7 @@ class SettingsDialog(QDialog):
             value = settings.get(key)
             editor: QWidget
             if option.choices:
-                combo = QComboBox(self)
+                combo = NamedComboBox(self)  # spoken by its purpose, not its value
                 combo.addItems(list(option.choices))
                 combo.setCurrentText(value)
                 editor = combo

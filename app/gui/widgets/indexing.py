@@ -112,6 +112,9 @@ class IndexPanel(QWidget):
         self.pause_button.setVisible(running or self.paused)
         self.pause_button.setText("Pa&use" if running else "Res&ume")
         self.pause_button.setAccessibleName("Pause indexing" if running else "Resume indexing")
+        self.pause_button.setAccessibleDescription(
+            "Pause indexing; resume it later" if running
+            else "Resume indexing where it was paused")
 
     def start(self) -> None:
         if not self.service.is_open:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 DEBOUNCE_MS = 250
 KIND_TOGGLES = (("image", "P&hotos"), ("sound", "Soun&ds"), ("note", "&Notes"))
@@ -26,6 +27,14 @@ class SearchBar(QWidget):
         self.field.setAccessibleDescription(
             "Type words to find matching photos, sounds and notes; results update as you type"
         )
+        # The clear button ("x") is an action of the field: give it, and its button, a name.
+        for action in self.field.findChildren(QAction):
+            if action.objectName() == "_q_qlineeditclearaction":
+                action.setText("Clear search")
+                action.setToolTip("Clear the search field")
+        for button in self.field.findChildren(QToolButton):
+            button.setAccessibleName("Clear search")
+            button.setAccessibleDescription("Clear the search field")
         self.toggles: dict[str, QCheckBox] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
