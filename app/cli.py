@@ -19,6 +19,7 @@ from app.exit_codes import (  # noqa: F401  (the codes are part of this module's
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    UsageError,
 )
 
 
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("synesthesia: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except UsageError as e:
+        print(f"synesthesia {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except SynesthesiaError as e:
         from core.library import LibraryBusy
 

@@ -9,3 +9,8 @@ EXIT_NO_DISPLAY = 2  # the window cannot open here (no display); a usage problem
 EXIT_BUSY = 3  # another process holds the library
 EXIT_PROBLEMS = 4  # doctor found problems it did not repair
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
+
+
+class UsageError(Exception):
+    """A bad argument value a handler found (argparse finds the others): the command line
+    prints the message and exits with EXIT_USAGE, as for any bad argument."""

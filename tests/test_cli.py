@@ -95,9 +95,9 @@ def test_errors_and_exit_codes(setup, capsys) -> None:
     code, _, err = run(capsys, *L, "index", "--model", str(ckpt))
     assert code == 1 and "no folders" in err
     code, _, err = run(capsys, *L, "search", "--model", str(ckpt))
-    assert code == 1 and "exactly one of" in err
+    assert code == 2 and "exactly one of" in err   # bad arguments: 2 (issue 12 item 12)
     code, _, err = run(capsys, *L, "search", "x", "--kinds", "videos", "--model", str(ckpt))
-    assert code == 1 and "unknown kind 'videos'" in err
+    assert code == 2 and "unknown kind 'videos'" in err
     code, _, err = run(capsys, *L, "search", "x", "--model", str(lib / "missing.pt"))
     assert code == 1
     code, _, err = run(capsys, *L, "search", "--file", str(media / "broken.png"), "--model",
@@ -166,3 +166,23 @@ def test_damaged_or_newer_database(tmp_path: Path, capsys) -> None:
     con.close()
     code, _, err = run(capsys, "--library", str(lib), "stats")
     assert code == 1 and "newer Synesthesia" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["search", "dog", "-k", "0"],
+    ["search", "dog", "--kinds", "bogus"],
+    ["search", "dog", "--item", "1"],
+    ["search"],
+    ["tag", "--all", "--min-score", "2"],
+    ["tag"],
+    ["export-tags"],
+    ["export-tags", "--format", "csv", "--status", "bogus"],
+])
+def test_bad_argument_values_exit_2(tmp_path: Path, capsys, argv: list[str]) -> None:
+    """Issue 12 item 12: bad argument values exited 1; the README promises 2 (as argparse
+    gives for the arguments it checks itself). Nothing is opened or created."""
+    lib = tmp_path / "lib"
+    code, out, err = run(capsys, "--library", str(lib), *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(f"synesthesia {argv[0]}: error: ") and "Traceback" not in err
+    assert not lib.exists()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS
+from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, UsageError
 
 KIND_NAMES = {"image": "image", "images": "image", "sound": "sound", "sounds": "sound",
               "note": "note", "notes": "note"}
@@ -160,22 +160,19 @@ def _parse_kinds(text: str) -> set[str]:
     for part in text.split(","):
         name = KIND_NAMES.get(part.strip().lower())
         if name is None:
-            from core.errors import SynesthesiaError
-
-            raise SynesthesiaError(f"unknown kind {part.strip()!r}; use image, sound, note")
+            raise UsageError(f"unknown kind {part.strip()!r}; use image, sound, note")
         out.add(name)
     return out
 
 
 def _search(args: argparse.Namespace, rest: list[str]) -> int:
-    from core.errors import SynesthesiaError
     from core.search import Query
 
     given = [x is not None for x in (args.text, args.file, args.item)]
     if sum(given) != 1:
-        raise SynesthesiaError('give exactly one of: "text", --file FILE, --item ID')
+        raise UsageError('give exactly one of: "text", --file FILE, --item ID')
     if args.k < 1:
-        raise SynesthesiaError("-k must be at least 1")
+        raise UsageError("-k must be at least 1")
     query = Query(text=args.text, file=args.file, item_id=args.item,
                   kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag)
     lib = _open(args, read_only=True, need_model=True)

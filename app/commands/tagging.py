@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands.library import ProgressBar, emit_json
-from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -136,13 +136,12 @@ def _items_under(lib: Any, paths: list[Path]) -> list[int]:
 
 
 def _tag(args: argparse.Namespace, rest: list[str]) -> int:
-    from core.errors import SynesthesiaError
     from core.tagging import LibraryTagger, load_vocabulary
 
     if bool(args.paths) == bool(args.all):
-        raise SynesthesiaError("give files or folders to tag, or --all for the whole library")
+        raise UsageError("give files or folders to tag, or --all for the whole library")
     if not 0.0 <= args.min_score <= 1.0:
-        raise SynesthesiaError("--min-score is a probability between 0 and 1")
+        raise UsageError("--min-score is a probability between 0 and 1")
     lib = _open(args)
     bar = ProgressBar(not args.json)
     cancel = threading.Event()
@@ -285,15 +284,14 @@ def _write_table(path: Path, text: str) -> None:
 
 
 def _export(args: argparse.Namespace, rest: list[str]) -> int:
-    from core.errors import SynesthesiaError
     from core.tagging import LibraryTagger
 
     if not args.sidecars and args.format is None:
-        raise SynesthesiaError("say what to export: --sidecars and/or --format csv|json")
+        raise UsageError("say what to export: --sidecars and/or --format csv|json")
     statuses = [s.strip() for s in args.status.split(",") if s.strip()]
     bad = [s for s in statuses if s not in ("accepted", "proposed", "rejected")]
     if bad or not statuses:
-        raise SynesthesiaError(f"unknown status {bad}; use accepted, proposed, rejected")
+        raise UsageError(f"unknown status {bad}; use accepted, proposed, rejected")
     lib = _open(args, read_only=not args.sidecars)
     out: dict[str, Any] = {}
     code = EXIT_OK
