@@ -6,7 +6,6 @@ widgets of their own.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,6 @@ from PySide6.QtGui import (
     QAccessible,
     QAccessibleEvent,
     QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -35,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.gui.dialogs.folders import FoldersDialog
 from app.gui.dialogs.record import RecordDialog
+from app.gui.dialogs.search_file import search_file_dialog
 from app.gui.dialogs.settings import SettingsDialog
 from app.gui.dialogs.tag_actions import TagActions
 from app.gui.services.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
@@ -48,13 +45,14 @@ from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
 from app.gui.widgets.indexing import IndexPanel
 from app.gui.widgets.menus import build_menus
+from app.gui.widgets.paste_drop import PasteAndDrop
+from app.gui.widgets.placement import fit_to_screen
 from app.gui.widgets.preview import PreviewPane
 from app.gui.widgets.results import ResultRole, ResultsModel
 from app.gui.widgets.results_view import ResultsView
 from app.gui.widgets.search_bar import SearchBar
 from app.gui.widgets.tags_panel import TagsPanel
 from app.gui.widgets.tile import TileDelegate
-from core.media.kinds import IMAGE_EXTENSIONS, NOTE_EXTENSIONS, SOUND_EXTENSIONS
 
 # The demo folder's own paperwork is not part of the demo library.
 DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
@@ -62,35 +60,7 @@ WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or b
            "folder onto this window.")
 
 
-def fit_to_screen(widget: QWidget) -> None:
-    """Move and shrink a (restored) window so that all of it, frame included, lies within the
-    available area of the screen it is on (or the primary screen): a geometry saved on
-    another screen or at another scale must not leave it off-screen."""
-    if widget.isMaximized() or widget.isFullScreen():
-        return
-    frame, inner = widget.frameGeometry(), widget.geometry()
-    left, top = inner.x() - frame.x(), inner.y() - frame.y()
-    extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
-    screen = (QGuiApplication.screenAt(frame.center()) or widget.screen()
-              or QGuiApplication.primaryScreen())
-    if screen is None:
-        return
-    area = screen.availableGeometry()
-    width = max(1, min(inner.width(), area.width() - extra_w))
-    height = max(1, min(inner.height(), area.height() - extra_h))
-    x = min(max(frame.x(), area.x()), area.x() + area.width() - width - extra_w)
-    y = min(max(frame.y(), area.y()), area.y() + area.height() - height - extra_h)
-    if (x + left, y + top, width, height) != (inner.x(), inner.y(), inner.width(),
-                                              inner.height()):
-        widget.setGeometry(x + left, y + top, width, height)
-
-
-def _filter(name: str, extensions: frozenset[str]) -> str:
-    patterns = " ".join(f"*{e}" for e in sorted(extensions))
-    return f"{name} ({patterns})"
-
-
-class MainWindow(QMainWindow):
+class MainWindow(PasteAndDrop, QMainWindow):
     def __init__(
         self,
         settings: Settings,
@@ -304,20 +274,7 @@ class MainWindow(QMainWindow):
 
     def choose_search_file(self) -> QFileDialog:
         """Search by example through a file dialog: drop and paste without the mouse."""
-        dialog = QFileDialog(self, "Search by file")
-        dialog.setAccessibleName("Search by file")
-        dialog.setAccessibleDescription(
-            "Choose a photo, sound or note; the results are the files most like it")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        dialog.setNameFilters([_filter("Photos, sounds and notes",
-                                       IMAGE_EXTENSIONS | SOUND_EXTENSIONS | NOTE_EXTENSIONS),
-                               _filter("Photos", IMAGE_EXTENSIONS),
-                               _filter("Sounds", SOUND_EXTENSIONS),
-                               _filter("Notes", NOTE_EXTENSIONS), "All files (*)"])
-        if self.folders:
-            dialog.setDirectory(str(self.folders[0]))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = search_file_dialog(self, self.folders)
         dialog.fileSelected.connect(lambda path: self.search_file(Path(path)))
         self.search_file_dialog = dialog
         dialog.open()
@@ -412,40 +369,6 @@ class MainWindow(QMainWindow):
         if old is not None and not old.isVisible():
             old.deleteLater()
         return dialog
-
-    # -- paste and drop -----------------------------------------------------------------------
-    def paste(self) -> None:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None:
-            return
-        if mime.hasUrls() and mime.urls()[0].isLocalFile():
-            self.search_file(Path(mime.urls()[0].toLocalFile()))
-        elif mime.hasImage():
-            image = QGuiApplication.clipboard().image()
-            path = Path(tempfile.mkdtemp(prefix="synesthesia-paste-")) / "pasted image.png"
-            image.save(str(path), "PNG")
-            self.search_file(path)
-        elif mime.hasText():
-            self.search_bar.field.setText(mime.text())
-            self.focus_search()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() or event.mimeData().hasImage():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-        event.acceptProposedAction()
-        self.handle_drop(paths)
-
-    def handle_drop(self, paths: list[Path]) -> None:
-        """Folders are added to the library; the first file is searched by example."""
-        for folder in (p for p in paths if p.is_dir()):
-            self.add_folder(folder, [])
-        files = [p for p in paths if p.is_file()]
-        if files:
-            self.search_file(files[0])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
