@@ -334,3 +334,25 @@ def test_tags_with_control_characters_are_refused(world) -> None:
     assert [t.name for t in tagger.tags(ids["img1"])] == ["tab and newline"]
     assert tagger.export_sidecars().written
     assert read_tags(media["img1"]) == ["tab and newline"]
+
+
+def test_darktable_flat_keywords_are_not_imported(world) -> None:
+    """Issue 12 item 9: darktable's flat `darktable|format|flac` in dc:subject was imported
+    (and so exported again); only `/`-paths under `darktable` were left out."""
+    _, tagger, ids, media = world
+    media["img2"].with_name("img2.jpg.xmp").write_text(
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<dc:subject><rdf:Bag><rdf:li>waterfall</rdf:li><rdf:li>darktable|format|flac</rdf:li>"
+        "<rdf:li>darktable|changed</rdf:li></rdf:Bag></dc:subject>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>",
+        encoding="utf-8",
+    )
+    tagger.import_sidecars()
+    assert [t.name for t in tagger.tags(ids["img2"])] == ["waterfall"]
+    tagger.add_tag(ids["img2"], "Weather|Rain")
+    assert tagger.export_sidecars([ids["img2"]]).written
+    tagger.store.meta.set("tagging.sidecars.seen", "{}")
+    tagger.import_sidecars()
+    assert sorted(t.name for t in tagger.tags(ids["img2"])) == ["Weather|Rain", "waterfall"]

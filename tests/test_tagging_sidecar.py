@@ -311,3 +311,20 @@ def test_a_new_sidecar_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int,
     finally:
         os.umask(old)
     assert written is not None and stat.S_IMODE(written.stat().st_mode) == expected
+
+
+def test_a_tag_holding_a_pipe_round_trips(tmp_path: Path) -> None:
+    """Issue 12 item 9: `Weather|Rain` (one tag) came back as two (`Weather|Rain` and
+    `Weather/Rain`): Lightroom's field separates levels with `|`."""
+    photo = _media(tmp_path)
+    tags = ["Weather|Rain", "Places/Paris|Texas", "plain", "Places/Brittany"]
+    written = write_tags(photo, tags)
+    assert read_tags(photo) == tags
+    assert read_sidecar(written).fields["lr:hierarchicalSubject"] == ("plain", "Places|Brittany")
+    assert write_tags(photo, tags) is None   # nothing new: not rewritten
+    # A sidecar written before (Lightroom's field holding the tag too) reads the same.
+    root = ET.parse(written).getroot()
+    box = root.find(f".//{qname('lr', 'hierarchicalSubject')}/{qname('rdf', 'Bag')}")
+    ET.SubElement(box, qname("rdf", "li")).text = "Weather|Rain"
+    written.write_bytes(ET.tostring(root))
+    assert read_tags(photo) == tags

@@ -198,7 +198,12 @@ def _tags_from_fields(fields: dict[str, list[str]]) -> list[str]:
             seen.add(name.casefold())
             tags.append(name)
 
-    for raw, sep in [(v, "/") for v in fields[_DK_TAGS]] + [(v, "|") for v in fields[_LR_HIER]]:
+    # A level may itself hold "|" ("Weather|Rain", one tag): digiKam's TagsList keeps it as
+    # it is, while Lightroom's field cannot tell it from two levels. An lr entry equal to a
+    # TagsList entry holding "|" is that same tag, not a hierarchy.
+    piped = {v.casefold() for v in fields[_DK_TAGS] if "|" in v}
+    lr = [v for v in fields[_LR_HIER] if v.casefold() not in piped]
+    for raw, sep in [(v, "/") for v in fields[_DK_TAGS]] + [(v, "|") for v in lr]:
         parts = _split_levels(raw, sep)
         if parts:
             add("/".join(parts))
@@ -325,7 +330,9 @@ def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ())
         )
         + _merge_list(
             _property(root, _LR_HIER, "Bag"),
-            ["|".join(p) for p in add_paths],
+            # Lightroom separates levels with "|": a level holding one cannot be written
+            # there (it would come back as two levels); TagsList and dc:subject carry it.
+            ["|".join(p) for p in add_paths if not any("|" in level for level in p)],
             {"|".join(p).casefold() for p in rm_paths},
         )
     )

@@ -4,6 +4,7 @@ accepted tags, the user's decisions go out (see ``sidecar.py`` for the file form
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +25,12 @@ SEEN_KEY = "tagging.sidecars.seen"
 # Hierarchies that programs fill on their own (darktable's "darktable|format|orf",
 # "darktable|changed", ...): bookkeeping, not the user's keywords.
 PROGRAM_TAG_ROOTS = {"darktable"}
+
+
+def is_program_tag(name: str) -> bool:
+    """A keyword a program fills on its own: under one of PROGRAM_TAG_ROOTS, whether as a
+    path (``darktable/format/flac``) or as darktable's flat ``darktable|format|flac``."""
+    return re.split(r"[/|]", name, maxsplit=1)[0].strip().casefold() in PROGRAM_TAG_ROOTS
 
 
 def sidecar_stamp(path: str | Path) -> str:
@@ -67,7 +74,7 @@ def import_sidecar_keywords(store: Store, item_ids: Iterable[int] | None = None,
         except SidecarError as exc:
             report.failed.append((str(exc.path), exc.reason))
             continue
-        names = [n for n in names if n.split("/", 1)[0].casefold() not in PROGRAM_TAG_ROOTS]
+        names = [n for n in names if not is_program_tag(n)]
         report.imported += store.tags.import_accepted(item_id, names, "sidecar")
         seen[str(item_id)] = stamp
     # Re-importing is harmless (existing names are skipped), so one write at the end is enough.
