@@ -73,3 +73,36 @@ def test_meter_is_in_decibels():
     assert abs(meter_level(0.5) - 0.9) < 0.01  # -6 dB
     assert abs(meter_level(0.001) - 0.0) < 1e-9  # -60 dB: the bottom
     assert meter_level(0.0) == 0.0
+
+
+def test_record_dialog_shows_its_intro_and_the_microphone_error_whole(qtbot):
+    # Issue 12, item 16: the wrapped intro line and "No microphone was found" were cut off
+    # at the top and bottom: the window was as tall as its layout's one-line minimum.
+    from app.gui.dialogs.record import RecordDialog
+
+    message = ("No microphone was found, or this program may not use it. Connect a "
+               "microphone and check that this program may use it in the system's sound "
+               "and privacy settings.")
+
+    def no_device(rate, callback):
+        raise AudioUnavailable(message)
+
+    dialog = RecordDialog(Recorder(no_device), Player(FakeAudio().output), 10.0, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.recorder.failed):
+        dialog.toggle_recording()
+    qtbot.waitUntil(dialog.error.isVisible)
+
+    def whole(label) -> bool:
+        return label.height() >= label.heightForWidth(label.width())
+
+    for label in (dialog.info, dialog.error):
+        qtbot.waitUntil(lambda label=label: whole(label))
+    assert dialog.error.text() == message
+    # Narrower: more lines, and the window grows with them.
+    dialog.resize(dialog.minimumWidth(), dialog.height())
+    for label in (dialog.info, dialog.error):
+        qtbot.waitUntil(lambda label=label: whole(label))
+    assert dialog.layout().totalHeightForWidth(dialog.width()) <= dialog.height()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -39,6 +39,7 @@ class RecordDialog(QDialog):
         self.max_seconds = max_seconds
         self.samples: np.ndarray | None = None
         self.speech = speech
+        self._fitting = False
         self._status_widgets(max_seconds)
         self._words_widgets()
         self._buttons()
@@ -116,6 +117,30 @@ class RecordDialog(QDialog):
         words_row.addWidget(self.words_button)
         layout.addLayout(words_row)
         layout.addLayout(buttons)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize, QEvent.Type.Show):
+            self._fit_height()
+        return handled
+
+    def _fit_height(self) -> None:
+        """Qt sizes a window by its layout's minimum, which leaves out the extra lines of
+        wrapped labels (the intro, the microphone's error): make the window at least as tall
+        as the layout needs at its present width, so no line is clipped."""
+        layout = self.layout()
+        if layout is None or self._fitting:
+            return
+        self._fitting = True
+        try:
+            layout.activate()
+            need = layout.totalHeightForWidth(self.width())
+            if need > 0 and need != self.minimumHeight():
+                self.setMinimumHeight(need)
+            if need > self.height():
+                self.resize(self.width(), need)
+        finally:
+            self._fitting = False
 
     def _button(self, text: str, name: str, description: str) -> QPushButton:
         button = QPushButton(text, self)
