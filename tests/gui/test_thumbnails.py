@@ -36,3 +36,40 @@ def test_thumbnails_are_cached_and_refreshed(qtbot, tmp_path):
     assert wave.width() == 64 and wave.height() < 64  # a waveform strip
     note = make_thumbnail(folder / "beach.txt", "note", 64, cache)
     assert note.width() == 64 and note.height() == 64
+
+
+def test_a_tile_keeps_its_place_when_its_thumbnail_arrives(make_window, qtbot, tmp_path):
+    # Issue 12, item 17: a placeholder and the thumbnail that replaced it were of different
+    # sizes, so the tile changed shape: the grey placeholder and the old label stayed
+    # visible around the smaller thumbnail (seen while indexing kept the thumbnailer busy).
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    folder = make_library(tmp_path / "media")
+    with qtbot.waitSignal(window.index_panel.finished, timeout=60_000):
+        window.service.add_folder(folder, [], lambda folders: window.index_panel.start())
+    with qtbot.waitSignal(window.searches.results, timeout=60_000):
+        window.search_file(folder / "tone.wav")
+    model, view = window.results_model, window.view
+    size = view.iconSize()
+    rows = range(model.rowCount())
+    kinds = {model.result(r).kind for r in rows}
+    assert {"image", "sound"} <= kinds
+    before = {r: view.visualRect(model.index(r)) for r in rows}
+    for r in rows:  # placeholders (or thumbnails) fill the same square
+        icon = model.index(r).data(Qt.ItemDataRole.DecorationRole)
+        assert icon.actualSize(size) == size, (model.result(r).path, icon.actualSize(size))
+
+    def ready(r: int) -> bool:
+        result = model.result(r)
+        return (window.thumbnails.get(Path(result.path), result.kind) is not None
+                or str(result.path) in window.thumbnails.failures)
+
+    qtbot.waitUntil(lambda: all(ready(r) for r in rows), timeout=60_000)
+    qtbot.wait(50)
+    for r in rows:
+        icon = model.index(r).data(Qt.ItemDataRole.DecorationRole)
+        assert icon.actualSize(size) == size, (model.result(r).path, icon.actualSize(size))
+        assert view.visualRect(model.index(r)) == before[r], model.result(r).path

@@ -90,6 +90,24 @@ def passage_image(text: str, size: int) -> QImage:
     return image
 
 
+def square_tile(image: QImage, size: int) -> QPixmap:
+    """``image`` centred on a transparent ``size`` square. Every tile's picture, placeholder
+    or thumbnail, photo or waveform, is then the same size, so a tile keeps its place and
+    height when its thumbnail arrives: the view repaints the whole tile, and no grey
+    placeholder or second label is left around a smaller thumbnail."""
+    if image.width() == size and image.height() == size:
+        return QPixmap.fromImage(image)
+    canvas = QPixmap(size, size)
+    canvas.fill(Qt.GlobalColor.transparent)
+    scaled = image if max(image.width(), image.height()) <= size else image.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation)
+    painter = QPainter(canvas)
+    painter.drawImage((size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
+    painter.end()
+    return canvas
+
+
 class ResultsModel(QAbstractListModel):
     def __init__(self, thumbnails: Thumbnails, parent: Any = None) -> None:
         super().__init__(parent)
@@ -162,15 +180,15 @@ class ResultsModel(QAbstractListModel):
         passage = segment_text(result) if result.kind == "note" else ""
         if passage:
             image = passage_image(passage, size)
-            self._icons[row] = QIcon(QPixmap.fromImage(image))
+            self._icons[row] = QIcon(square_tile(image, size))
             return self._icons[row]
         image = self._thumbnails.get(Path(result.path), result.kind)
         if image is None:
             key = (result.kind, size)
             if key not in self._placeholders:
-                self._placeholders[key] = QIcon(QPixmap.fromImage(placeholder(*key)))
+                self._placeholders[key] = QIcon(square_tile(placeholder(*key), size))
             return self._placeholders[key]
-        self._icons[row] = QIcon(QPixmap.fromImage(image))
+        self._icons[row] = QIcon(square_tile(image, size))
         return self._icons[row]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
