@@ -156,3 +156,42 @@ def test_tags_does_not_print_escape_sequences_raw(cli, tmp_path: Path) -> None:
     code, out, _ = run("tags", str(media["img0"]))
     assert code == 0 and "\x1b" not in out
     assert "accepted: \\x1b[2J\\x1b[31mred" in out
+
+
+def test_file_xmp_style_does_not_share_one_sidecar_between_files(cli, tmp_path: Path, capsys,
+                                                                  tiny_checkpoint) -> None:
+    """Issue 12 item 7: with --style file.xmp, a.jpg, a.png, a.wav and a.md all wrote one
+    a.xmp, and a fresh library then gave each of them all four files' tags."""
+    from tests.media import pattern_image, tone, write_image, write_sound
+
+    run, _ = cli
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    files = {
+        "a.jpg": write_image(mixed / "a.jpg", pattern_image(64, 64, seed=20)),
+        "a.png": write_image(mixed / "a.png", pattern_image(64, 64, seed=21)),
+        "a.wav": write_sound(mixed / "a.wav", tone(1.0, 330.0)),
+        "b.jpg": write_image(mixed / "b.jpg", pattern_image(64, 64, seed=22)),
+    }
+    (mixed / "a.md").write_text("a note about a harbour\n", encoding="utf-8")
+    files["a.md"] = mixed / "a.md"
+    assert run("index", str(mixed), model=True)[0] == 0
+    own = {"a.jpg": "dog", "a.png": "cat", "a.wav": "bell", "a.md": "harbour", "b.jpg": "sky"}
+    for name, tag in own.items():
+        assert run("tags", str(files[name]), "--add", tag)[0] == 0
+    code, _, err = run("export-tags", "--sidecars", "--style", "file.xmp")
+    assert code == 0
+    assert sorted(p.name for p in mixed.glob("*.xmp")) == [
+        "a.jpg.xmp", "a.md.xmp", "a.png.xmp", "a.wav.xmp", "b.xmp"]
+    assert "4 files share their name" in err and str(mixed / "a.wav.xmp") in err
+    for name, tag in own.items():
+        assert read_tags(files[name]) == [tag]
+    # A fresh library reads each file's own tags back, and no one else's.
+    fresh = tmp_path / "fresh"
+    assert main(["--library", str(fresh), "index", str(mixed), "--model",
+                 str(tiny_checkpoint)]) == 0
+    capsys.readouterr()
+    for name, tag in own.items():
+        assert main(["--library", str(fresh), "tags", str(files[name]), "--json"]) == 0
+        assert [t["name"] for t in json.loads(capsys.readouterr().out)["tags"]] == [tag]
+

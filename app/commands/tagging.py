@@ -306,6 +306,12 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
                 code = EXIT_ERROR
             if not args.json:
                 print(f"{len(rep.written)} sidecars written", file=sys.stderr)
+                if rep.shared_names:
+                    print(f"note: {len(rep.shared_names)} files share their name without "
+                          "the extension with another file, so they got NAME.EXT.xmp "
+                          "sidecars instead of one shared NAME.xmp:", file=sys.stderr)
+                    for path in rep.shared_names:
+                        print(f"  {path}.xmp", file=sys.stderr)
                 for path, why in rep.failed:
                     print(f"synesthesia: error: {path}: {why}", file=sys.stderr)
         if args.format:

@@ -359,6 +359,7 @@ def write_tags(
     add: Iterable[str],
     remove: Iterable[str] = (),
     style: SidecarStyle = "file.ext.xmp",
+    other_style: bool = True,
 ) -> Path | None:
     """Merge tags into the sidecar of ``media_path`` and write it atomically.
 
@@ -369,13 +370,16 @@ def write_tags(
     sidecar already held exactly these keywords (it is then not rewritten, so
     other programs do not see a change).
 
+    With ``other_style=False`` only the sidecar of style ``style`` is used (for files
+    that share their file.xmp name with another file).
+
     Raises ``SidecarNotWritable`` (read-only folder or sidecar, disk error) and
     ``SidecarUnreadable`` (an existing sidecar that is not XMP); in both cases
     nothing was changed on disk.
     """
     media_path = Path(media_path)
     target = sidecar_path(media_path, style)
-    if not target.exists():
+    if other_style and not target.exists():
         other = existing_sidecars(media_path)
         if other:
             target = other[0]

@@ -17,6 +17,7 @@ from core.tagging.sidecar import (
     SidecarStyle,
     existing_sidecars,
     read_tags,
+    sidecar_path,
     write_tags,
 )
 
@@ -82,13 +83,23 @@ def import_sidecar_keywords(store: Store, item_ids: Iterable[int] | None = None,
     return report
 
 
+def _sharing_a_name(store: Store) -> set[str]:
+    """Paths of library files whose file.xmp-style sidecar is another library file's too."""
+    by_name: dict[Path, list[str]] = {}
+    for _item_id, path in store.files.indexed_paths():
+        by_name.setdefault(sidecar_path(path, "file.xmp"), []).append(path)
+    return {p for paths in by_name.values() if len(paths) > 1 for p in paths}
+
+
 def export_sidecars(store: Store, item_ids: Iterable[int] | None = None,
                     style: SidecarStyle | None = None) -> SidecarReport:
     """Write each item's accepted tags into its XMP sidecar (merged, atomic).
 
     Tags the user rejected that a sidecar holds are removed from it. A file whose
     sidecar cannot be written is listed in ``failed`` with the reason; the others are
-    still written. Originals are never touched.
+    still written. Originals are never touched. In the file.xmp style, files that would
+    share one sidecar (a.jpg, a.png, a.wav -> a.xmp) get the file.ext.xmp style instead and
+    are listed in ``shared_names``.
     """
     style = style or sidecar_style(store)
     wanted = None if item_ids is None else {int(i) for i in item_ids}
@@ -99,6 +110,7 @@ def export_sidecars(store: Store, item_ids: Iterable[int] | None = None,
         entry = by_item.setdefault(item_id, (path, [], []))
         (entry[1] if status == "accepted" else entry[2]).append(name)
     report = SidecarReport()
+    shared = _sharing_a_name(store) if style == "file.xmp" else set()
     cleaned: set[Path] = set()
     for _item_id, (path, add, remove) in sorted(by_item.items()):
         folder = Path(path).parent
@@ -108,7 +120,13 @@ def export_sidecars(store: Store, item_ids: Iterable[int] | None = None,
         if not add and not remove:
             continue
         try:
-            written = write_tags(path, add, remove, style=style)
+            if path in shared:
+                # a.jpg and a.wav would both write (and later both read) a.xmp
+                written = write_tags(path, add, remove, style="file.ext.xmp",
+                                     other_style=False)
+                report.shared_names.append(str(path))
+            else:
+                written = write_tags(path, add, remove, style=style)
         except SidecarError as exc:
             report.failed.append((str(exc.path), exc.reason))
             continue
