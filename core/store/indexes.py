@@ -32,19 +32,25 @@ class ReadWriteLock:
         self._writer = False
         self._writers_waiting = 0
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
+    def acquire_read(self) -> None:
         with self._cond:
             while self._writer or self._writers_waiting:
                 self._cond.wait()
             self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        self.acquire_read()
         try:
             yield
         finally:
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+            self.release_read()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -77,26 +83,31 @@ class VectorIndexes:
         self._refreshing = threading.Lock()  # one writer builds at a time
 
     def spec(self, kind: str) -> IndexSpec:
+        return self._specs([kind])[kind]
+
+    def _specs(self, kinds: list[str]) -> dict[str, IndexSpec]:
         mid = self.store.meta.get("model_id") or ""
         dim = int(self.store.meta.get("dim", "0") or 0)
-        return IndexSpec(self.directory, kind, mid, dim,
-                         EXACT_MAX if self.exact_max is None else self.exact_max)
+        exact_max = EXACT_MAX if self.exact_max is None else self.exact_max
+        return {k: IndexSpec(self.directory, k, mid, dim, exact_max) for k in kinds}
 
     @contextmanager
     def reading(self, kinds: Iterable[str]) -> Iterator[dict[str, VectorIndex]]:
         """The index of each of ``kinds``, held for reading: no swap happens meanwhile.
         An index not yet in memory is loaded first (by reading only)."""
-        kinds = list(kinds)
+        specs = self._specs(list(kinds))
         while True:
-            specs = {k: self.spec(k) for k in kinds}
             for k, spec in specs.items():
                 if not self._holds(k, spec):
                     self._install(k, spec, VectorIndex.load(spec, self.store))
-            with self.lock.reading():
-                found = {k: self._indexes.get(k) for k in kinds}
-                if all(self._holds(k, specs[k]) for k in kinds):
+            self.lock.acquire_read()
+            try:
+                found = {k: self._indexes.get(k) for k in specs}
+                if all(idx is not None and idx.spec == specs[k] for k, idx in found.items()):
                     yield found  # type: ignore[misc]
                     return
+            finally:
+                self.lock.release_read()
 
     def refresh(self, kind: str, threads: int = 2) -> VectorIndex:
         """Bring the index of ``kind`` up to date with the store, save it, and swap it in
