@@ -186,3 +186,51 @@ def test_bad_argument_values_exit_2(tmp_path: Path, capsys, argv: list[str]) -> 
     assert code == 2 and out == ""
     assert err.startswith(f"synesthesia {argv[0]}: error: ") and "Traceback" not in err
     assert not lib.exists()
+
+
+@pytest.fixture
+def read_only_fs(tmp_path: Path):
+    """A tmpfs mounted at tmp_path/"ro" (root only; skipped where mounting is not allowed);
+    call the yielded function to remount it read-only."""
+    import os
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "none", str(mnt)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs to mount a tmpfs (root)")
+
+    def remount_read_only() -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+
+    try:
+        yield mnt, remount_read_only
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_library_on_a_read_only_file_system(setup, capsys, read_only_fs) -> None:
+    """Issue 12 item 4: every command died with a traceback at the lock file. Reading
+    commands work; writing ones say the library is read-only (exit 1)."""
+    _, media, files, ckpt = setup
+    mnt, remount_read_only = read_only_fs
+    L = ("--library", str(mnt / "lib"))
+    M = ("--model", str(ckpt))
+    assert run(capsys, *L, "index", str(media), *M)[0] == 0
+    assert run(capsys, *L, "tags", str(files["img0"]), "--add", "holiday")[0] == 0
+    remount_read_only()
+    code, out, err = run(capsys, *L, "search", "red", "-k", "2", "--json", *M)
+    assert code == 0 and len(json.loads(out)["results"]) == 2, err
+    code, out, err = run(capsys, *L, "stats", "--json")
+    assert code == 0 and json.loads(out)["images"] >= 1, err
+    code, out, err = run(capsys, *L, "doctor")
+    assert code in (0, 4) and "Traceback" not in err, err
+    code, out, err = run(capsys, *L, "export-tags", "--format", "csv")
+    assert code == 0 and "holiday" in out, err
+    code, out, err = run(capsys, *L, "tags", str(files["img0"]))
+    assert code == 0 and "holiday" in out, err
+    for argv in (["index", *M], ["tag", "--all", *M], ["doctor", "--repair"],
+                 ["tags", str(files["img0"]), "--add", "x"], ["export-tags", "--sidecars"],
+                 ["folders", "--remove", str(media)]):
+        code, out, err = run(capsys, *L, *argv)
+        assert code == 1 and "read-only" in err and "Traceback" not in err, (argv, err)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from core.library.job import IndexJob
 from core.library.library import Library
-from core.library.lock import LibraryBusy, LibraryLock
+from core.library.lock import LibraryBusy, LibraryLock, LibraryReadOnly
 from core.library.progress import IndexProgress, IndexReport
 from core.library.threads import ThreadBudget
 from core.store import FileError, MediaItem
 
 __all__ = ["FileError", "IndexJob", "IndexProgress", "IndexReport", "Library", "LibraryBusy",
-           "LibraryLock", "MediaItem", "ThreadBudget"]
+           "LibraryLock", "LibraryReadOnly", "MediaItem", "ThreadBudget"]

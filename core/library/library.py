@@ -36,7 +36,7 @@ class Library:
         self.read_only = read_only
         self._lock = LibraryLock(self.directory, shared=read_only, wait_s=wait_s)
         try:
-            self.store = Store(self.directory / self.DB_NAME)
+            self.store = Store(self.directory / self.DB_NAME, read_only=read_only)
         except BaseException:
             self._lock.release()
             raise

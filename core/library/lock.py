@@ -3,6 +3,7 @@ library folder (released by the OS when the process dies, even by SIGKILL)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -14,13 +15,39 @@ class LibraryBusy(SynesthesiaError):
     """Another process holds the library."""
 
 
+class LibraryReadOnly(SynesthesiaError):
+    """The library's folder cannot be written (a read-only file system or permissions):
+    it can be read, not changed."""
+
+
+_READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 class LibraryLock:
-    """Exclusive (writer) or shared (reader) lock on ``directory/library.lock``."""
+    """Exclusive (writer) or shared (reader) lock on ``directory/library.lock``.
+
+    Where the folder cannot be written (a read-only file system), a reader locks the lock
+    file opened for reading (or, when there is none, needs no lock: no one can write
+    there); a writer gets ``LibraryReadOnly``."""
 
     def __init__(self, directory: Path, shared: bool = False, wait_s: float = 0.0):
         self.path = Path(directory) / "library.lock"
         self.shared = shared
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno not in _READ_ONLY_ERRNOS:
+                raise
+            if not shared:
+                raise LibraryReadOnly(
+                    f"the library in {directory} is read-only ({exc.strerror}); reading "
+                    "commands work (search, stats, doctor, tags FILE, export-tags --format); "
+                    "to change it, make it writable or copy it somewhere writable") from exc
+            try:
+                self._fd = os.open(self.path, os.O_RDONLY)
+            except FileNotFoundError:
+                self._fd = -1
+                return
         deadline = time.monotonic() + wait_s
         while True:
             if self._try():
@@ -38,6 +65,8 @@ class LibraryLock:
             os.pwrite(self._fd, str(os.getpid()).encode(), 0)
 
     def _try(self) -> bool:
+        if self._fd < 0:
+            return True
         try:
             import fcntl
         except ImportError:  # Windows

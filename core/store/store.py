@@ -12,8 +12,10 @@ of the repositories a ``Store`` holds:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,16 +37,19 @@ class StoreError(SynesthesiaError):
 class Store:
     """One library database. Thread-safe: one connection guarded by a lock."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, read_only: bool = False):
         self.path = Path(path)
         try:
-            conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False,
-                                   isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=60000")
-            self.found_version = migrate(conn)
+            if read_only and not os.access(self.path.parent, os.W_OK):
+                conn = self._connect_read_only()
+            else:
+                conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False,
+                                       isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA busy_timeout=60000")
+                self.found_version = migrate(conn)
         except sqlite3.DatabaseError as e:
             raise StoreError(
                 f"the library database {self.path} cannot be opened ({e}); if it is damaged, "
@@ -57,6 +62,36 @@ class Store:
         self.files = FileRepository(self)
         self.segments = SegmentRepository(self)
         self.tags = TagRepository(self)
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """The database of a library whose folder cannot be written (a read-only file
+        system): opened read-only, and as immutable where SQLite cannot make the WAL's
+        shared-memory file there (no one can write it then). Nothing is migrated."""
+        if not self.path.is_file():
+            raise StoreError(f"there is no library database in {self.path.parent}, and that "
+                             "folder is read-only")
+        base = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        conn = None
+        for mode in ("?mode=ro", "?immutable=1"):
+            try:
+                conn = sqlite3.connect(base + mode, uri=True, timeout=60.0,
+                                       check_same_thread=False, isolation_level=None)
+                found = conn.execute("PRAGMA user_version").fetchone()[0]
+                break
+            except sqlite3.OperationalError:
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is None:
+            raise StoreError(f"the library database {self.path} cannot be read")
+        if found > SCHEMA_VERSION:
+            migrate(conn)  # raises: written by a newer Synesthesia
+        if found < SCHEMA_VERSION:
+            raise StoreError(f"the library database {self.path} needs an upgrade (schema "
+                             f"{found} to {SCHEMA_VERSION}), which a read-only folder does "
+                             "not allow; open it once where it can be written")
+        self.found_version = found
+        return conn
 
     def close(self) -> None:
         with self.lock:
