@@ -13,6 +13,8 @@ Inside Synesthesia a hierarchical tag is one name with ``/`` between levels
 path to the two hierarchical fields; on import the hierarchical fields win and
 ``dc:subject`` adds the keywords that are not already a level of one of them.
 
+The document itself (fields, merging) is ``xmp.py``; this module is about the files.
+
 Everything else in an existing sidecar (ratings, labels, GPS, other programs'
 namespaces) is kept: the file is parsed into a tree, only the three fields are
 changed, and the tree is written back. Sidecars come from other programs, so
@@ -44,34 +46,26 @@ from core.tagging.errors import (  # noqa: F401  (raised by read_* and write_tag
     SidecarNotWritable,
     SidecarUnreadable,
 )
-
-NS = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "digiKam": "http://www.digikam.org/ns/1.0/",
-    "lr": "http://ns.adobe.com/lightroom/1.0/",
-    "xmp": "http://ns.adobe.com/xap/1.0/",
-}
-
-
-def qname(prefix: str, local: str) -> str:
-    """ElementTree's name for ``prefix:local``, e.g. ``{http://purl.org/dc/elements/1.1/}subject``."""
-    return "{" + NS[prefix] + "}" + local
-
-
-_RDF = qname("rdf", "")
-_DC_SUBJECT = qname("dc", "subject")
-_DK_TAGS = qname("digiKam", "TagsList")
-_LR_HIER = qname("lr", "hierarchicalSubject")
-_CONTAINERS = (_RDF + "Bag", _RDF + "Seq", _RDF + "Alt")
+from core.tagging.xmp import (  # noqa: F401  (NS, qname, merge_tags: re-exported)
+    _DC_SUBJECT,
+    _DK_TAGS,
+    _LR_HIER,
+    MAX_DEPTH,
+    NS,
+    _depth_exceeds,
+    _empty_packet,
+    _fields,
+    _tags_from_fields,
+    already_says,
+    merge_tags,
+    packet,
+    qname,
+)
 
 SidecarStyle = Literal["file.ext.xmp", "file.xmp"]
 """``photo.jpg.xmp`` (digiKam, darktable) or ``photo.xmp`` (Lightroom, Adobe)."""
 SIDECAR_STYLES: tuple[SidecarStyle, ...] = ("file.ext.xmp", "file.xmp")
 
-_XPACKET_BEGIN = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-_XPACKET_END = '\n<?xpacket end="w"?>\n'
 
 
 @dataclass(frozen=True)
@@ -110,26 +104,10 @@ def existing_sidecars(media_path: str | Path) -> list[Path]:
     return found
 
 
-def _split_levels(name: str, sep: str) -> list[str]:
-    return [part.strip() for part in name.split(sep) if part.strip()]
 
 
-def _normalise(name: str) -> str:
-    return " ".join(name.split())
 
 
-def _items(prop: ET.Element) -> list[str]:
-    out: list[str] = []
-    for container in prop:
-        if container.tag in _CONTAINERS:
-            for li in container.findall(_RDF + "li"):
-                text = _normalise(li.text or "")
-                if text:
-                    out.append(text)
-    if not out and prop.text and prop.text.strip():
-        # A single keyword written as a plain property value (seen from some tools).
-        out.append(_normalise(prop.text))
-    return out
 
 
 def _not_a_file(path: Path) -> SidecarUnreadable | None:
@@ -172,46 +150,10 @@ def _parse(path: Path) -> ET.ElementTree:
     return tree
 
 
-def _descriptions(root: ET.Element) -> list[ET.Element]:
-    if root.tag == _RDF + "Description":
-        return [root]
-    return list(root.iter(_RDF + "Description"))
 
 
-def _fields(root: ET.Element) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {_DC_SUBJECT: [], _DK_TAGS: [], _LR_HIER: []}
-    for desc in _descriptions(root):
-        for child in desc:
-            if child.tag in found:
-                found[child.tag].extend(_items(child))
-    return found
 
 
-def _tags_from_fields(fields: dict[str, list[str]]) -> list[str]:
-    """Merge the three fields into tag names; hierarchical ones first, then the flat rest."""
-    tags: list[str] = []
-    seen: set[str] = set()
-    levels: set[str] = set()
-
-    def add(name: str) -> None:
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            tags.append(name)
-
-    # A level may itself hold "|" ("Weather|Rain", one tag): digiKam's TagsList keeps it as
-    # it is, while Lightroom's field cannot tell it from two levels. An lr entry equal to a
-    # TagsList entry holding "|" is that same tag, not a hierarchy.
-    piped = {v.casefold() for v in fields[_DK_TAGS] if "|" in v}
-    lr = [v for v in fields[_LR_HIER] if v.casefold() not in piped]
-    for raw, sep in [(v, "/") for v in fields[_DK_TAGS]] + [(v, "|") for v in lr]:
-        parts = _split_levels(raw, sep)
-        if parts:
-            add("/".join(parts))
-            levels.update(p.casefold() for p in parts)
-    for kw in fields[_DC_SUBJECT]:
-        if kw.casefold() not in levels:
-            add(kw)
-    return tags
 
 
 def read_sidecar(path: str | Path) -> SidecarTags:
@@ -250,108 +192,18 @@ def read_tags(media_path: str | Path) -> list[str]:
     return tags
 
 
-def _empty_packet() -> ET.Element:
-    ET.register_namespace("x", NS["x"])
-    ET.register_namespace("rdf", NS["rdf"])
-    root = ET.Element(qname("x", "xmpmeta"), {qname("x", "xmptk"): "Synesthesia"})
-    rdf = ET.SubElement(root, _RDF + "RDF")
-    ET.SubElement(rdf, _RDF + "Description", {_RDF + "about": ""})
-    return root
 
 
-def _main_description(root: ET.Element) -> ET.Element:
-    descs = _descriptions(root)
-    if descs:
-        return descs[0]
-    rdf = root if root.tag == _RDF + "RDF" else root.find(".//" + _RDF + "RDF")
-    if rdf is None:
-        rdf = ET.SubElement(root, _RDF + "RDF")
-    return ET.SubElement(rdf, _RDF + "Description", {_RDF + "about": ""})
 
 
-def _property(root: ET.Element, tag: str, container: str) -> ET.Element:
-    """The container (``rdf:Bag``/``rdf:Seq``) of property ``tag``, created when missing."""
-    for desc in _descriptions(root):
-        prop = desc.find(tag)
-        if prop is not None:
-            for c in prop:
-                if c.tag in _CONTAINERS:
-                    return c
-            # A plain-valued property: turn it into a container holding its old value.
-            old = _normalise(prop.text or "")
-            prop.text = None
-            box = ET.SubElement(prop, _RDF + container)
-            if old:
-                ET.SubElement(box, _RDF + "li").text = old
-            return box
-    prop = ET.SubElement(_main_description(root), tag)
-    return ET.SubElement(prop, _RDF + container)
 
 
-def _merge_list(box: ET.Element, add: list[str], remove: set[str]) -> int:
-    changes = 0
-    for li in list(box.findall(_RDF + "li")):
-        if _normalise(li.text or "").casefold() in remove:
-            box.remove(li)
-            changes += 1
-    present = {_normalise(li.text or "").casefold() for li in box.findall(_RDF + "li")}
-    for value in add:
-        if value.casefold() not in present:
-            present.add(value.casefold())
-            ET.SubElement(box, _RDF + "li").text = value
-            changes += 1
-    return changes
 
 
-def merge_tags(root: ET.Element, add: Iterable[str], remove: Iterable[str] = ()) -> int:
-    """Add tags to (and remove tags from) the three keyword fields of an XMP tree, in place.
-
-    ``add``/``remove`` are Synesthesia tag names (``/`` between levels). Other
-    fields and keywords are left as they are. Comparison ignores case.
-    Returns the number of keywords added or removed.
-    """
-    for prefix in ("dc", "digiKam", "lr"):
-        ET.register_namespace(prefix, NS[prefix])
-    add_paths = [_split_levels(t, "/") for t in add]
-    add_paths = [p for p in add_paths if p]
-    rm_paths = [_split_levels(t, "/") for t in remove]
-    rm_paths = [p for p in rm_paths if p]
-    still_leaves = {p[-1].casefold() for p in add_paths}
-    return (
-        _merge_list(
-            _property(root, _DC_SUBJECT, "Bag"),
-            [p[-1] for p in add_paths],
-            {p[-1].casefold() for p in rm_paths} - still_leaves,
-        )
-        + _merge_list(
-            _property(root, _DK_TAGS, "Seq"),
-            ["/".join(p) for p in add_paths],
-            {"/".join(p).casefold() for p in rm_paths},
-        )
-        + _merge_list(
-            _property(root, _LR_HIER, "Bag"),
-            # Lightroom separates levels with "|": a level holding one cannot be written
-            # there (it would come back as two levels); TagsList and dc:subject carry it.
-            ["|".join(p) for p in add_paths if not any("|" in level for level in p)],
-            {"|".join(p).casefold() for p in rm_paths},
-        )
-    )
 
 
-MAX_DEPTH = 200
-"""Deepest element nesting we rewrite (real XMP stays under 20 levels). ElementTree's
-indenting and serialising recurse once per level: a sidecar nested thousands of levels
-deep would raise RecursionError, so it is refused and left unchanged."""
 
 
-def _depth_exceeds(root: ET.Element, limit: int) -> bool:
-    stack = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in node)
-    return False
 
 
 def write_tags(
@@ -398,23 +250,14 @@ def write_tags(
     else:
         root = _empty_packet()
     add, remove = list(add), list(remove)
-    if target.exists():
-        fields = _fields(root)
-        present = {t.casefold() for t in _tags_from_fields(fields)}
-        present |= {v.casefold() for v in fields[_DC_SUBJECT]}
-        present |= {"/".join(_split_levels(v, "|")).casefold() for v in fields[_LR_HIER]}
-        present |= {"/".join(_split_levels(v, "/")).casefold() for v in fields[_DK_TAGS]}
-        wanted = {"/".join(_split_levels(t, "/")).casefold() for t in add}
-        unwanted = {"/".join(_split_levels(t, "/")).casefold() for t in remove}
-        if wanted <= present and not (unwanted & present):
-            return None  # the sidecar already says this: leave the other program's file be
+    if target.exists() and already_says(root, add, remove):
+        return None  # the sidecar already says this: leave the other program's file be
     merge_tags(root, add, remove)
     try:
-        ET.indent(root, space=" ")
-        body = ET.tostring(root, encoding="unicode")
+        data = packet(root)
     except RecursionError as exc:
         raise SidecarUnreadable(
             target, "nested too deeply to rewrite; it was left unchanged"
         ) from exc
-    atomic_write(target, (_XPACKET_BEGIN + body + _XPACKET_END).encode("utf-8"))
+    atomic_write(target, data)
     return target
