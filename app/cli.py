@@ -6,6 +6,7 @@ Start-up imports neither torch nor Qt nor training; handlers load what they need
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -72,6 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUSY if isinstance(e, LibraryBusy) else EXIT_ERROR
     except BrokenPipeError:  # `synesthesia search ... | head`
         return EXIT_OK
+    except OSError as e:
+        if e.errno != errno.ENOSPC:
+            raise
+        where = e.filename or args.library
+        print(f"synesthesia: error: the disk holding {where} is full; free some space there "
+              "and run the command again", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

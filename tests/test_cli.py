@@ -234,3 +234,52 @@ def test_a_library_on_a_read_only_file_system(setup, capsys, read_only_fs) -> No
                  ["folders", "--remove", str(media)]):
         code, out, err = run(capsys, *L, *argv)
         assert code == 1 and "read-only" in err and "Traceback" not in err, (argv, err)
+
+
+def test_a_full_disk_is_one_clear_message(setup, capsys, tmp_path: Path) -> None:
+    """Issue 12 item 3: a full disk gave two raw tracebacks ("database or disk is full",
+    then "cannot rollback - no transaction is active"). One message naming the library's
+    folder, exit 1; the library stays consistent and the next run after freeing space
+    indexes everything."""
+    import os
+
+    _, media, _, ckpt = setup
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "none",
+                                            str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("needs to mount a tmpfs (root)")
+    try:
+        L = ("--library", str(mnt / "lib"))
+        assert run(capsys, *L, "stats")[0] == 0   # the library exists, empty
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        (mnt / "filler").write_bytes(b"\0" * (free - 40_000))
+        code, out, err = run(capsys, *L, "index", str(media), "--model", str(ckpt))
+        assert code == 1 and "Traceback" not in err and "cannot rollback" not in err
+        assert err.count("error:") == 1 and f"({mnt / 'lib'}) is full" in err
+        (mnt / "filler").unlink()
+        code, out, err = run(capsys, *L, "doctor")
+        assert code == 0 and "consistent" in out + err
+        code, out, err = run(capsys, *L, "index", str(media), "--model", str(ckpt), "--json")
+        assert code == 0 and json.loads(out)["failed"] == 1   # broken.png
+        assert run(capsys, *L, "doctor")[0] == 0
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_no_space_left_anywhere_else_is_one_clear_message(tmp_path: Path, capsys,
+                                                          monkeypatch) -> None:
+    """Issue 12 item 3: ENOSPC outside SQLite (an index file, a table written with -o) is
+    one message naming the file, exit 1, not a traceback."""
+    import errno
+    import os
+
+    import app.commands.library as library_commands
+
+    def full(args, rest):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "image.hnsw"))
+
+    monkeypatch.setattr(library_commands, "_stats", full)
+    code, out, err = run(capsys, "--library", str(tmp_path / "lib"), "stats")
+    assert code == 1 and err.count("error:") == 1
+    assert f"the disk holding {tmp_path / 'image.hnsw'} is full" in err

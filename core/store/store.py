@@ -107,21 +107,37 @@ class Store:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
-                raise StoreError(f"cannot write the library database {self.path} ({e})") from e
+                raise self._write_error(e) from e
             try:
                 yield self.conn
             except sqlite3.OperationalError as e:  # disk full, I/O error
-                self.conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write the library database {self.path} ({e}); "
-                                 "nothing of this batch was saved") from e
+                self._rollback()
+                raise self._write_error(e, "; nothing of this batch was saved") from e
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
+                self._rollback()
+                raise self._write_error(e, "; nothing of this batch was saved") from e
+
+    def _rollback(self) -> None:
+        """ROLLBACK if a transaction is still open: SQLite ends it by itself on some errors
+        (a full disk), and "cannot rollback - no transaction is active" would hide the
+        error that matters."""
+        if self.conn.in_transaction:
+            try:
                 self.conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write the library database {self.path} ({e})") from e
+            except sqlite3.OperationalError:
+                pass
+
+    def _write_error(self, e: sqlite3.OperationalError, tail: str = "") -> StoreError:
+        """One clear error for a failed write; a full disk names the library's folder."""
+        if "full" in str(e).lower():
+            return StoreError(f"the disk holding the library ({self.path.parent}) is full"
+                              f"{tail}; free some space there and run the command again")
+        return StoreError(f"cannot write the library database {self.path} ({e}){tail}")
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         """Rows of one read statement. For the repositories, tests and diagnostics; the
