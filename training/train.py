@@ -1,5 +1,4 @@
-"""Training of the aligned network (Model 2): teacher KL + ranking loss on image+text and
-image+sound pairs, on top of pretrained towers.
+"""Training of the aligned network (Model 2): teacher KL + ranking loss on image+text and image+sound pairs.
 
     python -m training.train [--steps N] [--out resources/models/default.pt] [--recipe paper]
     torchrun --nproc_per_node=K -m training.train ...   # data-parallel on several GPUs
