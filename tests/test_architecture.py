@@ -123,8 +123,6 @@ def test_no_import_circles_in_app_and_core() -> None:
     assert [c for c in _cycles() if not c[0].startswith("training")] == []
 
 
-@pytest.mark.xfail(reason="training.train <-> evaluate <-> independent: being restructured "
-                          "with the new model (issue 13)", strict=False)
 def test_no_import_circles_in_training() -> None:
     assert [c for c in _cycles() if c[0].startswith("training")] == []
 

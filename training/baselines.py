@@ -13,6 +13,10 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+
+from training.features import ImageFeatures, SoundFeatures
+from training.glove import tokenize
 
 
 def composition(device: str | None = None):
@@ -29,7 +33,6 @@ class NaiveEncoder:
     def __init__(self, model=None):
         from core.model import ModelConfig, create_model
         from core.model.classes import class_names
-        from training.evaluate import BaselineEncoder
 
         self.m = model or create_model(ModelConfig())  # for the teacher only
         self._bow = BaselineEncoder.__new__(BaselineEncoder)
@@ -54,3 +57,42 @@ class NaiveEncoder:
 
 def naive(model=None) -> NaiveEncoder:
     return NaiveEncoder(model)
+
+
+class BaselineEncoder:
+    """The naive baseline: an image is its teacher class distribution, a text its softmaxed
+    word-vector similarity to the 1000 class names. It has no sound model: sound directions
+    get random vectors, i.e. chance."""
+
+    name = "naive baseline"
+
+    def __init__(self, imgs: ImageFeatures, snds: SoundFeatures):
+        from core.model.api import class_names
+        from training.glove import word_vectors
+
+        self.imgs, self.wv = imgs, word_vectors()
+        self.class_vecs = self._bow([n for n in class_names()])
+        self.rng = np.random.default_rng(0)
+
+    def _bow(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.wv.dim), np.float32)
+        for i, t in enumerate(texts):
+            rows = [r for r in (self.wv.lookup(w) for w in tokenize(t)) if r >= 0]
+            if rows:
+                out[i] = np.asarray(self.wv.vectors[rows]).mean(axis=0)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    @staticmethod
+    def _unit(x: np.ndarray) -> np.ndarray:
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+    def images(self, rows: list[int]) -> np.ndarray:
+        lg = torch.from_numpy(self.imgs.logits[rows].astype(np.float32))
+        return self._unit(torch.softmax(lg, dim=1).numpy())
+
+    def texts(self, texts: list[str]) -> np.ndarray:
+        sim = torch.from_numpy(self._bow(texts) @ self.class_vecs.T)
+        return self._unit(torch.softmax(sim / 0.05, dim=1).numpy())
+
+    def sounds(self, rows: list[int]) -> np.ndarray:
+        return self._unit(self.rng.standard_normal((len(rows), 1000)).astype(np.float32))

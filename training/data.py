@@ -3,10 +3,16 @@ Text and sound are never paired."""
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.model.api import RESOURCES
+from training.config import TrainConfig
 from training.features import ImageFeatures, SoundFeatures
+
+log = logging.getLogger("training")
 
 
 def class_texts() -> list[tuple[int, str]]:
@@ -63,3 +69,35 @@ def build_pairs(items: list[dict], imgs: ImageFeatures, snds: SoundFeatures,
                 concept = (it.get("labels") or [it["id"]])[0]
                 pairs.image_sound.append((sidx[it["id"]], rows, concept))
     return pairs
+
+
+def load_items(cfg: TrainConfig) -> list[dict]:
+    from training.corpus import load_manifest, manifest_path
+    from training.corpus.build import build
+    from training.external import load_pair_folder
+
+    if not manifest_path().exists():
+        log.info("no corpus manifest at %s: building the corpus (Debian packages)", manifest_path())
+        build(None)
+    items = load_manifest()
+    for folder in cfg.corpus:
+        items += load_pair_folder(Path(folder))
+    if cfg.sound_categories:
+        keep = set(cfg.sound_categories)
+        items = [i for i in items if i["kind"] != "sound" or i.get("category", "effect") in keep]
+    return items
+
+
+def split_items(items: list[dict], cfg: TrainConfig) -> tuple[list[dict], list[dict]]:
+    from training.corpus import split
+
+    train_items, held = split(items, held_out_fraction=cfg.held_out, seed=cfg.seed)
+    # The bundled demo library is never trained on, so the demo shows unseen media.
+    demo_groups = {i["group"] for i in items if i.get("demo")}
+    moved = [i for i in train_items if i["group"] in demo_groups]
+    return [i for i in train_items if i["group"] not in demo_groups], held + moved
+
+
+def cache_root() -> Path:
+    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
+    return Path(root) / "features"

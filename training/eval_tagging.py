@@ -70,7 +70,8 @@ def fold_of(group: str) -> int:
 
 def corpus_split() -> tuple[list[dict], list[dict]]:
     """(training split, held-out split) exactly as ``synesthesia train`` cuts it."""
-    from training.train import TrainConfig, load_items, split_items
+    from training.config import TrainConfig
+    from training.data import load_items, split_items
 
     cfg = TrainConfig()
     return split_items(load_items(cfg), cfg)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from training.baselines import BaselineEncoder
 from training.features import ImageFeatures, SoundFeatures
 from training.glove import tokenize
 from training.metrics import chance_metrics, retrieval_metrics
@@ -96,45 +97,6 @@ def composition_encoder(imgs: ImageFeatures, snds: SoundFeatures) -> ModelEncode
     from core.model import ModelConfig, create_model
 
     return ModelEncoder(create_model(ModelConfig()), imgs, snds, "training-free composition")
-
-
-class BaselineEncoder:
-    """The naive baseline: an image is its teacher class distribution, a text its softmaxed
-    word-vector similarity to the 1000 class names. It has no sound model: sound directions
-    get random vectors, i.e. chance."""
-
-    name = "naive baseline"
-
-    def __init__(self, imgs: ImageFeatures, snds: SoundFeatures):
-        from core.model.api import class_names
-        from training.glove import word_vectors
-
-        self.imgs, self.wv = imgs, word_vectors()
-        self.class_vecs = self._bow([n for n in class_names()])
-        self.rng = np.random.default_rng(0)
-
-    def _bow(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.wv.dim), np.float32)
-        for i, t in enumerate(texts):
-            rows = [r for r in (self.wv.lookup(w) for w in tokenize(t)) if r >= 0]
-            if rows:
-                out[i] = np.asarray(self.wv.vectors[rows]).mean(axis=0)
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    @staticmethod
-    def _unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-
-    def images(self, rows: list[int]) -> np.ndarray:
-        lg = torch.from_numpy(self.imgs.logits[rows].astype(np.float32))
-        return self._unit(torch.softmax(lg, dim=1).numpy())
-
-    def texts(self, texts: list[str]) -> np.ndarray:
-        sim = torch.from_numpy(self._bow(texts) @ self.class_vecs.T)
-        return self._unit(torch.softmax(sim / 0.05, dim=1).numpy())
-
-    def sounds(self, rows: list[int]) -> np.ndarray:
-        return self._unit(self.rng.standard_normal((len(rows), 1000)).astype(np.float32))
 
 
 def _with_chance(scores: np.ndarray, relevant: np.ndarray) -> dict:
@@ -298,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     from pathlib import Path
 
     from core.model import load_model
+    from training.config import TrainConfig
+    from training.data import load_items, split_items
     from training.features import image_features, sound_features
-    from training.train import TrainConfig, load_items, split_items
 
     p = argparse.ArgumentParser(prog="synesthesia eval", description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", default=None)

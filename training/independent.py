@@ -804,7 +804,7 @@ def baseline_img_txt(feats: np.ndarray, logits: np.ndarray, img_labels: list[set
                      texts: list[str], text_labels: list[set[str]]) -> dict:
     """The naive baseline of `training.evaluate` (teacher class distribution vs word-vector
     similarity of a text to the class names) for img->txt and txt->img."""
-    from training.evaluate import BaselineEncoder
+    from training.baselines import BaselineEncoder
     from training.features import ImageFeatures
 
     imgs = ImageFeatures([str(k) for k in range(len(feats))], feats.astype(np.float16),

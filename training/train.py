@@ -17,97 +17,20 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from core.model.api import DEFAULT_CHECKPOINT, create_model, save_checkpoint
+from core.model.api import create_model, save_checkpoint
 from core.model.config import ModelConfig
-from training.data import PairSets, build_pairs, class_texts
+from training.config import RECIPES, TrainConfig
+from training.data import PairSets, build_pairs, cache_root, class_texts, load_items, split_items
 from training.features import image_features, sound_features, text_features
 from training.losses import ranking_loss, soften, teacher_kl
 
 log = logging.getLogger("training")
-
-RECIPES = {
-    # name: (kl weight, ranking weight)
-    "paper": (1.0, 1.0),
-    "kl-only": (1.0, 0.0),
-    "ranking-only": (0.0, 1.0),
-}
-
-
-@dataclass
-class TrainConfig:
-    steps: int = 2000
-    batch_text: int = 256
-    batch_sound: int = 64
-    batch_class: int = 256
-    lr: float = 1e-3  # shared layers
-    lr_pretrained: float = 2e-5  # class maps and SoundNet layers (Adam: ~lr per element per step)
-    weight_decay: float = 1e-4
-    anchor: float = 1.0  # pull of the class maps back towards their pretrained values
-    warmup: int = 100
-    temperature: float = 2.0  # KL softening
-    tau: float = 0.05  # ranking loss temperature
-    recipe: str = "paper"
-    crop_frames: int = 54  # SoundNet conv5 frames: 20 s, as at inference
-    seed: int = 0
-    held_out: float = 0.15
-    tiny: bool = False
-    out: str = str(DEFAULT_CHECKPOINT)
-    corpus: list[str] = field(default_factory=list)  # extra pair folders (see README)
-    device: str | None = None
-    eval_every: int = 500
-    sound_layers: tuple[str, ...] = ("conv7",)  # SoundNet layers fine-tuned
-    image_top_k: int = 10
-    # Which parts learn. The shared trunk and the image's class map see clip-art image+text
-    # pairs: training them pulls the space towards clip-art (see README, ablations).
-    train_trunk: bool = False
-    train_image_map: bool = False
-    sound_adapter: bool = True
-    # Image+sound pairs pivot on the teacher's view of the image. On clip-art it often sees
-    # nonsense (a drawn dog as "envelope", "hook", "analog clock"): keep only paired images
-    # whose top teacher class has at least this probability (0 keeps all; 269 of 1,349 here).
-    pivot_min_conf: float = 0.5
-    # Sound categories of the corpus to train on (effect, instrument, music, voice); empty: all.
-    sound_categories: tuple[str, ...] = ()
-    threads: int = 0
-
-
-def load_items(cfg: TrainConfig) -> list[dict]:
-    from training.corpus import load_manifest, manifest_path
-    from training.corpus.build import build
-    from training.external import load_pair_folder
-
-    if not manifest_path().exists():
-        log.info("no corpus manifest at %s: building the corpus (Debian packages)", manifest_path())
-        build(None)
-    items = load_manifest()
-    for folder in cfg.corpus:
-        items += load_pair_folder(Path(folder))
-    if cfg.sound_categories:
-        keep = set(cfg.sound_categories)
-        items = [i for i in items if i["kind"] != "sound" or i.get("category", "effect") in keep]
-    return items
-
-
-def split_items(items: list[dict], cfg: TrainConfig) -> tuple[list[dict], list[dict]]:
-    from training.corpus import split
-
-    train_items, held = split(items, held_out_fraction=cfg.held_out, seed=cfg.seed)
-    # The bundled demo library is never trained on, so the demo shows unseen media.
-    demo_groups = {i["group"] for i in items if i.get("demo")}
-    moved = [i for i in train_items if i["group"] in demo_groups]
-    return [i for i in train_items if i["group"] not in demo_groups], held + moved
-
-
-def cache_root() -> Path:
-    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
-    return Path(root) / "features"
-
 
 class Batches:
     """Samples the training batches from cached features: image+text, image+sound, and
