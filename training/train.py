@@ -17,7 +17,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -110,13 +110,8 @@ def param_groups(net, cfg: TrainConfig) -> list[dict]:
             {"params": pretrained, "lr": cfg.lr_pretrained, "base_lr": cfg.lr_pretrained}]
 
 
-def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None,
-          held: list[dict] | None = None) -> dict:
-    """Train, evaluate on the held-out split, save the checkpoint; returns the metrics.
-    `items` defaults to the corpus manifest (plus --corpus folders), split by group unless
-    `held` (the held-out items) is given; `cache` defaults to the user cache."""
-    from training.evaluate import evaluate
-
+def _setup(cfg: TrainConfig):
+    """Process group (under torchrun), seeds and the untrained model on its device."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     if world > 1:
@@ -127,7 +122,6 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         if torch.cuda.is_available():
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     torch.manual_seed(cfg.seed)
-    rng = random.Random(cfg.seed + rank)
     mcfg = ModelConfig.tiny() if cfg.tiny else ModelConfig()
     mcfg.sound = replace(mcfg.sound, train_layers=tuple(cfg.sound_layers),
                          adapter=cfg.sound_adapter)
@@ -137,7 +131,37 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
     model.net.to(dev)
     model.device = dev
+    return model, world, rank
 
+
+def pivot_images(cfg: TrainConfig, imgs, train_items: list[dict]) -> set[str]:
+    """Training images sounds may pair with: all, or (pivot_min_conf) only those whose top
+    teacher class is that probable; images without sounds are kept for image+text pairs."""
+    train_images = {i["id"] for i in train_items if i["kind"] == "image"}
+    if cfg.pivot_min_conf <= 0:
+        return train_images
+    lg = imgs.logits.astype(np.float32)
+    conf = 1.0 / np.exp(lg - lg.max(1, keepdims=True)).sum(1)  # top-1 probability
+    known = {k for k, c in zip(imgs.ids, conf, strict=True) if c >= cfg.pivot_min_conf}
+    sound_images = {i for it in train_items if it["kind"] == "sound" for i in it.get("image_ids", [])}
+    log.info("pivot images the teacher recognises (p >= %.2f): %d of %d",
+             cfg.pivot_min_conf, len(sound_images & known), len(sound_images))
+    return train_images - (sound_images - known)
+
+
+@dataclass
+class Prepared:
+    items: list[dict]
+    train_items: list[dict]
+    held: list[dict]
+    imgs: object
+    snds: object
+    pairs: PairSets
+    texts: tuple
+
+
+def prepare(cfg: TrainConfig, model, items, held, cache: Path | None) -> Prepared:
+    """Corpus, split, caches of the frozen parts, and the training pairs."""
     items = items if items is not None else load_items(cfg)
     if held is None:
         train_items, held = split_items(items, cfg)
@@ -146,27 +170,76 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     cache = cache or cache_root()
     imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)
     snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache)
-    train_images = {i["id"] for i in train_items if i["kind"] == "image"}
-    if cfg.pivot_min_conf > 0:
-        lg = imgs.logits.astype(np.float32)
-        conf = 1.0 / np.exp(lg - lg.max(1, keepdims=True)).sum(1)  # top-1 probability
-        known = {k for k, c in zip(imgs.ids, conf, strict=True) if c >= cfg.pivot_min_conf}
-        sound_images = {i for it in train_items if it["kind"] == "sound" for i in it.get("image_ids", [])}
-        train_images -= sound_images - known
-        log.info("pivot images the teacher recognises (p >= %.2f): %d of %d",
-                 cfg.pivot_min_conf, len(sound_images & known), len(sound_images))
-    pairs = build_pairs(train_items, imgs, snds, allowed_images=train_images)
-    texts = text_features(model, [t for _, ts in pairs.image_text for t in ts]
-                          + [t for _, t in class_texts()], cache, "train")
+    pairs = build_pairs(train_items, imgs, snds, allowed_images=pivot_images(cfg, imgs, train_items))
     if not pairs.image_text or not pairs.image_sound:
         raise SystemExit(f"nothing to train on: {len(pairs.image_text)} image+text and "
                          f"{len(pairs.image_sound)} image+sound pairs (is --pivot-min-conf "
                          f"{cfg.pivot_min_conf} too strict for this corpus?)")
+    texts = text_features(model, [t for _, ts in pairs.image_text for t in ts]
+                          + [t for _, t in class_texts()], cache, "train")
     log.info("training pairs: %d image+text, %d image+sound (%d concepts)",
              len(pairs.image_text), len(pairs.image_sound), len(pairs.concepts()))
-    batches = Batches(pairs, imgs, snds, texts, cfg, rng)
+    return Prepared(items, train_items, held, imgs, snds, pairs, texts)
 
-    net = model.net
+
+def losses(net, batches: Batches, cfg: TrainConfig, dev: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step's teacher KL and ranking losses (image+text, image+sound, class prototypes)."""
+    T = cfg.temperature
+    it_rows, it_txt, it_same = batches.image_text()
+    is_rows, acts, snd_target, is_same = batches.image_sound()
+    ct_cls, ct_txt, ct_target, ct_same = batches.class_text()
+    rows = it_rows + is_rows
+    img_t = batches.teacher_probs[rows].to(dev)
+    img_emb = net.embed_image_logits(batches.logits[rows].to(dev))
+    txt_emb = net.shared.embed(torch.cat([it_txt, ct_txt]).to(dev))
+    snd_h, snd_obj = net.sound.from_cache(acts.to(dev))
+    snd_emb = net.shared.embed(snd_h)
+    proto_emb = net.shared.embed(net.image.weight[ct_cls.to(dev)])
+    n_it = len(it_rows)
+    snd_target = snd_target.to(dev)
+    loss_kl = (teacher_kl(net.shared.logits(img_emb), img_t, T)
+               + teacher_kl(net.shared.logits(txt_emb[:n_it]), img_t[:n_it], T)
+               + teacher_kl(net.shared.logits(txt_emb[n_it:]), ct_target.to(dev), 1.0)
+               + teacher_kl(net.shared.logits(snd_emb), snd_target, T)
+               + teacher_kl(snd_obj, snd_target, T))
+    loss_rank = (ranking_loss(img_emb[:n_it], txt_emb[:n_it], it_same.to(dev), cfg.tau)
+                 + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau)
+                 + ranking_loss(proto_emb, txt_emb[n_it:], ct_same.to(dev), cfg.tau))
+    return loss_kl, loss_rank
+
+
+def anchored(net) -> dict[int, torch.Tensor]:
+    """Pretrained values of the trainable class maps, which an L2 term pulls them back to."""
+    return {id(p): p.detach().clone() for n, p in net.named_parameters()
+            if p.requires_grad and n.endswith(".weight")
+            and n.startswith(("image.", "sound.objects", "sound.scenes"))}
+
+
+def save(model, cfg: TrainConfig, data: Prepared, metrics: dict, seconds: float) -> None:
+    summary = {
+        "corpus_items": len(data.items), "train_items": len(data.train_items),
+        "held_out_items": len(data.held), "image_text_pairs": len(data.pairs.image_text),
+        "image_sound_pairs": len(data.pairs.image_sound),
+        "sound_concepts": len(data.pairs.concepts()),
+        "sources": sorted({i["source"] for i in data.items}),
+        "train_config": asdict(cfg), "train_seconds": round(seconds, 1),
+    }
+    mid = save_checkpoint(model, cfg.out, manifest=summary, metrics=metrics)
+    log.info("saved %s (%s)", cfg.out, mid)
+
+
+def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None = None,
+          held: list[dict] | None = None) -> dict:
+    """Train, evaluate on the held-out split, save the checkpoint; returns the metrics.
+    `items` defaults to the corpus manifest (plus --corpus folders), split by group unless
+    `held` (the held-out items) is given; `cache` defaults to the user cache."""
+    from training.evaluate import evaluate
+
+    model, world, rank = _setup(cfg)
+    dev, net = model.device, model.net
+    data = prepare(cfg, model, items, held, cache)
+    batches = Batches(data.pairs, data.imgs, data.snds, data.texts, cfg,
+                      random.Random(cfg.seed + rank))
     net.train()
     ddp = net
     if world > 1:
@@ -175,36 +248,14 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         ddp = DistributedDataParallel(net, find_unused_parameters=True)
     groups = param_groups(net, cfg)
     params = [p for g in groups for p in g["params"]]
-    anchors = {id(p): p.detach().clone() for n, p in net.named_parameters()
-               if p.requires_grad and n.endswith(".weight") and
-               (n.startswith("image.") or n.startswith("sound.objects") or n.startswith("sound.scenes"))}
+    anchors = anchored(net)
     opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     kl_w, rank_w = RECIPES[cfg.recipe]
-    T = cfg.temperature
     t0 = time.time()
     for step in range(cfg.steps):
         for g in opt.param_groups:
             g["lr"] = g["base_lr"] * lr_scale(step, cfg)
-        it_rows, it_txt, it_same = batches.image_text()
-        is_rows, acts, snd_target, is_same = batches.image_sound()
-        ct_cls, ct_txt, ct_target, ct_same = batches.class_text()
-        rows = it_rows + is_rows
-        img_t = batches.teacher_probs[rows].to(dev)
-        img_emb = net.embed_image_logits(batches.logits[rows].to(dev))
-        txt_emb = net.shared.embed(torch.cat([it_txt, ct_txt]).to(dev))
-        snd_h, snd_obj = net.sound.from_cache(acts.to(dev))
-        snd_emb = net.shared.embed(snd_h)
-        proto_emb = net.shared.embed(net.image.weight[ct_cls.to(dev)])
-        n_it = len(it_rows)
-        snd_target = snd_target.to(dev)
-        loss_kl = (teacher_kl(net.shared.logits(img_emb), img_t, T)
-                   + teacher_kl(net.shared.logits(txt_emb[:n_it]), img_t[:n_it], T)
-                   + teacher_kl(net.shared.logits(txt_emb[n_it:]), ct_target.to(dev), 1.0)
-                   + teacher_kl(net.shared.logits(snd_emb), snd_target, T)
-                   + teacher_kl(snd_obj, snd_target, T))
-        loss_rank = (ranking_loss(img_emb[:n_it], txt_emb[:n_it], it_same.to(dev), cfg.tau)
-                     + ranking_loss(img_emb[n_it:], snd_emb, is_same.to(dev), cfg.tau)
-                     + ranking_loss(proto_emb, txt_emb[n_it:], ct_same.to(dev), cfg.tau))
+        loss_kl, loss_rank = losses(net, batches, cfg, dev)
         loss_anchor = sum(((p - anchors[id(p)].to(p.device)) ** 2).sum(1).mean()
                           for p in params if id(p) in anchors)
         loss = kl_w * loss_kl + rank_w * loss_rank + cfg.anchor * loss_anchor
@@ -217,26 +268,20 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         if step % 50 == 0 or step == cfg.steps - 1:
             el = time.time() - t0
             log.info("step %d/%d  kl %.3f  rank %.3f  anchor %.4f  (%.2f s/step, ETA %.0f s)",
-                     step + 1, cfg.steps, loss_kl.item(), loss_rank.item(), float(loss_anchor.detach()),
+                     step + 1, cfg.steps, loss_kl.item(), loss_rank.item(),
+                     float(torch.as_tensor(loss_anchor).detach()),
                      el / (step + 1), el / (step + 1) * (cfg.steps - step - 1))
         if rank == 0 and cfg.eval_every and step and step % cfg.eval_every == 0:
             net.eval()
-            quick = evaluate(model, held, imgs, snds, quick=True)
+            quick = evaluate(model, data.held, data.imgs, data.snds, quick=True)
             log.info("held-out median ranks: %s", {k: v["median_rank"] for k, v in quick.items()
                                                    if isinstance(v, dict) and "median_rank" in v})
             net.train()
     net.eval()
     metrics: dict = {}
     if rank == 0:
-        metrics = evaluate(model, held, imgs, snds)
-        summary = {
-            "corpus_items": len(items), "train_items": len(train_items), "held_out_items": len(held),
-            "image_text_pairs": len(pairs.image_text), "image_sound_pairs": len(pairs.image_sound),
-            "sound_concepts": len(pairs.concepts()), "sources": sorted({i["source"] for i in items}),
-            "train_config": asdict(cfg), "train_seconds": round(time.time() - t0, 1),
-        }
-        mid = save_checkpoint(model, cfg.out, manifest=summary, metrics=metrics)
-        log.info("saved %s (%s)", cfg.out, mid)
+        metrics = evaluate(model, data.held, data.imgs, data.snds)
+        save(model, cfg, data, metrics, time.time() - t0)
     if world > 1:
         import torch.distributed as dist
 
