@@ -95,13 +95,14 @@ def atomic_write(target: Path, data: bytes) -> None:
     file gets the mode any program's new file gets (0666 less the umask, e.g. 0644: other
     programs read sidecars), not mkstemp's private 0600."""
     mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise SidecarNotWritable(
-            target, f"cannot write in {target.parent}: {exc.strerror or exc} (nothing was changed)"
-        ) from exc
+    # Created and registered under one lock: an exit in between cannot miss the file.
     with _live_lock:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise SidecarNotWritable(
+                target, f"cannot write in {target.parent}: {exc.strerror or exc} (nothing was changed)"
+            ) from exc
         _live.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
