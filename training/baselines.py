@@ -19,6 +19,39 @@ from training.features import ImageFeatures, SoundFeatures
 from training.glove import tokenize
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+
+
+def teacher_distribution(logits: np.ndarray) -> np.ndarray:
+    """The naive baseline's image: its teacher class distribution, unit-norm."""
+    return _unit(torch.softmax(torch.from_numpy(np.asarray(logits, np.float32)), dim=1).numpy())
+
+
+class ClassWords:
+    """The naive baseline's text: the softmax of its mean GloVe vector's cosine to the 1000
+    ImageNet class names (the teacher's class space), unit-norm."""
+
+    def __init__(self):
+        from core.model.classes import class_names
+        from training.glove import word_vectors
+
+        self.wv = word_vectors()
+        self.class_vecs = self.bag_of_words(class_names())
+
+    def bag_of_words(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.wv.dim), np.float32)
+        for i, t in enumerate(texts):
+            rows = [r for r in (self.wv.lookup(w) for w in tokenize(t)) if r >= 0]
+            if rows:
+                out[i] = np.asarray(self.wv.vectors[rows]).mean(axis=0)
+        return _unit(out)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        sim = torch.from_numpy(self.bag_of_words(texts) @ self.class_vecs.T)
+        return _unit(torch.softmax(sim / 0.05, dim=1).numpy())
+
+
 def composition(device: str | None = None):
     from core.model import ModelConfig, create_model
 
@@ -28,28 +61,19 @@ def composition(device: str | None = None):
 
 
 class NaiveEncoder:
+    """The naive baseline on files (the teacher runs on the images)."""
+
     name = "naive baseline"
 
     def __init__(self, model=None):
-        from core.model import ModelConfig, create_model
-        from core.model.classes import class_names
-
-        self.m = model or create_model(ModelConfig())  # for the teacher only
-        self._bow = BaselineEncoder.__new__(BaselineEncoder)
-        from training.glove import word_vectors
-
-        self._bow.wv = word_vectors()
-        self._bow.class_vecs = self._bow._bow(class_names())
+        self.m = model or composition()  # its teacher only
+        self.words = ClassWords()
 
     def encode_images(self, paths) -> np.ndarray:
-        import torch
-
-        _, logits = self.m.image_teacher_outputs(list(paths))
-        p = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
-        return p / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-9)
+        return teacher_distribution(self.m.image_teacher_outputs(list(paths))[1])
 
     def encode_texts(self, texts) -> np.ndarray:
-        return self._bow.texts(list(texts))
+        return self.words(list(texts))
 
     def encode_sounds(self, paths) -> np.ndarray:
         raise NotImplementedError("the naive baseline has no sound model")
@@ -60,39 +84,20 @@ def naive(model=None) -> NaiveEncoder:
 
 
 class BaselineEncoder:
-    """The naive baseline: an image is its teacher class distribution, a text its softmaxed
-    word-vector similarity to the 1000 class names. It has no sound model: sound directions
+    """The naive baseline on the training caches. It has no sound model: sound directions
     get random vectors, i.e. chance."""
 
     name = "naive baseline"
 
     def __init__(self, imgs: ImageFeatures, snds: SoundFeatures):
-        from core.model.api import class_names
-        from training.glove import word_vectors
-
-        self.imgs, self.wv = imgs, word_vectors()
-        self.class_vecs = self._bow([n for n in class_names()])
+        self.imgs, self.words = imgs, ClassWords()
         self.rng = np.random.default_rng(0)
 
-    def _bow(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.wv.dim), np.float32)
-        for i, t in enumerate(texts):
-            rows = [r for r in (self.wv.lookup(w) for w in tokenize(t)) if r >= 0]
-            if rows:
-                out[i] = np.asarray(self.wv.vectors[rows]).mean(axis=0)
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    @staticmethod
-    def _unit(x: np.ndarray) -> np.ndarray:
-        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-
     def images(self, rows: list[int]) -> np.ndarray:
-        lg = torch.from_numpy(self.imgs.logits[rows].astype(np.float32))
-        return self._unit(torch.softmax(lg, dim=1).numpy())
+        return teacher_distribution(self.imgs.logits[rows])
 
     def texts(self, texts: list[str]) -> np.ndarray:
-        sim = torch.from_numpy(self._bow(texts) @ self.class_vecs.T)
-        return self._unit(torch.softmax(sim / 0.05, dim=1).numpy())
+        return self.words(texts)
 
     def sounds(self, rows: list[int]) -> np.ndarray:
-        return self._unit(self.rng.standard_normal((len(rows), 1000)).astype(np.float32))
+        return _unit(self.rng.standard_normal((len(rows), 1000)).astype(np.float32))

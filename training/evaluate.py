@@ -91,12 +91,10 @@ class ModelEncoder:
 
 
 def composition_encoder(imgs: ImageFeatures, snds: SoundFeatures) -> ModelEncoder:
-    """The training-free composition of the pretrained parts: the untrained Model 2 (teacher
-    classes and SoundNet's classes through the sentence embeddings of the class texts, MiniLM
-    for texts; its shared layers start as the identity)."""
-    from core.model import ModelConfig, create_model
+    """The training-free composition (the untrained Model 2) on the training caches."""
+    from training.baselines import composition
 
-    return ModelEncoder(create_model(ModelConfig()), imgs, snds, "training-free composition")
+    return ModelEncoder(composition(), imgs, snds, "training-free composition")
 
 
 def _with_chance(scores: np.ndarray, relevant: np.ndarray) -> dict:

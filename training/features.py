@@ -186,9 +186,10 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
     return out
 
 
-def text_features(model, texts: list[str], cache: Path, name: str) -> dict[str, int]:
-    """Sentence-encoder embeddings (frozen, before the shared layers) of `texts`, cached;
-    returns text -> row of `model.text_cache[name]`."""
+def text_features(model, texts: list[str], cache: Path, name: str
+                  ) -> tuple[list[str], np.ndarray]:
+    """Sentence-encoder embeddings (frozen, before the shared layers) of `texts`, cached:
+    (the distinct texts, sorted; their (n, 384) float16 embeddings, row for row)."""
     uniq = sorted(set(texts))
     key = _key([{"id": t, "path": ""} for t in uniq], "minilm")
     path = cache / f"texts-{name}-{key}.npz"

@@ -656,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"images of their concept -> {cache_dir(a.cache) / 'manifest.jsonl'}")
         return 0
 
-    from core.model import ModelConfig, create_model, load_model
+    from core.model import load_model
+    from training.baselines import composition
 
     path = Path(a.manifest) if a.manifest else cache_dir() / "manifest.jsonl"
     if not path.exists():
@@ -667,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     items = load_manifest(path)
     res = evaluate(model, items, baseline=not a.no_baseline)
     if not a.no_baseline:  # the training-free composition: the untrained network
-        res["composition"] = evaluate(create_model(ModelConfig()), items, baseline=False)
+        res["composition"] = evaluate(composition(), items, baseline=False)
     res["checkpoint"] = str(a.checkpoint) if a.checkpoint else "default"
     if a.json:
         print(json.dumps(res, indent=1))

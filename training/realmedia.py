@@ -544,8 +544,10 @@ def load_baselines() -> tuple[list, list[str]]:
     and `naive(model)` (the naive baseline borrows the composition's image teacher). A
     baseline that cannot be built is skipped with a note.
     """
-    try:
-        import training.baselines as mod
+    import importlib
+
+    try:  # import_module, not `import a.b as m`: the module as sys.modules has it now
+        mod = importlib.import_module("training.baselines")
     except ImportError as e:
         return [], [f"Baselines skipped: training.baselines cannot be imported ({e})."]
     if callable(getattr(mod, "load_all", None)):

@@ -18,11 +18,11 @@ from core.model.config import ModelConfig
 from core.model.image import load_teacher, preprocess, teacher_outputs
 from core.model.minilm import has_words
 from core.model.network import AlignedNetwork
+from core.model.pretrained import RESOURCES
 from core.model.runtime import pick_device, tune_allocator
 
 FORMAT = "synesthesia-checkpoint"
 FORMAT_VERSION = 2
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 DEFAULT_CHECKPOINT = RESOURCES / "models" / "default.pt"
 IMAGE_BATCH = 32
 LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
