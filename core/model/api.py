@@ -170,9 +170,8 @@ class AlignedModel:
         for rows in by_len.values():
             for s in range(0, len(rows), SOUND_BATCH):
                 chunk = rows[s : s + SOUND_BATCH]
-                h = branch.from_conv7(branch.soundnet.features(
-                    torch.cat([ready[k] for k in chunk]), "conv7"))[0]
-                out[chunk] = self.net.shared.embed(h).float().cpu().numpy()
+                batch = torch.cat([ready[k] for k in chunk])
+                out[chunk] = self.net.embed_prepared_sounds(batch).float().cpu().numpy()
         return out
 
     @torch.inference_mode()

@@ -86,8 +86,12 @@ class SoundBranch(nn.Module):
         """Cached activations of cfg.cache_layer -> (word-space vector, object logits)."""
         return self.from_conv7(self.soundnet.from_layer(h, self.cfg.cache_layer))
 
+    def from_prepared(self, wave: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Waveforms already at 22,050 Hz and >= 20 s (`prepare`) -> as `from_conv7`."""
+        return self.from_conv7(self.soundnet.features(wave, "conv7"))
+
     def forward(self, wave16: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.from_conv7(self.soundnet.features(self.prepare(wave16), "conv7"))
+        return self.from_prepared(self.prepare(wave16))
 
 
 class AlignedNetwork(nn.Module):
@@ -109,8 +113,9 @@ class AlignedNetwork(nn.Module):
     def embed_image_logits(self, logits: torch.Tensor) -> torch.Tensor:
         return self.shared.embed(self.image(torch.softmax(logits.float(), dim=1)))
 
-    def embed_waveforms(self, wave16: torch.Tensor) -> torch.Tensor:
-        return self.shared.embed(self.sound(wave16)[0])
+    def embed_prepared_sounds(self, wave: torch.Tensor) -> torch.Tensor:
+        """Waveforms prepared by `sound.prepare` (one length per batch) -> embeddings."""
+        return self.shared.embed(self.sound.from_prepared(wave)[0])
 
     def embed_texts(self, texts: list[str]) -> torch.Tensor:
         return self.shared.embed(self.text(texts))
