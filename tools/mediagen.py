@@ -83,3 +83,65 @@ def _write_av(path: Path, wave: np.ndarray, sr: int, codec: str, fmt: str) -> No
                 c.mux(p)
         for p in s.encode(None):
             c.mux(p)
+
+
+def _rational_dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    d = int(value)
+    m = int((value - d) * 60)
+    s = round(((value - d) * 60 - m) * 60, 4)
+    return (float(d), float(m), s)
+
+
+def write_photo(path: Path, rgb: np.ndarray, taken: str | None = None,
+                camera: tuple[str, str] | None = None, gps: tuple[float, float] | None = None,
+                orientation: int | None = None, description: str | None = None) -> Path:
+    """A JPEG with EXIF written by Pillow, as cameras and phones write it: ``taken``
+    ("2023:04:12 10:30:00", DateTimeOriginal), ``camera`` (make, model), ``gps`` (latitude,
+    longitude in degrees), ``orientation`` (1-8), ``description`` (ImageDescription)."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    if camera is not None:
+        exif[271], exif[272] = camera
+    if orientation is not None:
+        exif[274] = orientation
+    if description is not None:
+        exif[270] = description
+    if taken is not None:
+        exif[306] = taken
+        exif[0x8769] = {36867: taken}
+    if gps is not None:
+        lat, lon = gps
+        exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: _rational_dms(lat),
+                        3: "E" if lon >= 0 else "W", 4: _rational_dms(lon)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.ascontiguousarray(rgb)).save(path, "JPEG", exif=exif, quality=90)
+    return path
+
+
+def tag_sound(path: Path, title: str | None = None, artist: str | None = None,
+              album: str | None = None) -> Path:
+    """Write title/artist/album tags into a sound file with mutagen (ID3 for wav and mp3,
+    Vorbis comments for flac and ogg, MP4 atoms for m4a)."""
+    import mutagen
+
+    audio = mutagen.File(path, easy=True)
+    if audio is None:
+        raise ValueError(f"mutagen cannot tag {path}")
+    if audio.tags is None:
+        audio.add_tags()
+    wanted = {"title": title, "artist": artist, "album": album}
+    if path.suffix.lower() == ".wav":  # WAVE holds ID3 frames; there is no "easy" layer
+        from mutagen.id3 import TALB, TIT2, TPE1
+
+        frames = {"title": TIT2, "artist": TPE1, "album": TALB}
+        for key, value in wanted.items():
+            if value is not None:
+                audio.tags.add(frames[key](encoding=3, text=[value]))
+    else:
+        for key, value in wanted.items():
+            if value is not None:
+                audio[key] = [value]
+    audio.save()
+    return path

@@ -1,6 +1,7 @@
 """An indexing run as a job with one method per phase:
 
-    scan -> reconcile (moves and copies found by content) -> embed -> save (search indexes)
+    scan -> reconcile (moves and copies found by content) -> embed -> describe (dates,
+    places, words) -> save (search indexes)
 
 Each phase checks ``cancel``; a cancelled scan or reconcile changes nothing, a cancelled
 embed keeps the batches already decoded, a cancelled save leaves the indexes it did not
@@ -78,6 +79,7 @@ class IndexJob:
                 self.embed(work)
         if plan is not None and not self.report.cancelled:
             self.import_sidecars(plan.found)
+            self.describe()
             self.store.meta.set("last_index", str(time.time()))
         self.save()
         self.report.seconds = time.monotonic() - t0
@@ -228,6 +230,14 @@ class IndexJob:
             sc = import_sidecar_keywords(self.store, item_ids=ids)
             self.report.sidecar_tags = sc.imported
             self.report.problems += [f"{p}: {r}" for p, r in sc.failed]
+
+    def describe(self) -> None:
+        """Read what new, changed and moved files say about themselves (and what files
+        indexed before the library kept details say): dates, cameras, places, words."""
+        from core.library.describe import describe
+
+        self.report.described = describe(self.store, self.progress, self._stop,
+                                          self.budget.decoders)
 
     # -- save ------------------------------------------------------------------------------
     def save(self) -> None:

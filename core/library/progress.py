@@ -19,7 +19,7 @@ class IndexProgress:
     total: int
     eta_s: float | None
     current: Path | None
-    phase: str  # "scanning" | "checking" | "embedding" | "saving"
+    phase: str  # "scanning" | "checking" | "embedding" | "describing" | "saving"
 
 
 @dataclass
@@ -34,6 +34,7 @@ class IndexReport:
     failed: int = 0
     unchanged: int = 0
     sidecar_tags: int = 0  # keywords imported from XMP sidecars as accepted tags
+    described: int = 0  # files whose details (date, camera, place, words...) were read
     cancelled: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)

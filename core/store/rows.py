@@ -74,3 +74,39 @@ class Tag:
     score: float | None
     model_id: str | None
     status: str
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    """What one file says about itself (None where it does not say, or was not read yet).
+    ``date_s``: wall-clock time read as UTC seconds (see ``core.media.metadata``)."""
+
+    item_id: int
+    path: str
+    kind: str
+    size: int
+    duration_s: float | None = None
+    date_s: float | None = None
+    date_source: str | None = None
+    camera: str | None = None
+    orientation: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    place: str | None = None
+    width: int | None = None
+    height: int | None = None
+    sample_rate: int | None = None
+    title: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class BrowseItem:
+    """One item of a listing without a query (by folder, date or tag)."""
+
+    item_id: int
+    path: str
+    kind: str
+    date_s: float | None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
-TABLES = ("meta", "folders", "files", "segments", "tags")
+SCHEMA_VERSION = 2
+TABLES = ("meta", "folders", "files", "segments", "tags", "details", "words")
 
 # Each entry upgrades the database from version i to i + 1. Never edit a
 # released step: add a new one.
@@ -59,6 +59,48 @@ _MIGRATIONS: list[str] = [
         UNIQUE (item_id, name)
     );
     CREATE INDEX tags_name ON tags(name, status);
+    """,
+    # 1 -> 2: what files say about themselves (details), and their words for full-text
+    # search (words, FTS5; rowid = file id). Existing files have no details yet: the next
+    # index run reads them (IndexJob.describe). Accepted tags reach the words by triggers,
+    # whatever changes them; a deleted file takes its words with it.
+    """
+    CREATE TABLE details (
+        file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,                   -- the path and mtime it was read at: read
+        mtime_ns INTEGER NOT NULL,            -- again when either changes
+        date_s REAL,                          -- wall clock as UTC seconds (taken or modified)
+        date_source TEXT,                     -- 'taken' | 'modified'
+        camera TEXT, orientation INTEGER,
+        lat REAL, lon REAL, place TEXT,
+        width INTEGER, height INTEGER,
+        duration_s REAL, sample_rate INTEGER,
+        title TEXT, artist TEXT, album TEXT, description TEXT
+    );
+    CREATE INDEX details_date ON details(date_s);
+    CREATE INDEX details_place ON details(place);
+    CREATE VIRTUAL TABLE words USING fts5(
+        name, folders, body, tags, described, place,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER words_file_gone AFTER DELETE ON files BEGIN
+        DELETE FROM words WHERE rowid = OLD.id;
+    END;
+    CREATE TRIGGER words_tag_added AFTER INSERT ON tags WHEN NEW.status = 'accepted' BEGIN
+        UPDATE words SET tags = (SELECT group_concat(name, ' ') FROM tags
+            WHERE item_id = NEW.item_id AND status = 'accepted') WHERE rowid = NEW.item_id;
+    END;
+    CREATE TRIGGER words_tag_changed AFTER UPDATE OF item_id, name, status ON tags BEGIN
+        UPDATE words SET tags = (SELECT group_concat(name, ' ') FROM tags
+            WHERE item_id = OLD.item_id AND status = 'accepted') WHERE rowid = OLD.item_id;
+        UPDATE words SET tags = (SELECT group_concat(name, ' ') FROM tags
+            WHERE item_id = NEW.item_id AND status = 'accepted') WHERE rowid = NEW.item_id
+            AND NEW.item_id != OLD.item_id;
+    END;
+    CREATE TRIGGER words_tag_gone AFTER DELETE ON tags WHEN OLD.status = 'accepted' BEGIN
+        UPDATE words SET tags = (SELECT group_concat(name, ' ') FROM tags
+            WHERE item_id = OLD.item_id AND status = 'accepted') WHERE rowid = OLD.item_id;
+    END;
     """,
 ]
 

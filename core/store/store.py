@@ -8,6 +8,8 @@ of the repositories a ``Store`` holds:
     store.files     FileRepository      folders, files, index errors
     store.segments  SegmentRepository   segments and their vectors
     store.tags      TagRepository       tags and their statuses
+    store.details   DetailsRepository   what files say (date, place...), their words (FTS5)
+    store.items     ItemRepository      filters, full-text search, listings for browsing
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from pathlib import Path
 import sqlite_utils
 
 from core.errors import SynesthesiaError
+from core.store.details import DetailsRepository
 from core.store.files import FileRepository
+from core.store.items import ItemRepository
 from core.store.meta import MetaRepository
 from core.store.schema import SCHEMA_VERSION, TABLES, migrate
 from core.store.segments import SegmentRepository
@@ -62,6 +66,8 @@ class Store:
         self.files = FileRepository(self)
         self.segments = SegmentRepository(self)
         self.tags = TagRepository(self)
+        self.details = DetailsRepository(self)
+        self.items = ItemRepository(self)
 
     def _connect_read_only(self) -> sqlite3.Connection:
         """The database of a library whose folder cannot be written (a read-only file

@@ -118,6 +118,36 @@ class TagRepository:
                     n += 1
         return n
 
+    # -- whole tags (the tag browser) --------------------------------------------------------
+    def accept_all(self, name: str) -> int:
+        """Accept every proposal named ``name``; returns how many."""
+        with self._store.transaction() as c:
+            return c.execute("UPDATE tags SET status = 'accepted' WHERE name = ? COLLATE NOCASE "
+                             "AND status = 'proposed'", (name,)).rowcount
+
+    def rename(self, old: str, new: str) -> int:
+        """Rename the tag ``old`` to ``new`` on every item (as a user's tag). An item that
+        has both keeps one row: accepted if either was, else rejected if either was, else
+        proposed. Renaming onto an existing name merges the two. Returns the items changed."""
+        if old == new:
+            return 0
+        rank = "CASE status WHEN 'accepted' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END"
+        with self._store.transaction() as c:
+            rows = c.execute(f"SELECT id, item_id, {rank} FROM tags WHERE name = ? COLLATE NOCASE",
+                             (old,)).fetchall()
+            for row_id, item_id, r in rows:
+                other = c.execute(f"SELECT id, {rank} FROM tags WHERE item_id = ? AND name = ? "
+                                  "COLLATE NOCASE AND id != ?", (item_id, new, row_id)).fetchone()
+                if other is None:
+                    c.execute("UPDATE tags SET name = ?, source = 'user' WHERE id = ?",
+                              (new, row_id))
+                    continue
+                if r < other[1]:
+                    c.execute("UPDATE tags SET status = (SELECT status FROM tags WHERE id = ?), "
+                              "source = 'user' WHERE id = ?", (row_id, other[0]))
+                c.execute("DELETE FROM tags WHERE id = ?", (row_id,))
+            return len(rows)
+
     # -- the program's proposals -----------------------------------------------------------
     def replace_proposals(self, source: str, model_id: str,
                           proposals: dict[int, list[tuple[str, float]]],
