@@ -84,7 +84,9 @@ class Doctor:
                         "removed from the index")
 
     def graphs(self) -> None:
-        """Each saved HNSW graph against SQLite; repaired by rebuilding it."""
+        """Each saved HNSW graph against SQLite; repaired by patching it with what it lacks
+        and holds too many of (a graph left behind by a partial run), or by rebuilding it
+        from SQLite when it cannot be read."""
         if not self.store.meta.get("model_id"):
             return
         for kind in KINDS:
@@ -92,8 +94,9 @@ class Doctor:
             problems = VectorIndex(spec, self.store).check()
             self.out += problems
             if problems and self.repair:
-                for f in (spec.file, spec.meta_file):
-                    f.unlink(missing_ok=True)
-                self.indexes.forget(kind)
-                self.indexes.refresh(kind)
-                self.out[-1] += " (rebuilt from SQLite)"
+                self.indexes.forget(kind)  # read the saved graph again, then patch it
+                made = self.indexes.refresh(kind)
+                if made.patch is not None:
+                    self.out[-1] += f" (patched: {made.patch[0]} added, {made.patch[1]} removed)"
+                else:
+                    self.out[-1] += " (rebuilt from SQLite)"

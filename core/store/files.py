@@ -122,9 +122,11 @@ class FileRepository:
 
     def missing_on_disk(self, fence: list[str]) -> list[int]:
         """Ids of files that no longer exist, except under the ``fence`` folder prefixes
-        (folders that could not be read: their files are kept until they are back)."""
+        (folders that could not be read: their files are kept until they are back). A link
+        that is still there but leads nowhere (dangling, a loop) is not missing: it is
+        recorded as a file that cannot be indexed."""
         return [i for i, p in self._store.query("SELECT id, path FROM files")
-                if not os.path.exists(p) and not any(p.startswith(f) for f in fence)]
+                if not os.path.lexists(p) and not any(p.startswith(f) for f in fence)]
 
     # -- writing (inside a transaction) ----------------------------------------------------
     def save_embedded(self, path: Path, folder_id: int | None, kind: str, size: int,

@@ -80,6 +80,7 @@ class VectorIndex:
         self.last_sync = how
         # False for a graph caught up in memory by a reader: the next refresh saves it.
         self.saved = hnsw is None or how in ("loaded", "current")
+        self.patch: tuple[int, int] | None = None  # (added, removed) when patched
         self._query = threading.Lock()  # hnswlib's ef is per graph: one query at a time
 
     kind = property(lambda self: self.spec.kind)
@@ -122,7 +123,10 @@ class VectorIndex:
                     f.unlink(missing_ok=True)
             return _exact(spec, store, gen)
         base = self if self._hnsw is not None else _load_file(spec, store)
-        if base is not None and base.generation == gen:
+        # A graph read from disk is checked against the store, not trusted on its sidecar's
+        # word: a partial write can leave a graph that lacks vectors of its generation.
+        if base is not None and base.generation == gen and (
+                base is self or not base._differs(ids)):
             return base
         made = base._patched(ids, threads) if base is not None else None
         if made is None:
@@ -160,7 +164,14 @@ class VectorIndex:
             if need > graph.get_max_elements():
                 graph.resize_index(int(need * 1.5))
             _add_from_store(self.spec, self.store, graph, add, threads)
-        return _graph(self.spec, self.store, graph, deleted, self.generation, len(ids), "updated")
+        made = _graph(self.spec, self.store, graph, deleted, self.generation, len(ids), "updated")
+        made.patch = (len(add), len(remove))
+        return made
+
+    def _differs(self, ids: np.ndarray) -> bool:
+        """Whether the graph's live labels are not exactly ``ids`` (sorted, unique)."""
+        live = self._live_ids()
+        return len(live) != len(ids) or not np.array_equal(live, np.sort(ids))
 
     def _live_ids(self) -> np.ndarray:
         labels = np.asarray(self._hnsw.get_ids_list(), dtype=np.int64)

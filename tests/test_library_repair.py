@@ -1,0 +1,110 @@
+"""Doctor and the index job after partial runs and odd entries (issue 12, items 3 and 5):
+a graph left behind SQLite is patched, not rebuilt; links that cannot be followed are
+recorded once as unusable, never counted as missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.library import Library
+from tests.media import pattern_image, write_image
+
+
+def _notes(folder: Path, start: int, n: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for i in range(start, start + n):
+        (folder / f"{i}.txt").write_text(f"note {i} on topic {i % 7}")
+
+
+def _cancel_at_saving():
+    state = {"saving": False}
+
+    def progress(p) -> None:
+        if p.phase == "saving":
+            state["saving"] = True
+
+    return (lambda: state["saving"]), progress
+
+
+def test_doctor_repair_patches_a_graph_left_behind(lib: Library, tmp_path: Path) -> None:
+    """A run stopped before its save phase (killed, disk full, cancelled) leaves the saved
+    graph behind SQLite. Doctor names it; --repair adds the missing vectors to the saved
+    graph (a patch), it does not rebuild it from nothing."""
+    lib.exact_max = 0
+    media = tmp_path / "n"
+    _notes(media, 0, 40)
+    lib.add_folder(media)
+    lib.index()
+    graph = lib.vector_index("note").file
+    _notes(media, 40, 12)
+    cancel, progress = _cancel_at_saving()
+    assert lib.index(progress=progress, cancel=cancel).cancelled
+    lib.indexes.forget()
+    found = lib.doctor()
+    assert found == ["note: HNSW index lacks 12 vectors and holds 0 that the store does not"]
+    fixed = lib.doctor(repair=True)
+    assert len(fixed) == 1 and fixed[0].endswith("(patched: 12 added, 0 removed)"), fixed
+    assert lib.doctor() == []
+    meta = json.loads(graph.with_name("note.hnsw.json").read_text())
+    assert meta["total"] == 52 and meta["live"] == 52
+    lib.indexes.forget()
+    assert lib.vector_index("note").last_sync == "loaded"
+
+
+def test_index_patches_a_graph_that_lacks_vectors_of_its_generation(
+        lib: Library, tmp_path: Path) -> None:
+    """A saved graph whose sidecar claims the store's generation but that lacks vectors
+    (what a partial write leaves) is caught up by the next `index` (patched), not trusted."""
+    lib.exact_max = 0
+    media = tmp_path / "n"
+    _notes(media, 0, 30)
+    lib.add_folder(media)
+    lib.index()
+    spec = lib.indexes.spec("note")
+    old_graph, old_meta = spec.file.read_bytes(), json.loads(spec.meta_file.read_text())
+    _notes(media, 30, 5)
+    lib.index()
+    spec.file.write_bytes(old_graph)  # the graph of 30, under a sidecar of today
+    spec.meta_file.write_text(json.dumps(
+        {**old_meta, "generation": lib.store.meta.generation("note")}))
+    lib.indexes.forget()
+    assert lib.doctor() == [
+        "note: HNSW index lacks 5 vectors and holds 0 that the store does not"]
+    lib.indexes.forget()
+    lib.index()
+    assert lib.doctor() == []
+    lib.indexes.forget()
+    idx = lib.vector_index("note")
+    assert idx.last_sync == "loaded" and idx.count == 35
+
+
+def test_links_that_cannot_be_followed_are_unusable_not_missing(
+        lib: Library, tmp_path: Path) -> None:
+    """Dangling links and symlink loops are recorded once as files that cannot be
+    indexed; doctor never counts them as vanished, so --repair and the next index do not
+    go round in circles."""
+    media = tmp_path / "links"
+    media.mkdir()
+    write_image(media / "real.png", pattern_image(16, 16))
+    (media / "dangling.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (media / "loop.png").symlink_to(media / "loop.png")
+    (media / "a.md").symlink_to(media / "b.md")
+    (media / "b.md").symlink_to(media / "a.md")
+    lib.add_folder(media)
+    assert lib.index().failed == 4
+    assert sorted(e.path.name for e in lib.errors()) == ["a.md", "b.md", "dangling.jpg",
+                                                          "loop.png"]
+    problems = lib.doctor()
+    assert not [p for p in problems if "no longer exist" in p], problems
+    assert sorted(p.split(":")[0] for p in problems) == sorted(
+        f"cannot index {media / n}" for n in ("a.md", "b.md", "dangling.jpg", "loop.png"))
+    lib.doctor(repair=True)
+    assert len(lib.errors()) == 4  # kept: they are still there, as links
+    again = lib.index()
+    assert again.failed == 0 and again.removed == 0
+    # Once the link is gone from disk, it is gone from the library too.
+    (media / "dangling.jpg").unlink()
+    assert any("1 indexed files no longer exist" in p for p in lib.doctor())
+    assert lib.index().removed == 1
+    assert len(lib.errors()) == 3
