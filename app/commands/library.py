@@ -197,6 +197,8 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         elif r.segment is not None and r.segment.text and r.segment.char_start:
             where = f'  "{_snippet(r.segment.text)}"'
         print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {_show(r.path)}{where}")
+        for copy in r.copies:  # copies of the same file: one result
+            print(f"{'':22}also at {_show(copy)}")
     print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
           file=sys.stderr)
     return EXIT_OK
@@ -208,7 +210,8 @@ def _result_json(rank: int, r: Any) -> dict:
         seg = {"start_s": r.segment.start_s, "end_s": r.segment.end_s, "text": r.segment.text,
                "char_start": r.segment.char_start, "char_end": r.segment.char_end}
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
-            "score": round(r.score, 6), "segment": seg, "tags": list(r.tags)}
+            "score": round(r.score, 6), "segment": seg, "tags": list(r.tags),
+            "copies": [str(p) for p in r.copies]}
 
 
 def _show(path: Any) -> str:

@@ -96,6 +96,8 @@ def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,
     (fewer when the kind has fewer), and the infos of the segments seen."""
     want = k + (1 if leave_out is not None else 0)
     fetch = want * (1 if index.kind == "image" else 4)
+    item = store.files.item(leave_out) if leave_out is not None else None
+    same = item.content_hash if item is not None else None  # its copies are left out too
     while True:
         ids, scores = index.search(q, fetch, allowed)
         info = store.segments.info(ids.tolist())
@@ -104,10 +106,11 @@ def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,
             if sid not in info:
                 continue  # removed since the index was refreshed
             fid = info[sid].file_id
-            if fid == leave_out:
+            if fid == leave_out or (same and info[sid].content_hash == same):
                 continue
             if fid not in files or sc > files[fid][0]:
                 files[fid] = (sc, sid)
+        files = one_per_content(files, info)
         exhausted = len(ids) < fetch or fetch >= index.count
         if len(files) >= k or exhausted:
             return files, info
@@ -135,17 +138,33 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
             best.update(files)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
     tags = store.tags.accepted_names([fid for fid, _ in ranked])
-    return [_result(fid, score, infos[sid], tags.get(fid, ())) for fid, (score, sid) in ranked]
+    copies = store.files.copies_of([fid for fid, _ in ranked])
+    return [_result(fid, score, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())))
+            for fid, (score, sid) in ranked]
 
 
-def _result(fid: int, score: float, info: SegmentInfo, tags: tuple[str, ...]) -> SearchResult:
+def one_per_content(files: dict[int, tuple[float, int]], info: dict[int, SegmentInfo]
+                    ) -> dict[int, tuple[float, int]]:
+    """Copies of one file (same content hash and kind) kept once: the best-scoring one, the
+    earliest indexed among equals (copies share their vectors, so their scores tie)."""
+    keep: dict[tuple[str, str] | int, int] = {}
+    for fid, (sc, sid) in sorted(files.items()):
+        h = info[sid].content_hash
+        key = (h, info[sid].kind) if h else fid
+        if key not in keep or sc > files[keep[key]][0] + 1e-6:
+            keep[key] = fid
+    return {fid: files[fid] for fid in keep.values()}
+
+
+def _result(fid: int, score: float, info: SegmentInfo, tags: tuple[str, ...],
+            copies: tuple[Path, ...] = ()) -> SearchResult:
     seg: Segment | None = None
     if info.kind == "sound":
         seg = Segment(start_s=info.start_s, end_s=info.end_s)
     elif info.kind == "note":
         seg = Segment(text=_passage(info.path, info.char_start, info.char_end),
                       char_start=info.char_start, char_end=info.char_end)
-    return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags)
+    return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags, copies)
 
 
 def _passage(path: str, c0: int | None, c1: int | None) -> str | None:

@@ -25,7 +25,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One found item; ``score`` is the cosine similarity in [-1, 1] (higher is closer)."""
+    """One found item; ``score`` is the cosine similarity in [-1, 1] (higher is closer).
+    Copies of one file (same content) are one result: ``copies`` holds the other paths."""
 
     item_id: int
     path: Path
@@ -33,6 +34,7 @@ class SearchResult:
     score: float
     segment: Segment | None
     tags: tuple[str, ...] = ()
+    copies: tuple[Path, ...] = ()
 
 
 @dataclass

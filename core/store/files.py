@@ -120,6 +120,20 @@ class FileRepository:
             "SELECT id FROM files WHERE error IS NULL AND id NOT IN "
             "(SELECT file_id FROM segments)")]
 
+    def copies_of(self, file_ids: Iterable[int]) -> dict[int, list[Path]]:
+        """file id -> the paths of the other indexed files of the same kind and content
+        (copies of one file), sorted; ids without copies are left out."""
+        ids = [int(i) for i in file_ids]
+        out: dict[int, list[Path]] = {}
+        for chunk, marks in chunks(ids):
+            for fid, path in self._store.query(
+                    "SELECT a.id, b.path FROM files a JOIN files b ON b.content_hash = "
+                    "a.content_hash AND b.kind = a.kind AND b.id != a.id AND b.error IS NULL "
+                    f"WHERE a.id IN ({marks}) AND a.content_hash IS NOT NULL "
+                    "ORDER BY b.path", chunk):
+                out.setdefault(fid, []).append(Path(path))
+        return out
+
     def missing_on_disk(self, fence: list[str]) -> list[int]:
         """Ids of files that no longer exist, except under the ``fence`` folder prefixes
         (folders that could not be read: their files are kept until they are back). A link

@@ -50,6 +50,7 @@ class SegmentInfo(NamedTuple):
     char_start: int | None
     char_end: int | None
     folder_id: int | None
+    content_hash: str | None = None  # copies of one file share it (and their vectors)
 
 
 class FileState(NamedTuple):

@@ -93,7 +93,8 @@ class SegmentRepository:
         for chunk, marks in chunks([int(i) for i in ids]):
             for r in self._store.query(
                     "SELECT s.id, f.id, f.path, f.kind, s.start_s, s.end_s, s.char_start, "
-                    "s.char_end, f.folder_id FROM segments s JOIN files f ON f.id = s.file_id "
+                    "s.char_end, f.folder_id, f.content_hash FROM segments s "
+                    "JOIN files f ON f.id = s.file_id "
                     f"WHERE s.id IN ({marks})", chunk):
                 out[r[0]] = SegmentInfo(*r[1:])
         return out

@@ -50,15 +50,23 @@ def describe_progress(p: Any) -> str:
 
 
 def describe_report(report: Any) -> str:
+    """What a run did, in words: "Library up to date: 15 copies of files already in the
+    library (shown once in results), 2 added"; with nothing new, how many files were
+    checked."""
     parts = []
-    for field, word in (("added", "added"), ("updated", "updated"), ("moved", "moved"),
+    for field, word in (("added", "added"), ("copied", "copies of files already in the "
+                                                       "library (shown once in results)"),
+                        ("updated", "updated"), ("moved", "moved"),
                         ("removed", "removed"), ("failed", "could not be read")):
         value = getattr(report, field, 0)
         count = len(value) if isinstance(value, list | tuple | set) else int(value or 0)
         if count:
             parts.append(f"{count} {word}")
     head = "Indexing paused" if getattr(report, "cancelled", False) else "Library up to date"
-    return f"{head}: {', '.join(parts)}" if parts else head
+    if parts:
+        return f"{head}: {', '.join(parts)}"
+    unchanged = int(getattr(report, "unchanged", 0) or 0)
+    return f"{head}: no new or changed files among {unchanged}" if unchanged else head
 
 
 class IndexPanel(QWidget):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.gui.services.audio import PLAY_RATE, Player
 from app.gui.services.tasks import Task, TaskRunner
 from app.gui.services.thumbnails import format_seconds, image_thumbnail, waveform_image
-from app.gui.widgets.results import KIND_WORDS, segment_text
+from app.gui.widgets.results import KIND_WORDS, copies_text, segment_text
 from app.gui.widgets.tags_panel import TagsPanel
 
 PREVIEW_SIZE = 480
@@ -190,9 +191,11 @@ class PreviewPane(QWidget):
         path = Path(result.path)
         kind = KIND_WORDS.get(result.kind, result.kind)
         moment = segment_text(result)
-        heading = f"<b>{path.name}</b> \u2014 {kind}, score {result.score:.3f}"
+        heading = f"<b>{html.escape(path.name)}</b> \u2014 {kind}, score {result.score:.3f}"
         if moment and result.kind == "sound":
             heading += f"<br>Best match at {moment}"
+        if copies := copies_text(result, most=5):
+            heading += f"<br>{html.escape(copies[0].upper() + copies[1:])}"
         self.title.setText(heading)
         self.title.setAccessibleName(f"{path.name}, {kind}")
         self._load(result)

@@ -58,6 +58,22 @@ def accessible_text(result: Any) -> str:
     return f"{name}, {kind}: {', '.join(tags)}" if tags else f"{name}, {kind}"
 
 
+def copies_text(result: Any, most: int = 3) -> str:
+    """ "also at /a/x.jpg, /b/x.jpg" for copies of the file (same content) grouped into this
+    result, or ""."""
+    copies = [str(p) for p in getattr(result, "copies", None) or ()]
+    if not copies:
+        return ""
+    more = f" and {len(copies) - most} more" if len(copies) > most else ""
+    return "also at " + ", ".join(copies[:most]) + more
+
+
+def description_text(result: Any) -> str:
+    """What a screen reader says on request about a result: score, matched moment or
+    passage, full path, tags, copies (the tooltip's content, on one line)."""
+    return "; ".join(tooltip_text(result).split("\n"))
+
+
 def tooltip_text(result: Any) -> str:
     lines = [str(result.path), f"{KIND_WORDS.get(result.kind, result.kind)}, score {result.score:.3f}"]
     moment = segment_text(result)
@@ -68,6 +84,8 @@ def tooltip_text(result: Any) -> str:
     tags = tag_names(result)
     if tags:
         lines.append("tags: " + ", ".join(tags))
+    if copies := copies_text(result):
+        lines.append(copies)
     return "\n".join(lines)
 
 
@@ -162,6 +180,8 @@ class ResultsModel(QAbstractListModel):
             return "\n".join(lines)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return accessible_text(result)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return description_text(result)
         if role == Qt.ItemDataRole.ToolTipRole:
             reason = self._thumbnails.failures.get(str(result.path))
             return tooltip_text(result) + (f"\ncannot show: {reason}" if reason else "")
