@@ -44,6 +44,7 @@ from app.gui.services.tasks import TaskRunner
 from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
 from app.gui.widgets.indexing import IndexPanel
+from app.gui.widgets.live import LiveUpdates
 from app.gui.widgets.menus import build_menus
 from app.gui.widgets.paste_drop import PasteAndDrop
 from app.gui.widgets.placement import fit_to_screen
@@ -114,6 +115,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.model_status = QLabel("", self)
         self.model_status.setAccessibleName("Model status")
         self._layout()
+        self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
         build_menus(self)
         self._connect()
         self.resize(1100, 720)
@@ -237,6 +239,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.results_model.set_results(self.results_model.results())
         self.searches.k = self.settings.get("search/results")
         self.tagging.min_score = self.settings.get("tags/min_score")
+        self.live.apply()
         self.statusBar().showMessage("Settings saved; the library location, model and "
                                      "device take effect at the next start.", 8000)
 
@@ -390,5 +393,6 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.settings.sync()
         self.recorder.stop()
         self.player.stop()
+        self.live.watcher.stop()
         self.runner.shutdown()
         self.service.close()

@@ -20,6 +20,9 @@ def settings(tmp_path: Path):
 
     s = Settings(tmp_path / "settings.ini")
     s.set("library/location", str(tmp_path / "library"))
+    # Folder watching starts indexing runs of its own when a test writes files; the tests
+    # of watching (test_live.py) turn it on.
+    s.set("library/watch", False)
     return s
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.gui.services.settings import OPTIONS, Settings
 from app.gui.widgets.accessible import NamedComboBox
 
-EDITABLE = ("library/location", "model/device", "model/checkpoint", "view/thumbnail_size",
+EDITABLE = ("library/location", "library/watch", "model/device", "model/checkpoint", "view/thumbnail_size",
             "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
 # Options that name a folder or a file get a Browse button.
 BROWSE = {"library/location": "folder", "model/checkpoint": "Checkpoints (*.pt *.safetensors)",
@@ -41,7 +42,11 @@ class SettingsDialog(QDialog):
             option = OPTIONS[key]
             value = settings.get(key)
             editor: QWidget
-            if option.choices:
+            if option.type is bool:
+                check = QCheckBox(self)
+                check.setChecked(bool(value))
+                editor = check
+            elif option.choices:
                 combo = NamedComboBox(self)  # spoken by its purpose, not its value
                 combo.addItems(list(option.choices))
                 combo.setCurrentText(value)
@@ -100,7 +105,9 @@ class SettingsDialog(QDialog):
     def values(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for key, editor in self.editors.items():
-            if isinstance(editor, QComboBox):
+            if isinstance(editor, QCheckBox):
+                out[key] = editor.isChecked()
+            elif isinstance(editor, QComboBox):
                 out[key] = editor.currentText()
             elif isinstance(editor, QSpinBox | QDoubleSpinBox):
                 out[key] = editor.value()

@@ -96,6 +96,7 @@ OPTIONS: dict[str, Option] = {
     for o in (
         Option("library/location", str, default_library_dir, "Library location"),
         Option("library/demo_added", bool, False, "Demo library added"),
+        Option("library/watch", bool, True, "Watch library folders for changes"),
         Option("model/device", str, "auto", "Compute device", DEVICES),
         Option("model/checkpoint", str, "", "Model checkpoint (empty: the bundled one)"),
         Option("view/thumbnail_size", int, 128, "Thumbnail size (pixels)"),

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from app.gui.widgets.panes import install_pane_keys
+
 
 def _action(window: QMainWindow, text: str, shortcut: QKeySequence | str | None, slot: Any,
             menu: Any, context: Qt.ShortcutContext = Qt.ShortcutContext.WindowShortcut
@@ -31,6 +33,8 @@ def build_menus(window: Any) -> None:
     library = bar.addMenu("&Library")
     _action(w, "&Add folder\u2026", "Ctrl+O", w.choose_folder, library)
     _action(w, "&Folders\u2026", None, w.show_folders, library)
+    w.rescan_action = _action(w, "&Rescan folders", QKeySequence.StandardKey.Refresh,
+                              w.live.rescan, library)
     _action(w, "&Settings\u2026", "Ctrl+,", w.show_settings, library)
     _action(w, "&Quit", QKeySequence.StandardKey.Quit, w.close, library)
     search = bar.addMenu("&Search")
@@ -47,6 +51,7 @@ def build_menus(window: Any) -> None:
     _action(w, "&Open", "Ctrl+Return", w.open_selected, result)
     _action(w, "Show in &folder", None, w.reveal_selected, result)
     _action(w, "&Copy path", "Ctrl+Shift+C", w.copy_selected, result)
+    w.pane_shortcuts = install_pane_keys(w)  # F6 / Ctrl+Tab: the next pane
     tags = bar.addMenu("&Tags")
     w.tag_action = _action(w, "&Tag\u2026", "Ctrl+T", w.tag_actions.tag_selected, tags)
     _action(w, "T&each tag\u2026", "Ctrl+Shift+T", w.tag_actions.teach, tags)
