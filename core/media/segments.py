@@ -15,6 +15,9 @@ SOUND_HOP_S = 5.0
 NOTE_WHOLE_WORDS = 64
 NOTE_PASSAGE_WORDS = 48
 NOTE_HOP_WORDS = 32
+# At most this many passages per note (see note_passages): a 5 MB text would otherwise
+# become 28,000 vectors, 21 s and 1.4 GB of work for one file.
+MAX_NOTE_PASSAGES = 1000
 
 _WORD = re.compile(r"\S+")
 
@@ -42,14 +45,26 @@ def cut_sound(wave: np.ndarray, sample_rate: int) -> tuple[list[np.ndarray],
 
 
 def note_passages(text: str) -> list[tuple[int, int]]:
-    """[(char_start, char_end)]: the whole note, or passages of 48 words every 32 words."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    if len(words) <= NOTE_WHOLE_WORDS:
+    """[(char_start, char_end)]: the whole note, or passages of 48 words every 32 words.
+    A note of more than ``MAX_NOTE_PASSAGES`` passages (about 16,000 words) keeps that many,
+    spread evenly from its start to its end: time and memory per note stay bounded, and
+    every part of a long text can still be found. Streams over the words (two passes of
+    the regex, no list of all the words)."""
+    n = sum(1 for _ in _WORD.finditer(text))
+    if n <= NOTE_WHOLE_WORDS:
         return [(0, len(text))]
-    out = []
-    starts = list(range(0, len(words) - NOTE_PASSAGE_WORDS + 1, NOTE_HOP_WORDS))
-    if starts[-1] + NOTE_PASSAGE_WORDS < len(words):
-        starts.append(len(words) - NOTE_PASSAGE_WORDS)
-    for s in starts:
-        out.append((words[s][0], words[s + NOTE_PASSAGE_WORDS - 1][1]))
-    return out
+    starts = list(range(0, n - NOTE_PASSAGE_WORDS + 1, NOTE_HOP_WORDS))
+    if starts[-1] + NOTE_PASSAGE_WORDS < n:
+        starts.append(n - NOTE_PASSAGE_WORDS)
+    if len(starts) > MAX_NOTE_PASSAGES:
+        pick = np.linspace(0, len(starts) - 1, MAX_NOTE_PASSAGES).round().astype(np.int64)
+        starts = [starts[i] for i in np.unique(pick)]
+    ends = {s + NOTE_PASSAGE_WORDS - 1 for s in starts}
+    begin = set(starts)
+    at: dict[int, int] = {}
+    for i, m in enumerate(_WORD.finditer(text)):
+        if i in begin:
+            at[i] = m.start()
+        if i in ends:
+            at[-1 - i] = m.end()
+    return [(at[s], at[-1 - (s + NOTE_PASSAGE_WORDS - 1)]) for s in starts]
