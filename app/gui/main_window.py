@@ -115,9 +115,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.model_status = QLabel("", self)
         self.model_status.setAccessibleName("Model status")
         self._layout()
-        self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
-        build_menus(self)
         self._connect()
+        build_menus(self)
         self.resize(1100, 720)
         geometry = settings.get("window/geometry")
         self._fit_on_show = bool(geometry)
@@ -162,6 +161,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
             QWidget.setTabOrder(a, b)
 
     def _connect(self) -> None:
+        self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
         self.search_bar.search_requested.connect(self._typed)
         self.search_bar.kinds_changed.connect(self._kinds_changed)
         self.record_button.clicked.connect(self.record)

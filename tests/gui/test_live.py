@@ -44,7 +44,7 @@ def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_p
     window.live.watcher._timer.setInterval(200)
     folder = make_library(tmp_path / "media")
     index_folder(qtbot, window, folder)
-    assert str(folder) in window.live.watcher.watched()
+    qtbot.waitUntil(lambda: str(folder) in window.live.watcher.watched(), timeout=TIMEOUT)
     assert str(window.service.library_dir) not in window.live.watcher.watched()
     type_query(qtbot, window, NEW_NOTE)
     # A folder made after the library was added, then a note in it: both seen, one run.
@@ -61,7 +61,8 @@ def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_p
     assert window.live.watcher.watched() == []
     settings.set("library/watch", True)
     window.live.apply()
-    assert str(folder / "birds") in window.live.watcher.watched()
+    qtbot.waitUntil(lambda: str(folder / "birds") in window.live.watcher.watched(),
+                    timeout=TIMEOUT)
 
 
 def test_copies_are_counted_and_shown_once(make_window, qtbot, tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
@@ -22,6 +23,28 @@ from core.library.scan import is_hidden
 # ``limited`` says so (a rescan, F5, still finds their changes).
 MAX_WATCHED = 4000
 DEBOUNCE_MS = 2000
+LIST_POOL = "decode"  # the TaskRunner pool that lists the folders (short file-system work)
+
+
+def list_tree(roots: list[str], skip: set[str], limit: int) -> tuple[list[str], bool]:
+    """Every folder under ``roots`` (themselves included), hidden ones and ``skip`` (real
+    paths) left out, at most ``limit``; and whether the limit was reached."""
+    out: list[str] = []
+    stack = list(reversed(roots))
+    while stack:
+        folder = stack.pop()
+        if os.path.realpath(folder) in skip:
+            continue
+        if len(out) >= limit:
+            return out, True
+        out.append(folder)
+        try:
+            with os.scandir(folder) as it:
+                stack.extend(e.path for e in it if not is_hidden(e.name)
+                             and e.is_dir(follow_symlinks=False))
+        except OSError:
+            continue  # unreadable or gone: the scan reports it
+    return out, False
 
 
 class FolderWatcher(QObject):
@@ -41,19 +64,40 @@ class FolderWatcher(QObject):
         self._skip = {os.path.realpath(p) for p in skip}
         self._limit = limit
         self._dirs: set[str] = set()
+        self._generation = 0
         self.limited = False  # True when the folders hold more subfolders than the limit
 
     def watched(self) -> list[str]:
         return sorted(self._dirs)
 
-    def watch(self, folders: Iterable[Path]) -> None:
-        """Watch these folders and every folder under them (instead of what was watched)."""
+    def watch(self, folders: Iterable[Path], runner: Any = None) -> None:
+        """Watch these folders and every folder under them (instead of what was watched).
+        With a TaskRunner, the folders are listed on a worker thread (a big tree takes a
+        moment) and watched when the list comes back."""
         self.stop()
         self.limited = False
-        for root in folders:
-            self._add_tree(str(root))
+        roots = [str(f) for f in folders]
+        if runner is None:
+            self._add(list_tree(roots, self._skip, self._limit))
+            return
+        self._generation += 1
+        generation = self._generation
+
+        def done(found: tuple[list[str], bool]) -> None:
+            if generation == self._generation:  # not stopped or re-aimed meanwhile
+                self._add(found)
+
+        runner.run(LIST_POOL, lambda task: list_tree(roots, self._skip, self._limit), done,
+                   lambda exc: None)
+
+    def _add(self, found: tuple[list[str], bool]) -> None:
+        folders, self.limited = found
+        if folders:
+            self._watcher.addPaths(folders)
+        self._dirs.update(self._watcher.directories())
 
     def stop(self) -> None:
+        self._generation += 1
         self._timer.stop()
         if self._dirs:
             self._watcher.removePaths(sorted(self._dirs))

@@ -41,7 +41,7 @@ class LiveUpdates(QObject):
     def apply(self) -> None:
         """Start or stop watching as the setting says (after the settings changed)."""
         if self.enabled and not self.window._closing:
-            self.watcher.watch(self.folders)
+            self.watcher.watch(self.folders, self.window.runner)
         else:
             self.watcher.stop()
 
