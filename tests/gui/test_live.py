@@ -55,6 +55,13 @@ def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_p
         (folder / "birds" / "heron.txt").write_text(NEW_NOTE + "\n")
     assert window.index_panel.last_report.added == 1
     assert names(window)[0] == "heron.txt"
+    # Paused by the person: a change does not resume indexing behind their back.
+    window.index_panel.last_report = IndexReport(cancelled=True)  # what a pause leaves
+    window.live._folders_changed_on_disk()
+    assert not window.index_panel.running
+    window.rescan_action.trigger()  # F5 does
+    assert window.index_panel.running
+    qtbot.waitUntil(lambda: not window.index_panel.running, timeout=TIMEOUT)
     # Off in the settings: nothing is watched.
     settings.set("library/watch", False)
     window.live.apply()

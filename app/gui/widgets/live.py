@@ -57,8 +57,13 @@ class LiveUpdates(QObject):
         self.apply()
 
     def _folders_changed_on_disk(self) -> None:
-        if self.enabled and self.window.service.is_open and not self.window._closing:
-            self.window.index_panel.start()
+        """Index the changes, unless the person paused or cancelled indexing (F5 and
+        Resume still start it)."""
+        panel = self.window.index_panel
+        stopped = getattr(panel.last_report, "cancelled", False) and not panel.running
+        if (self.enabled and self.window.service.is_open and not self.window._closing
+                and not stopped):
+            panel.start()
 
     def _indexed(self, report: Any) -> None:
         """Rerun the search on screen when the run changed the library (new files found,
