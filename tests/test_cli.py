@@ -45,7 +45,7 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     res = json.loads(out)
     assert code == 0 and len(res["results"]) == 3
     assert set(res["results"][0]) == {"rank", "item_id", "path", "kind", "score", "segment",
-                                      "tags", "copies"}
+                                      "tags", "copies", "found_by"}
     assert {r["kind"] for r in res["results"]} <= {"note", "image"}
 
     code, out, _ = run(capsys, *L, "search", "--file", str(files["snd0"]), "--model", str(ckpt),

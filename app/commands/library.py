@@ -13,6 +13,15 @@ from typing import Any
 
 from app.exit_codes import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, UsageError
 
+QUERY_HELP = """Search by meaning and by words at once, with filters:
+
+  dog -cat tag:garden 2023      words, an excluded word, an accepted tag, a year
+  "exact phrase" in:Holidays    a phrase the item must hold; a folder named Holidays
+  april 2023  2023-04-12        a month, a day; date:2022..2023  after:2023-04  before:2024
+  kind:photo  place:paris  camera:canon  duration:>30s  -tag:junk
+
+Filters alone list the items passing them, newest first. Beside --file or --item the text
+filters the search by example: --file beach.jpg "2023 kind:photo"."""
 KIND_NAMES = {"image": "image", "images": "image", "sound": "sound", "sounds": "sound",
               "note": "note", "notes": "note"}
 
@@ -26,8 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p, model=True)
     p.set_defaults(handler=_index)
 
-    p = sub.add_parser("search", help="search the library by text, by example file or by item")
-    p.add_argument("text", nargs="?", help="what to look for, in words")
+    p = sub.add_parser("search", help="search the library by text, by example file or by item",
+                       description=QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("text", nargs="?", help="what to look for, in words and filters (with "
+                                           "--file or --item: filters only)")
     p.add_argument("--file", type=Path, help="search by example: an image, sound or note")
     p.add_argument("--item", type=int, help="more like this library item (its id)")
     p.add_argument("--kinds", default="image,sound,note",
@@ -166,15 +178,21 @@ def _parse_kinds(text: str) -> set[str]:
 
 
 def _search(args: argparse.Namespace, rest: list[str]) -> int:
-    from core.search import Query
+    from core.search import Query, parse_query
 
-    given = [x is not None for x in (args.text, args.file, args.item)]
-    if sum(given) != 1:
-        raise UsageError('give exactly one of: "text", --file FILE, --item ID')
+    example = args.file is not None or args.item is not None
+    if (args.file is not None and args.item is not None) or not (example or args.text):
+        raise UsageError('give exactly one of: "text", --file FILE, --item ID (text beside '
+                         '--file or --item filters it)')
     if args.k < 1:
         raise UsageError("-k must be at least 1")
-    query = Query(text=args.text, file=args.file, item_id=args.item,
-                  kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag)
+    query = Query(text=None if example else args.text, file=args.file, item_id=args.item,
+                  kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag,
+                  filter_text=args.text if example else None)
+    query.validate()  # a filter it cannot read fails before the model loads
+    if example and parse_query(args.text or "").text:
+        raise UsageError("beside --file or --item the text holds only filters (2023, "
+                         "tag:beach, kind:photo, in:Holidays); search words on their own")
     lib = _open(args, read_only=True, need_model=True)
     try:
         t0 = time.perf_counter()
@@ -196,7 +214,9 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
             where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
         elif r.segment is not None and r.segment.text and r.segment.char_start:
             where = f'  "{_snippet(r.segment.text)}"'
-        print(f"{i:3}. {r.score:6.3f}  {r.kind:5}  {_show(r.path)}{where}")
+        how = {"words": " [words]", "both": " [words+meaning]"}.get(r.found_by, "")
+        score = "     -" if r.found_by == "filter" else f"{r.score:6.3f}"
+        print(f"{i:3}. {score}  {r.kind:5}  {_show(r.path)}{where}{how}")
         for copy in r.copies:  # copies of the same file: one result
             print(f"{'':22}also at {_show(copy)}")
     print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
@@ -211,7 +231,7 @@ def _result_json(rank: int, r: Any) -> dict:
                "char_start": r.segment.char_start, "char_end": r.segment.char_end}
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
             "score": round(r.score, 6), "segment": seg, "tags": list(r.tags),
-            "copies": [str(p) for p in r.copies]}
+            "copies": [str(p) for p in r.copies], "found_by": r.found_by}
 
 
 def _show(path: Any) -> str:

@@ -35,6 +35,7 @@ from app.gui.dialogs.search_file import search_file_dialog
 from app.gui.dialogs.settings import SettingsDialog
 from app.gui.dialogs.tag_actions import TagActions
 from app.gui.services.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
+from app.gui.services.browsing import Browsing
 from app.gui.services.library import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
 from app.gui.services.searching import SearchController
 from app.gui.services.settings import Settings
@@ -43,6 +44,7 @@ from app.gui.services.tagging import TaggingService
 from app.gui.services.tasks import TaskRunner
 from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
+from app.gui.widgets.browse import BrowsePanel
 from app.gui.widgets.indexing import IndexPanel
 from app.gui.widgets.live import LiveUpdates
 from app.gui.widgets.menus import build_menus
@@ -130,6 +132,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         return button
 
     def _layout(self) -> None:
+        self.browse = BrowsePanel(self)
         top = QHBoxLayout()
         top.addWidget(self.search_bar, 1)
         top.addWidget(self.record_button)
@@ -140,10 +143,9 @@ class MainWindow(PasteAndDrop, QMainWindow):
         left_layout.addWidget(self.count_label)
         left_layout.addWidget(self.view, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        for i, (part, stretch) in enumerate(((self.browse, 1), (left, 3), (self.preview, 2))):
+            splitter.addWidget(part)
+            splitter.setStretchFactor(i, stretch)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.addLayout(top)
@@ -152,17 +154,20 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().addPermanentWidget(self.index_panel)
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
-                 self.add_button, self.view, self.preview.note, self.preview.play_button,
+                 self.add_button, self.view, self.preview.note, self.preview.details,
+                 self.preview.play_button,
                  self.preview.tags_panel.proposed, self.preview.tags_panel.accept_button,
                  self.preview.tags_panel.reject_button, self.preview.tags_panel.new_tag,
                  self.preview.tags_panel.add_button, self.preview.open_button,
-                 self.preview.reveal_button, self.preview.copy_button, self.preview.more_button]
+                 self.preview.reveal_button, self.preview.copy_button, self.preview.more_button,
+                 self.browse.sort, self.browse.tabs]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
     def _connect(self) -> None:
         self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
         self.search_bar.search_requested.connect(self._typed)
+        self.searches.filter_source = self.search_bar.text
         self.search_bar.kinds_changed.connect(self._kinds_changed)
         self.record_button.clicked.connect(self.record)
         self.add_button.clicked.connect(self.choose_folder)
@@ -179,6 +184,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.service.folders_changed.connect(self._folders_changed)
         self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.player.playing_changed.connect(lambda _playing: self.view.viewport().update())
+        self.browsing = Browsing(self)
 
     # -- start -------------------------------------------------------------------------
     def start(self) -> None:

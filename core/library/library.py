@@ -17,6 +17,7 @@ from core.library.lock import LibraryLock
 from core.library.progress import IndexProgress, IndexReport
 from core.library.threads import ThreadBudget
 from core.store import FileError, MediaItem, Store, VectorIndex, VectorIndexes
+from core.store.rows import ItemDetails
 
 if TYPE_CHECKING:
     from core.search import Query, SearchResult
@@ -127,9 +128,11 @@ class Library:
         return self.indexes.refresh(kind)
 
     def search(self, query: Query, k: int = 20) -> list[SearchResult]:
-        """The ``k`` items nearest to ``query``, best first (see ``core.search.Query``).
-        Reads only: never writes the store or an index file."""
-        from core.search import run_search
+        """The ``k`` best items for ``query``, best first (see ``core.search.Query``): typed
+        words are searched by meaning and as words, and the two rankings fused; filters
+        of the query language apply to both (``core.search.hybrid``). Reads only: never
+        writes the store or an index file."""
+        from core.search.hybrid import hybrid_search
 
         model = self.model
         stored = self.store.meta.get("model_id")
@@ -137,7 +140,52 @@ class Library:
             raise ModelMismatch(
                 f"the library was indexed with model {stored}, but model {model.model_id} is "
                 "loaded; run `synesthesia index` to re-embed it with the loaded model")
-        return run_search(self.store, self.indexes, model, query, k)
+        return hybrid_search(self.store, self.indexes, model, query, k)
+
+    # -- browsing without a query -----------------------------------------------------
+    def browse(self, filters: str = "", k: int = 100, offset: int = 0,
+               sort: str = "date") -> list[SearchResult]:
+        """A page of the items passing ``filters`` (the query language's filters, such as
+        "tag:beach 2023" or 'folder:"/home/me/Photos"'; words are ignored), in ``sort``
+        order: "date" (newest first), "date-oldest" or "name". Reads SQLite only."""
+        from core.search import parse_query
+        from core.search.hybrid import listing
+        from core.store.items import SORTS
+
+        if sort not in SORTS:
+            raise SynesthesiaError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
+        return listing(self.store, parse_query(filters).filters, k, offset, sort)
+
+    def timeline(self, filters: str = "") -> list[tuple[str, int]]:
+        """("YYYY-MM", items) of every month with items passing ``filters``, newest first."""
+        from core.search import parse_query
+
+        return self.store.items.months(parse_query(filters).filters)
+
+    def folder_counts(self) -> list[tuple[str, int]]:
+        """(folder, items directly in it) of every folder with items, by path."""
+        return self.store.items.folder_counts()
+
+    def tag_counts(self) -> list[tuple[str, int, int]]:
+        """(tag, items accepted, items proposed), most used first."""
+        return self.store.items.tag_counts()
+
+    def details(self, item_id: int) -> ItemDetails | None:
+        """What the item's file says about itself (date, camera, place, duration...)."""
+        return self.store.details.of_item(item_id)
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename a tag everywhere; onto an existing name, the two are merged."""
+        self._writable()
+        new = " ".join(new.split())
+        if not new:
+            raise SynesthesiaError("a tag needs a name")
+        return self.store.tags.rename(old, new)
+
+    def accept_tag(self, name: str) -> int:
+        """Accept every proposal of the tag ``name``."""
+        self._writable()
+        return self.store.tags.accept_all(name)
 
     def item(self, item_id: int) -> MediaItem | None:
         return self.store.files.item(item_id)

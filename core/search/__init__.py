@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.search.query import Query, SearchResult, Segment
+from core.search.query import Filters, ParsedQuery, Query, SearchResult, Segment, parse_query
 
-__all__ = ["Query", "SearchResult", "Segment", "query_vector", "run_search"]
+__all__ = ["Filters", "ParsedQuery", "Query", "SearchResult", "Segment", "hybrid_search",
+           "parse_query", "query_vector", "run_search"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +25,8 @@ def __getattr__(name: str) -> Any:
         from core.search import engine
 
         return getattr(engine, name)
+    if name == "hybrid_search":
+        from core.search import hybrid
+
+        return hybrid.hybrid_search
     raise AttributeError(f"module 'core.search' has no attribute {name!r}")

@@ -80,13 +80,13 @@ def query_vector(model: Any, store: Store, query: Query) -> tuple[np.ndarray, in
 
 def _allowed_segments(store: Store, query: Query, kind: str, model_id: str
                       ) -> np.ndarray | None:
-    """Segment ids that pass the folder and tag filters (None: no filter)."""
-    if query.folder is None and query.tag is None:
+    """Segment ids that pass the folder, tag and item filters (None: no filter)."""
+    if query.folder is None and query.tag is None and query.only_items is None:
         return None
     prefix = None
     if query.folder is not None:
         prefix = str(Path(query.folder).expanduser().absolute()).rstrip(os.sep) + os.sep
-    return store.segments.filtered_ids(kind, model_id, prefix, query.tag)
+    return store.segments.filtered_ids(kind, model_id, prefix, query.tag, query.only_items)
 
 
 def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,

@@ -1,5 +1,7 @@
 """What a search asks and what it answers, as plain data (no torch, no numpy work):
-the GUI and the command line build a ``Query`` and read ``SearchResult``s."""
+the GUI and the command line build a ``Query`` and read ``SearchResult``s. The words typed
+are read by ``parse_query`` (``language.py``): free words, "phrases", -exclusions and
+filters such as tag:beach, in:Holidays, 2023, april 2023, kind:photo, place:paris."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ from typing import Any
 
 from core.errors import SynesthesiaError
 from core.media.kinds import KINDS
+from core.search.language import Filters, ParsedQuery, parse_query
+
+SORTS = ("relevance", "date", "date-oldest", "name")
+__all__ = ["SORTS", "Filters", "ParsedQuery", "Query", "SearchResult", "Segment", "parse_query"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,9 @@ class Segment:
 @dataclass(frozen=True)
 class SearchResult:
     """One found item; ``score`` is the cosine similarity in [-1, 1] (higher is closer).
-    Copies of one file (same content) are one result: ``copies`` holds the other paths."""
+    Copies of one file (same content) are one result: ``copies`` holds the other paths.
+    ``found_by``: "network" (by meaning), "words" (its words hold the query's words),
+    "both", or "filter" (a query of filters only: the items passing them, newest first)."""
 
     item_id: int
     path: Path
@@ -35,6 +43,7 @@ class SearchResult:
     segment: Segment | None
     tags: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
+    found_by: str = "network"
 
 
 @dataclass
@@ -49,6 +58,13 @@ class Query:
     kinds: set[str] | frozenset[str] = field(default_factory=lambda: set(KINDS))
     folder: Path | None = None
     tag: str | None = None
+    # Filters typed beside a search by example ("like this photo, from 2023"): the query
+    # language of ``parse_query`` with its words ignored.
+    filter_text: str | None = None
+    # Only these items (ids), when given: what the filters let through (core.search.hybrid).
+    only_items: frozenset[int] | None = None
+    # "relevance" (best first), "date" (newest first), "date-oldest" or "name"
+    sort: str = "relevance"
 
     def validate(self) -> None:
         """Raises SynesthesiaError for a query that cannot be run, saying why."""
@@ -57,6 +73,12 @@ class Query:
             raise SynesthesiaError("a query needs exactly one of: text, file, waveform, item")
         if self.text is not None and not self.text.strip():
             raise SynesthesiaError("the search text is empty")
+        if self.text is not None:
+            parse_query(self.text)  # raises for a filter it cannot read
+        if self.filter_text is not None:
+            parse_query(self.filter_text)
+        if self.sort not in SORTS:
+            raise SynesthesiaError(f"sort must be one of {', '.join(SORTS)}; got {self.sort!r}")
         unknown = set(self.kinds) - set(KINDS)
         if unknown or not self.kinds:
             raise SynesthesiaError(f"kinds must be a non-empty subset of {', '.join(KINDS)}; "

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from core.store.details import WEIGHTS
+from core.store.files import chunks
 from core.store.rows import BrowseItem
 
 if TYPE_CHECKING:
@@ -125,6 +126,14 @@ class ItemRepository:
             f"SELECT f.id, f.path, f.kind, {_DATE} {_FROM} WHERE {where} "
             f"ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?", [*params, int(limit), int(offset)])
         return [BrowseItem(*r) for r in rows]
+
+    def dates(self, item_ids: list[int]) -> dict[int, float]:
+        """item id -> its date (taken, else modified; wall-clock seconds)."""
+        out: dict[int, float] = {}
+        for chunk, marks in chunks(item_ids):
+            out.update(self._store.query(
+                f"SELECT f.id, {_DATE} {_FROM} WHERE f.id IN ({marks})", chunk))
+        return out
 
     def months(self, f: ItemFilter | None = None) -> list[tuple[str, int]]:
         """("YYYY-MM", items) of every month with items, newest first (the timeline)."""

@@ -63,10 +63,12 @@ class SegmentRepository:
         return owners, _matrix([r[1] for r in rows])
 
     def filtered_ids(self, kind: str, model_id: str, folder_prefix: str | None = None,
-                     accepted_tag: str | None = None) -> np.ndarray:
+                     accepted_tag: str | None = None,
+                     items: frozenset[int] | None = None) -> np.ndarray:
         """(n,) int64 ids of segments of ``kind`` whose file lies under ``folder_prefix``
-        (a path ending in the separator) and carries the accepted tag ``accepted_tag``."""
-        sql = ("SELECT s.id FROM segments s JOIN files f ON f.id = s.file_id "
+        (a path ending in the separator), carries the accepted tag ``accepted_tag`` and is
+        one of ``items`` (each when given)."""
+        sql = ("SELECT s.id, s.file_id FROM segments s JOIN files f ON f.id = s.file_id "
                "WHERE s.kind = ? AND s.model_id = ?")
         params: list[object] = [kind, model_id]
         if folder_prefix is not None:
@@ -76,6 +78,8 @@ class SegmentRepository:
             sql += " AND f.id IN (SELECT item_id FROM tags WHERE name = ? AND status = 'accepted')"
             params.append(accepted_tag)
         rows = self._store.query(sql, params)
+        if items is not None:
+            rows = [r for r in rows if r[1] in items]
         return np.fromiter((r[0] for r in rows), np.int64, count=len(rows))
 
     # -- segments of items -----------------------------------------------------------------
@@ -86,6 +90,13 @@ class SegmentRepository:
         if not rows:
             return "", None, np.zeros((0, 0), np.float32)
         return rows[0][0], rows[0][1], _matrix([r[2] for r in rows])
+
+    def infos_of_item(self, item_id: int) -> list[SegmentInfo]:
+        """The SegmentInfo of each of one item's segments, in the order of ``of_item``."""
+        return [SegmentInfo(*r) for r in self._store.query(
+            "SELECT f.id, f.path, f.kind, s.start_s, s.end_s, s.char_start, s.char_end, "
+            "f.folder_id, f.content_hash FROM segments s JOIN files f ON f.id = s.file_id "
+            "WHERE s.file_id = ? ORDER BY s.id", (item_id,))]
 
     def info(self, ids: Iterable[int]) -> dict[int, SegmentInfo]:
         """segment id -> SegmentInfo (its file, path, kind and span) for the ids that exist."""

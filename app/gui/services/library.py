@@ -28,7 +28,9 @@ ALL_KINDS = frozenset(KINDS)
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """What to search by (exactly one of text, file, waveform, item_id) and in which kinds."""
+    """What to search by (exactly one of text, file, waveform, item_id), in which kinds,
+    in which order; ``filter_text``: the query language's filters for a search by example
+    (what the search field holds)."""
 
     text: str | None = None
     file: Path | None = None
@@ -36,6 +38,8 @@ class SearchRequest:
     item_id: int | None = None
     kinds: frozenset[str] = ALL_KINDS
     label: str = ""
+    filter_text: str | None = None
+    sort: str = "relevance"
 
     def describe(self) -> str:
         if self.label:
@@ -162,6 +166,8 @@ class LibraryService(QObject):
                 waveform=request.waveform,
                 item_id=request.item_id,
                 kinds=set(request.kinds),
+                filter_text=request.filter_text if request.text is None else None,
+                sort=request.sort,
             )
             # Core keeps searches and the indexing job apart (a reader/writer lock around
             # the vector indexes): a search runs while the library is being indexed.

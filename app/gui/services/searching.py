@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +22,9 @@ class SearchController(QObject):
         super().__init__(parent)
         self.service = service
         self.k = k
+        self.sort = "relevance"  # the order chosen in the browse panel
+        # What the search field holds: the filters of a search by example ("2023 kind:photo")
+        self.filter_source: Any = None
         self.generation = 0
         self.current: SearchRequest | None = None
         self._task: Task | None = None
@@ -30,6 +34,10 @@ class SearchController(QObject):
         self._open_error: str | None = None
 
     def search(self, request: SearchRequest) -> None:
+        if request.sort != self.sort:
+            request = replace(request, sort=self.sort)
+        if request.text is None and request.filter_text is None and self.filter_source:
+            request = replace(request, filter_text=self.filter_source() or None)
         self.generation += 1
         generation = self.generation
         self.current = request

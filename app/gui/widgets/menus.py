@@ -44,6 +44,7 @@ def build_menus(window: Any) -> None:
                                    w.choose_search_file, search)
     w.paste_action = _action(w, "&Paste image or file", "Ctrl+V", w.paste, search)
     w.more_action = _action(w, "&More like this", "Ctrl+M", w.more_like_selected, search)
+    _action(w, "&Browse folders, dates, tags", "Ctrl+B", w.browse.focus_list, search)
     result = bar.addMenu("R&esult")
     w.play_action = _action(w, "&Play / stop", "Space", w.play_selected, result,
                             Qt.ShortcutContext.WidgetShortcut)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.gui.services.audio import PLAY_RATE, Player
 from app.gui.services.tasks import Task, TaskRunner
 from app.gui.services.thumbnails import format_seconds, image_thumbnail, waveform_image
+from app.gui.widgets.details import DetailsLabel
 from app.gui.widgets.results import KIND_WORDS, copies_text, segment_text
 from app.gui.widgets.tags_panel import TagsPanel
 
@@ -112,6 +113,7 @@ class PreviewPane(QWidget):
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumHeight(120)
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+        self.details = DetailsLabel(self)  # filled by the window (app/gui/services/browsing)
         self.note = QTextBrowser(self)
         self.note.setAccessibleName("Note text")
         self.note.setAccessibleDescription("The full text of the selected note")
@@ -154,6 +156,7 @@ class PreviewPane(QWidget):
             actions.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.details)
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.note, 1)
         layout.addLayout(sound_row)
@@ -191,7 +194,12 @@ class PreviewPane(QWidget):
         path = Path(result.path)
         kind = KIND_WORDS.get(result.kind, result.kind)
         moment = segment_text(result)
-        heading = f"<b>{html.escape(path.name)}</b> \u2014 {kind}, score {result.score:.3f}"
+        found = getattr(result, "found_by", "network")
+        heading = f"<b>{html.escape(path.name)}</b> \u2014 {kind}"
+        if found != "filter":
+            heading += f", score {result.score:.3f}"
+        if found in ("words", "both"):
+            heading += " (holds the words searched)"
         if moment and result.kind == "sound":
             heading += f"<br>Best match at {moment}"
         if copies := copies_text(result, most=5):

@@ -133,6 +133,7 @@ class ResultsModel(QAbstractListModel):
         self._results: list[Any] = []
         self._icons: dict[int, QIcon] = {}
         self._placeholders: dict[tuple[str, int], QIcon] = {}
+        self._more: Any = None  # loads the next page of a listing (then appends it)
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # -- content -----------------------------------------------------------------
@@ -140,7 +141,30 @@ class ResultsModel(QAbstractListModel):
         self.beginResetModel()
         self._results = list(results)
         self._icons = {}
+        self._more = None
         self.endResetModel()
+
+    def append_results(self, results: list[Any]) -> None:
+        """Add a page of a listing at the end."""
+        if not results:
+            return
+        first = len(self._results)
+        self.beginInsertRows(QModelIndex(), first, first + len(results) - 1)
+        self._results.extend(results)
+        self.endInsertRows()
+
+    def set_more(self, more: Any) -> None:
+        """``more()`` loads the next page when the view scrolls to the end (Qt's
+        canFetchMore/fetchMore); it is called once."""
+        self._more = more
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more is not None
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        more, self._more = self._more, None
+        if more is not None and not parent.isValid():
+            more()
 
     def set_tags(self, tags: dict[int, tuple[str, ...]]) -> None:
         """Replace the accepted tags of the shown items (after tags were written)."""
