@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.common import model_for_bench, save, table
@@ -144,6 +146,7 @@ def main() -> None:
                     ranked = rankings(lib, text, fusions)
                     for m in methods:
                         scores[group][m].append(ndcg(ranked[m], relevant))
+            lat = latency(lib, [t for q in groups.values() for t in q])
     rows = []
     for group in groups:
         rows.append([group, len(groups[group])]
@@ -153,9 +156,27 @@ def main() -> None:
                 + [f"{sum(v) / len(v):.3f}" for v in every.values()])
     print(f"nDCG@10 by query group ({which}; demo library + notes, tags, named copies)")
     print(table(["queries", "n", *methods], rows))
+    print(f"median latency per query, text encoding included: network alone {lat[0]:.1f} ms, "
+          f"hybrid (network + full text + fusion) {lat[1]:.1f} ms")
     save("hybrid", {"model": which, "ndcg10": {g: {m: sum(v) / len(v) for m, v in s.items()}
                                                for g, s in scores.items()},
-                    "all": {m: sum(v) / len(v) for m, v in every.items()}})
+                    "all": {m: sum(v) / len(v) for m, v in every.items()},
+                    "latency_ms": {"network": lat[0], "hybrid": lat[1]}})
+
+
+def latency(lib, texts: list[str]) -> tuple[float, float]:
+    """Median ms of the network's search alone and of the whole hybrid search."""
+    from core.search import Query, run_search
+
+    net, hyb = [], []
+    for text in texts * 3:
+        t = time.perf_counter()
+        run_search(lib.store, lib.indexes, lib.model, Query(text=text), k=10)
+        net.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        lib.search(Query(text=text), k=10)
+        hyb.append(time.perf_counter() - t)
+    return statistics.median(net) * 1000, statistics.median(hyb) * 1000
 
 
 if __name__ == "__main__":

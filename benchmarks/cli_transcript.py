@@ -31,6 +31,8 @@ def main() -> None:
              "-k", "3", *model],
             ["search", "--file", "resources/demo/photos/sail_boat.png", "--kinds",
              "sound,note", "-k", "3", *model],
+            ["search", "dog -beach", "-k", "4", *model],
+            ["search", "kind:sound duration:>8s", "-k", "3", *model],
             ["stats"],
             ["doctor"],
         ]

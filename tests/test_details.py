@@ -8,6 +8,7 @@ import calendar
 import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,29 @@ def test_unreadable_metadata_is_no_error(tmp_path: Path) -> None:
     snd.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\x00" * 30)
     md = read_metadata(snd, "sound", 1_700_000_000.0)
     assert md.title is None and md.date_source == "modified"
+
+
+XMP = """<?xml version="1.0" encoding="UTF-8"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{}</rdf:li></rdf:Alt></dc:description>
+</rdf:Description></rdf:RDF></x:xmpmeta>
+"""
+
+
+def test_sidecar_descriptions_are_words_and_follow_the_sidecar(tmp_path: Path, lib) -> None:
+    media = tmp_path / "media"
+    photo = write_photo(media / "p.jpg", pattern_image(60, 80, seed=5))
+    sidecar = media / "p.jpg.xmp"
+    sidecar.write_text(XMP.format("Grandmother's ninetieth birthday"), encoding="utf-8")
+    lib.add_folder(media)
+    lib.index()
+    pid = _id(lib, photo)
+    assert [i for i, _ in lib.store.items.words("ninetieth")] == [pid]
+    assert lib.store.details.of_item(pid).description == "Grandmother's ninetieth birthday"
+    time.sleep(0.01)  # a new sidecar stamp
+    sidecar.write_text(XMP.format("Lunch at the harbour"), encoding="utf-8")
+    report = lib.index()
+    assert report.described == 1
+    assert lib.store.items.words("ninetieth") == []
+    assert [i for i, _ in lib.store.items.words("harbour")] == [pid]

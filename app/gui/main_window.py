@@ -44,7 +44,6 @@ from app.gui.services.tagging import TaggingService
 from app.gui.services.tasks import TaskRunner
 from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
-from app.gui.widgets.browse import BrowsePanel
 from app.gui.widgets.indexing import IndexPanel
 from app.gui.widgets.live import LiveUpdates
 from app.gui.widgets.menus import build_menus
@@ -132,7 +131,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         return button
 
     def _layout(self) -> None:
-        self.browse = BrowsePanel(self)
+        self.browsing = Browsing(self)  # makes self.browse, the browse pane
         top = QHBoxLayout()
         top.addWidget(self.search_bar, 1)
         top.addWidget(self.record_button)
@@ -153,21 +152,19 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().addPermanentWidget(self.index_panel)
+        tp = self.preview.tags_panel
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
                  self.add_button, self.view, self.preview.note, self.preview.details,
-                 self.preview.play_button,
-                 self.preview.tags_panel.proposed, self.preview.tags_panel.accept_button,
-                 self.preview.tags_panel.reject_button, self.preview.tags_panel.new_tag,
-                 self.preview.tags_panel.add_button, self.preview.open_button,
-                 self.preview.reveal_button, self.preview.copy_button, self.preview.more_button,
-                 self.browse.sort, self.browse.tabs]
+                 self.preview.play_button, tp.proposed, tp.accept_button, tp.reject_button,
+                 tp.new_tag, tp.add_button, self.preview.open_button, self.preview.reveal_button,
+                 self.preview.copy_button, self.preview.more_button, self.browse.sort,
+                 self.browse.tabs]
         for a, b in zip(order, order[1:], strict=False):
             QWidget.setTabOrder(a, b)
 
     def _connect(self) -> None:
         self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
         self.search_bar.search_requested.connect(self._typed)
-        self.searches.filter_source = self.search_bar.text
         self.search_bar.kinds_changed.connect(self._kinds_changed)
         self.record_button.clicked.connect(self.record)
         self.add_button.clicked.connect(self.choose_folder)
@@ -184,7 +181,6 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.service.folders_changed.connect(self._folders_changed)
         self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.player.playing_changed.connect(lambda _playing: self.view.viewport().update())
-        self.browsing = Browsing(self)
 
     # -- start -------------------------------------------------------------------------
     def start(self) -> None:

@@ -18,6 +18,7 @@ from core.media import load_note
 from core.media.metadata import Metadata, read_metadata
 from core.media.places import place_names
 from core.store import Store
+from core.tagging.sidecar import read_texts
 
 BATCH = 200
 MAX_BODY_CHARS = 1_000_000  # words of a note searched: its first million characters
@@ -42,7 +43,11 @@ def _read(row: tuple[int, str, str, int, float | None]) -> tuple[Metadata, str]:
             text = load_note(path)[:MAX_BODY_CHARS]
         except SynesthesiaError:
             text = ""
-    return read_metadata(path, kind, mtime_ns / 1e9, text or None), text
+    md = read_metadata(path, kind, mtime_ns / 1e9, text or None)
+    written = read_texts(path)  # an XMP sidecar's title and description
+    if written:
+        md = replace(md, description=" \u2014 ".join(x for x in (md.description, *written) if x))
+    return md, text
 
 
 def _words(path: str, roots: list[str], md: Metadata, body: str) -> dict[str, str]:

@@ -229,6 +229,7 @@ class IndexJob:
         if ids:
             sc = import_sidecar_keywords(self.store, item_ids=ids)
             self.report.sidecar_tags = sc.imported
+            self.store.details.mark_stale(sc.read_items)  # their titles and descriptions
             self.report.problems += [f"{p}: {r}" for p, r in sc.failed]
 
     def describe(self) -> None:

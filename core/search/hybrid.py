@@ -100,10 +100,9 @@ def listing(store: Store, filters: Filters | None, k: int, offset: int = 0,
     """The items passing ``filters`` in ``sort`` order ("relevance": newest first), as
     results (score 0), ``k`` of them from ``offset`` (a page)."""
     rows = store.items.page(filters, "date" if sort == "relevance" else sort, k, offset)
-    ids = [r.item_id for r in rows]
-    tags, copies = store.tags.accepted_names(ids), store.files.copies_of(ids)
+    tags = store.tags.accepted_names([r.item_id for r in rows])  # every file, copies too
     return [SearchResult(r.item_id, Path(r.path), r.kind, 0.0, None, tags.get(r.item_id, ()),
-                         tuple(copies.get(r.item_id, ())), found_by="filter") for r in rows]
+                         found_by="filter") for r in rows]
 
 
 def _first_word_at(path: str, words: tuple[str, ...]) -> int | None:

@@ -207,7 +207,8 @@ def _plain(tokens: list[tuple[str, str, str | None, str | None]], b: _Builder) -
         neg, raw, phrase, word = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if phrase is not None:
-            (b.excluded if neg else b.phrases).append(phrase)
+            if phrase.strip():  # "" (a stray quote) says nothing
+                (b.excluded if neg else b.phrases).append(phrase.strip())
         elif (not neg and word.lower() in MONTHS and nxt is not None and not nxt[0]
               and nxt[3] is not None and _YEAR.match(nxt[3])):
             b.dates.append(_span(int(nxt[3]), MONTHS[word.lower()]))

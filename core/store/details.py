@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from core.store.files import chunks
 from core.store.rows import ItemDetails
 
 if TYPE_CHECKING:
@@ -62,6 +63,12 @@ class DetailsRepository:
             f"VALUES (?, {', '.join('?' * len(WORD_COLUMNS))}, (SELECT group_concat(name, ' ') "
             "FROM tags WHERE item_id = ? AND status = 'accepted'))",
             [file_id, *(words.get(c, "") for c in WORD_COLUMNS), file_id])
+
+    def mark_stale(self, item_ids: list[int]) -> None:
+        """Have the next describe phase read these items again (their sidecar changed)."""
+        with self._store.transaction() as c:
+            for chunk, marks in chunks([int(i) for i in item_ids]):
+                c.execute(f"UPDATE details SET mtime_ns = -1 WHERE file_id IN ({marks})", chunk)
 
     def count(self) -> int:
         """Files with details."""

@@ -51,6 +51,7 @@ class SidecarReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     imported: int = 0
     unchanged: int = 0
+    read_items: list[int] = field(default_factory=list)  # items whose sidecar was read
     # Files whose sidecar in the file.xmp style would be another library file's too (a.jpg,
     # a.wav -> a.xmp): they got the file.ext.xmp style instead (a.jpg.xmp, a.wav.xmp).
     shared_names: list[str] = field(default_factory=list)

@@ -176,6 +176,20 @@ def read_sidecar(path: str | Path) -> SidecarTags:
     )
 
 
+def read_texts(media_path: str | Path) -> list[str]:
+    """The titles and descriptions in the sidecars of ``media_path``; ``[]`` when it has
+    none, or none that can be read (``read_tags`` reports those)."""
+    from core.tagging.xmp import texts
+
+    out: list[str] = []
+    for sc in existing_sidecars(media_path):
+        try:
+            out += [t for t in texts(_parse(sc).getroot()) if t not in out]
+        except SidecarUnreadable:
+            continue
+    return out
+
+
 def read_tags(media_path: str | Path) -> list[str]:
     """The keywords in every sidecar of ``media_path`` (both naming styles), merged.
 

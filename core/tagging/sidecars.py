@@ -77,6 +77,7 @@ def import_sidecar_keywords(store: Store, item_ids: Iterable[int] | None = None,
             continue
         names = [n for n in names if not is_program_tag(n)]
         report.imported += store.tags.import_accepted(item_id, names, "sidecar")
+        report.read_items.append(item_id)
         seen[str(item_id)] = stamp
     # Re-importing is harmless (existing names are skipped), so one write at the end is enough.
     store.meta.set(SEEN_KEY, json.dumps(seen))

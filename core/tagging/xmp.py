@@ -84,6 +84,20 @@ def _fields(root: ET.Element) -> dict[str, list[str]]:
     return found
 
 
+_DC_TEXTS = (qname("dc", "title"), qname("dc", "description"))
+
+
+def texts(root: ET.Element) -> list[str]:
+    """The title and description (``dc:title``, ``dc:description``; every language) that
+    a sidecar holds, as found: words a person wrote about the file."""
+    out: list[str] = []
+    for desc in _descriptions(root):
+        for child in desc:
+            if child.tag in _DC_TEXTS:
+                out.extend(t for t in _items(child) if t not in out)
+    return out
+
+
 def _tags_from_fields(fields: dict[str, list[str]]) -> list[str]:
     """Merge the three fields into tag names; hierarchical ones first, then the flat rest."""
     tags: list[str] = []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, QObject
 
 from app.gui.services.library import ALL_KINDS, SearchRequest
+from app.gui.widgets.browse import BrowsePanel
 from app.gui.widgets.results import ResultRole
 
 if TYPE_CHECKING:
@@ -27,18 +28,19 @@ class Browsing(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.panel = window.browse
+        self.panel = window.browse = BrowsePanel(window)
         self.service = window.service
         self.searches = window.searches
         self.model = window.results_model
+        self.searches.filter_source = window.search_bar.text  # filters of example searches
         self.panel.filter_chosen.connect(self.show_filter)
         self.panel.sort_changed.connect(self.sort_changed)
         self.panel.accept_tag.connect(self.accept_tag)
         self.panel.rename_tag.connect(self.rename_tag)
-        self.searches.results.connect(self._results)
         self.service.opened.connect(self.refresh)
         window.index_panel.finished.connect(lambda *_: self.refresh())
         window.tagging.changed.connect(lambda *_: self.refresh_tags())
+        self.model.modelReset.connect(self._grid_replaced)
         window.view.selectionModel().currentChanged.connect(self._current_changed)
 
     # -- the panel's lists ---------------------------------------------------------------
@@ -68,10 +70,14 @@ class Browsing(QObject):
         if current is not None and current.item_id != -1:
             self.searches.search(replace(current, sort=sort))
 
-    def _results(self, request: SearchRequest, results: list[Any]) -> None:
-        """A listing of filters alone that filled its page: more can be paged in."""
+    def _grid_replaced(self) -> None:
+        """New results in the grid: when they are a listing of filters alone that filled
+        its page, more can be paged in."""
+        self.window.preview.details.show_details(None)
+        request, results = self.searches.current, self.model.results()
         listing = bool(results) and all(r.found_by == "filter" for r in results)
-        if listing and request.text and len(results) >= self.searches.k:
+        if (listing and request is not None and request.text
+                and len(results) >= self.searches.k):
             self._offer_page(request)
 
     def _offer_page(self, request: SearchRequest) -> None:
