@@ -267,8 +267,8 @@ def test_instrument_texts_and_picture_words():
         GM_PERCUSSION,
         GM_PROGRAMS,
         clip_text,
-        kit_concept,
     )
+    from training.corpus.drumkits import kit_concept
 
     assert clip_text(GM_PROGRAMS[68][0], "scale") == "an oboe playing a scale"
     assert clip_text(GM_PROGRAMS[14][0], "melody") == "tubular bells playing a melody"
@@ -321,7 +321,7 @@ def _hit(path: Path, freq: float, seconds: float = 0.3) -> None:
 def test_hydrogen_kit_clips(tmp_path: Path):
     import wave
 
-    from training.corpus.instruments import KITS, hydrogen_clips, read_drumkit
+    from training.corpus.drumkits import KITS, hydrogen_clips, read_drumkit
 
     kit = tmp_path / "pkg" / KITS / "Audiophob"
     kit.mkdir(parents=True)

@@ -10,10 +10,11 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from training.corpus.debs import Package, Tool, cache_dir, tool, unpack
+from training.corpus.drumkits import hydrogen_clips
 from training.corpus.emoji import emoji
 from training.corpus.human import MUSIC, hedgewars_voices, music_clips, stamp_speech, zeroad_voices
 from training.corpus.images import openclipart, photos, tuxpaint
-from training.corpus.instruments import freepats_clips, hydrogen_clips, soundfont_clips
+from training.corpus.instruments import freepats_clips, soundfont_clips
 from training.corpus.pairing import build_index, match_any, match_images
 from training.corpus.render import convert, find_rsvg
 from training.corpus.sounds import GAME_SOUND_PACKAGES, game_sounds

@@ -1,4 +1,5 @@
-"""Labelled instrument notes and drums rendered from Debian's sampled-instrument packages.
+"""Labelled instrument notes and drums rendered from Debian's sampled-instrument packages
+(the drum kits of `hydrogen-drumkits` are mixed in `training.corpus.drumkits`).
 
 - `fluid-soundfont-gm` (FluidR3 General MIDI SoundFont, MIT): short scores per General
   MIDI instrument and percussion key, rendered with FluidSynth.
@@ -20,15 +21,12 @@ from __future__ import annotations
 import random
 import re
 import subprocess
-import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from training.corpus import midi
-from training.corpus.audio import RATE, decode, finish, read_wav, write_wav
+from training.corpus.audio import RATE, finish, read_wav, write_wav
 from training.corpus.debs import Package, Tool
 
 
@@ -42,7 +40,7 @@ class Instrument:
     verb: str = "playing"
 
 
-def _i(name: str, labels: str, pair: str | None = None, verb: str = "playing") -> Instrument:
+def named(name: str, labels: str, pair: str | None = None, verb: str = "playing") -> Instrument:
     """`labels`: concept words, most specific concept first; `pair`: comma-separated phrases
     pictures are found by, best first (default: the first label)."""
     words = tuple(labels.split())
@@ -56,75 +54,75 @@ def _i(name: str, labels: str, pair: str | None = None, verb: str = "playing") -
 KEYS, BOWED, WIND, FX = ("scale", "melody", "chords"), ("held", "scale", "melody"), \
     ("held", "scale", "melody"), ("held",)
 GM_PROGRAMS: dict[int, tuple[Instrument, int, tuple[str, ...]]] = {
-    0: (_i("grand piano", "piano"), 60, KEYS),
-    6: (_i("harpsichord", "harpsichord", "harpsichord, piano"), 60, ("scale", "melody")),
-    9: (_i("glockenspiel", "glockenspiel", "glockenspiel, xylophone"), 79, ("scale", "melody")),
-    11: (_i("vibraphone", "vibraphone", "vibraphone, xylophone"), 65, ("scale", "melody")),
-    12: (_i("marimba", "marimba", "marimba, xylophone"), 60, ("scale", "melody")),
-    13: (_i("xylophone", "xylophone"), 72, ("scale", "melody")),
-    14: (_i("tubular bells", "chime bell", "chime, bell"), 67, ("held", "melody")),
-    15: (_i("dulcimer", "dulcimer"), 62, ("scale", "melody")),
-    19: (_i("church organ", "organ church", "church organ, church"), 55, ("held", "chords")),
-    21: (_i("accordion", "accordion"), 60, ("melody", "chords")),
-    24: (_i("classical guitar", "guitar acoustic classical",
+    0: (named("grand piano", "piano"), 60, KEYS),
+    6: (named("harpsichord", "harpsichord", "harpsichord, piano"), 60, ("scale", "melody")),
+    9: (named("glockenspiel", "glockenspiel", "glockenspiel, xylophone"), 79, ("scale", "melody")),
+    11: (named("vibraphone", "vibraphone", "vibraphone, xylophone"), 65, ("scale", "melody")),
+    12: (named("marimba", "marimba", "marimba, xylophone"), 60, ("scale", "melody")),
+    13: (named("xylophone", "xylophone"), 72, ("scale", "melody")),
+    14: (named("tubular bells", "chime bell", "chime, bell"), 67, ("held", "melody")),
+    15: (named("dulcimer", "dulcimer"), 62, ("scale", "melody")),
+    19: (named("church organ", "organ church", "church organ, church"), 55, ("held", "chords")),
+    21: (named("accordion", "accordion"), 60, ("melody", "chords")),
+    24: (named("classical guitar", "guitar acoustic classical",
          "classical guitar, acoustic guitar, guitar"), 52,
          ("scale", "strum", "melody")),
-    25: (_i("acoustic guitar", "guitar acoustic", "acoustic guitar, guitar"), 52, ("strum", "melody")),
-    27: (_i("electric guitar", "guitar electric", "electric guitar, guitar"), 52, ("strum", "melody")),
-    30: (_i("distorted electric guitar", "guitar electric", "electric guitar, guitar"), 40, ("strum",)),
-    32: (_i("double bass", "bass double", "double bass, cello"), 36, ("scale", "melody")),
-    33: (_i("electric bass guitar", "bass guitar electric", "bass guitar"), 36,
+    25: (named("acoustic guitar", "guitar acoustic", "acoustic guitar, guitar"), 52, ("strum", "melody")),
+    27: (named("electric guitar", "guitar electric", "electric guitar, guitar"), 52, ("strum", "melody")),
+    30: (named("distorted electric guitar", "guitar electric", "electric guitar, guitar"), 40, ("strum",)),
+    32: (named("double bass", "bass double", "double bass, cello"), 36, ("scale", "melody")),
+    33: (named("electric bass guitar", "bass guitar electric", "bass guitar"), 36,
          ("scale", "melody")),
-    40: (_i("violin", "violin"), 67, BOWED),
-    41: (_i("viola", "viola", "viola, violin"), 60, ("held", "melody")),
-    42: (_i("cello", "cello"), 48, BOWED),
-    46: (_i("harp", "harp"), 60, ("scale", "chords")),
-    47: (_i("timpani", "timpani drum", "drum"), 43, ("held", "scale")),
-    48: (_i("string orchestra", "orchestra string violin", "orchestra"), 60,
+    40: (named("violin", "violin"), 67, BOWED),
+    41: (named("viola", "viola", "viola, violin"), 60, ("held", "melody")),
+    42: (named("cello", "cello"), 48, BOWED),
+    46: (named("harp", "harp"), 60, ("scale", "chords")),
+    47: (named("timpani", "timpani drum", "drum"), 43, ("held", "scale")),
+    48: (named("string orchestra", "orchestra string violin", "orchestra"), 60,
          ("held", "chords")),
-    52: (_i("choir", "choir singing", "choir, singing, singer", "singing"), 60,
+    52: (named("choir", "choir singing", "choir, singing, singer", "singing"), 60,
          ("held", "chords")),
-    53: (_i("voice", "singing voice", "singing, singer", "singing"), 60, ("held", "melody")),
-    56: (_i("trumpet", "trumpet"), 65, WIND),
-    57: (_i("trombone", "trombone", "trombone, trumpet"), 53, WIND),
-    58: (_i("tuba", "tuba", "tuba, trombone, trumpet"), 41, ("held", "melody")),
-    60: (_i("french horn", "horn french", "french horn"), 55, WIND),
-    65: (_i("alto saxophone", "saxophone alto", "saxophone"), 61, WIND),
-    66: (_i("tenor saxophone", "saxophone tenor", "saxophone"), 54, ("melody",)),
-    68: (_i("oboe", "oboe"), 67, WIND),
-    70: (_i("bassoon", "bassoon"), 48, ("held", "melody")),
-    71: (_i("clarinet", "clarinet", "clarinet, oboe"), 60, WIND),
-    72: (_i("piccolo", "flute piccolo", "piccolo, flute"), 84, ("scale", "melody")),
-    73: (_i("flute", "flute"), 72, WIND),
-    75: (_i("pan flute", "panpipe flute", "panpipe, flute"), 72, ("melody",)),
-    105: (_i("banjo", "banjo"), 60, ("scale", "melody")),
-    110: (_i("fiddle", "violin fiddle", "violin"), 67, ("melody",)),
-    114: (_i("steel drums", "drum steel", "steel drum, drum"), 65, ("melody",)),
+    53: (named("voice", "singing voice", "singing, singer", "singing"), 60, ("held", "melody")),
+    56: (named("trumpet", "trumpet"), 65, WIND),
+    57: (named("trombone", "trombone", "trombone, trumpet"), 53, WIND),
+    58: (named("tuba", "tuba", "tuba, trombone, trumpet"), 41, ("held", "melody")),
+    60: (named("french horn", "horn french", "french horn"), 55, WIND),
+    65: (named("alto saxophone", "saxophone alto", "saxophone"), 61, WIND),
+    66: (named("tenor saxophone", "saxophone tenor", "saxophone"), 54, ("melody",)),
+    68: (named("oboe", "oboe"), 67, WIND),
+    70: (named("bassoon", "bassoon"), 48, ("held", "melody")),
+    71: (named("clarinet", "clarinet", "clarinet, oboe"), 60, WIND),
+    72: (named("piccolo", "flute piccolo", "piccolo, flute"), 84, ("scale", "melody")),
+    73: (named("flute", "flute"), 72, WIND),
+    75: (named("pan flute", "panpipe flute", "panpipe, flute"), 72, ("melody",)),
+    105: (named("banjo", "banjo"), 60, ("scale", "melody")),
+    110: (named("fiddle", "violin fiddle", "violin"), 67, ("melody",)),
+    114: (named("steel drums", "drum steel", "steel drum, drum"), 65, ("melody",)),
     # The sound-effect programs of General MIDI are recordings, played as one long note.
-    122: (_i("waves on the seashore", "wave sea", "water wave"), 60, FX),
-    123: (_i("birds chirping", "bird chirp", "bird"), 60, FX),
-    124: (_i("telephone ringing", "telephone ring", "telephone"), 60, FX),
-    125: (_i("helicopter", "helicopter"), 60, FX),
-    126: (_i("applause", "applause clapping crowd", "applause, clap, audience"), 60, FX),
+    122: (named("waves on the seashore", "wave sea", "water wave"), 60, FX),
+    123: (named("birds chirping", "bird chirp", "bird"), 60, FX),
+    124: (named("telephone ringing", "telephone ring", "telephone"), 60, FX),
+    125: (named("helicopter", "helicopter"), 60, FX),
+    126: (named("applause", "applause clapping crowd", "applause, clap, audience"), 60, FX),
 }
 
 # General MIDI percussion keys (channel 10) played as a rhythm of one sound.
 GM_PERCUSSION: dict[int, Instrument] = {
-    36: _i("bass drum", "drum bass kick", "bass drum, drum"),
-    38: _i("snare drum", "drum snare", "snare drum, drum"),
-    42: _i("hi-hat", "hihat cymbal", "cymbal, drum kit"),
-    49: _i("crash cymbal", "cymbal crash", "cymbal"),
-    51: _i("ride cymbal", "cymbal ride", "cymbal"),
-    45: _i("tom-tom drum", "drum tom", "tom drum, drum"),
-    39: _i("hand clapping", "clap hand clapping", "clap, applause"),
-    54: _i("tambourine", "tambourine", "tambourine, drum"),
-    56: _i("cowbell", "cowbell bell", "cowbell, bell"),
-    60: _i("bongo drums", "bongo drum", "bongo, drum"),
-    63: _i("conga drum", "conga drum", "conga, drum"),
-    70: _i("maracas", "maraca", "maraca"),
+    36: named("bass drum", "drum bass kick", "bass drum, drum"),
+    38: named("snare drum", "drum snare", "snare drum, drum"),
+    42: named("hi-hat", "hihat cymbal", "cymbal, drum kit"),
+    49: named("crash cymbal", "cymbal crash", "cymbal"),
+    51: named("ride cymbal", "cymbal ride", "cymbal"),
+    45: named("tom-tom drum", "drum tom", "tom drum, drum"),
+    39: named("hand clapping", "clap hand clapping", "clap, applause"),
+    54: named("tambourine", "tambourine", "tambourine, drum"),
+    56: named("cowbell", "cowbell bell", "cowbell, bell"),
+    60: named("bongo drums", "bongo drum", "bongo, drum"),
+    63: named("conga drum", "conga drum", "conga, drum"),
+    70: named("maracas", "maraca", "maraca"),
 }
-DRUM_KIT = _i("drum kit", "drum kit", "drum kit, drum")
-ELECTRONIC_KIT = _i("electronic drum machine", "drum electronic machine", "drum")
+DRUM_KIT = named("drum kit", "drum kit", "drum kit, drum")
+ELECTRONIC_KIT = named("electronic drum machine", "drum electronic machine", "drum")
 
 
 def clip_score(shape: str, base: int, rng: random.Random) -> list[midi.Note]:
@@ -168,7 +166,7 @@ def clip_text(instrument: Instrument, shape: str, program: int | None = None) ->
     return text[0].upper() + text[1:] if shape == "hits" else text
 
 
-def _item(pkg: Package, id_: str, path: Path, text: str, instrument: Instrument,
+def clip_item(pkg: Package, id_: str, path: Path, text: str, instrument: Instrument,
           group: str, origin: str, license_: str, **extra) -> dict:
     return {
         "id": id_,
@@ -188,7 +186,7 @@ def _item(pkg: Package, id_: str, path: Path, text: str, instrument: Instrument,
     }
 
 
-def _seed(*parts: object) -> int:
+def clip_seed(*parts: object) -> int:
     return zlib.crc32(":".join(map(str, parts)).encode())
 
 
@@ -245,7 +243,7 @@ def _synth_clips(pkg: Package, synth: Tool, patches: Path, out: Path, prefix: st
         else patches.name
     for program, (instrument, base, shapes) in programs.items():
         for shape in shapes[:shapes_limit]:
-            rng = random.Random(_seed(pkg.name, program, shape))
+            rng = random.Random(clip_seed(pkg.name, program, shape))
             notes = clip_score(shape, base, rng)
             if program >= 120:  # a sound effect: one note held for five seconds
                 notes = [(0.0, 5.0, base, 100)]
@@ -254,7 +252,7 @@ def _synth_clips(pkg: Package, synth: Tool, patches: Path, out: Path, prefix: st
             if not _render_clip(synth, patches, notes, program, 0, dst):
                 print(f"  {pkg.name}: could not render program {program} {shape}", flush=True)
                 continue
-            items.append(_item(
+            items.append(clip_item(
                 pkg, f"{prefix}:{program:03d}-{slug}/{shape}", dst,
                 clip_text(instrument, shape, program), instrument,
                 f"{pkg.name}:program-{program:03d}",
@@ -262,23 +260,23 @@ def _synth_clips(pkg: Package, synth: Tool, patches: Path, out: Path, prefix: st
                 pkg.license, rendered_with=rendered_with,
                 category="effect" if program >= 120 else "instrument"))
     for key, instrument in percussion.items():
-        rng = random.Random(_seed(pkg.name, "perc", key))
+        rng = random.Random(clip_seed(pkg.name, "perc", key))
         slug = re.sub(r"\W+", "_", instrument.name)
         dst = out / prefix / f"drum_{key}_{slug}.wav"
         if not _render_clip(synth, patches, midi.hits(key, rng), 0, midi.DRUM_CHANNEL, dst):
             print(f"  {pkg.name}: could not render percussion key {key}", flush=True)
             continue
-        items.append(_item(pkg, f"{prefix}:drum-{key}-{slug}", dst,
+        items.append(clip_item(pkg, f"{prefix}:drum-{key}-{slug}", dst,
                            clip_text(instrument, "hits"), instrument,
                            f"{pkg.name}:drums",
                            f"{patch_rel} GM percussion key {key} ({instrument.name})",
                            pkg.license, rendered_with=rendered_with))
     for n in range(beats):
-        rng = random.Random(_seed(pkg.name, "beat", n))
+        rng = random.Random(clip_seed(pkg.name, "beat", n))
         dst = out / prefix / f"drum_kit_beat_{n}.wav"
         if not _render_clip(synth, patches, midi.beat(rng), 0, midi.DRUM_CHANNEL, dst):
             continue
-        items.append(_item(pkg, f"{prefix}:drum-kit/beat-{n}", dst,
+        items.append(clip_item(pkg, f"{prefix}:drum-kit/beat-{n}", dst,
                            clip_text(DRUM_KIT, "beat"), DRUM_KIT,
                            f"{pkg.name}:drums", f"{patch_rel} GM drum kit, beat {n}",
                            pkg.license, rendered_with=rendered_with))
@@ -325,171 +323,3 @@ def freepats_clips(pkg: Package, synth: Tool | None, out: Path) -> list[dict]:
     percussion = {k: v for k, v in GM_PERCUSSION.items() if k in drums}
     return _synth_clips(pkg, synth, cfg, out, "freepats", programs, percussion,
                         shapes_limit=2, beats=2)
-
-
-# ---------------------------------------------------------------------------------------
-# Hydrogen drum kits: hits mixed into rhythms here
-# ---------------------------------------------------------------------------------------
-
-KITS = Path("usr/share/hydrogen/data/drumkits")
-# Licenses per kit, from the package's copyright file (drumkit.xml often says only "GPL").
-KIT_LICENSES = {
-    "ElectricEmpireKit": "GPL-2+", "HardElectro1": "GPL-2+", "VariBreaks": "GPL-2+",
-    "Millo-Drums_v.1": "GPL-2", "Millo_MultiLayered2": "GPL-2", "Millo_MultiLayered3": "GPL-2",
-    "ColomboAcousticDrumkit": "GPL-2+ with composition exception",
-    "circAfrique v4": "CC-BY-SA-3.0", "BJA_Pacific": "CC-BY-SA-3.0-us",
-    "Gimme A Hand 1.0": "GPL-2", "The Black Pearl 1.0": "GPL-2", "ForzeeStereo": "GPL-2",
-    "rumpf_kit_z01_h2": "CC-BY-3.0", "Audiophob": "CC0",
-}
-ELECTRONIC_KITS = frozenset({"ElectricEmpireKit", "HardElectro1", "VariBreaks"})
-# Hydrogen instrument names -> concept, first match wins; unmatched names are skipped.
-KIT_RULES: tuple[tuple[str, str], ...] = (
-    (r"kick|bass ?drum|bassdrum", "kick"),
-    (r"snare(?!.*(rim|stick))", "snare"),
-    (r"\bh(i|igh)[- ]?hat|\bhh\b|\bhat\b", "hihat"),
-    (r"crash|splash|china", "crash"),
-    (r"ride(?!.*bell)", "ride"),
-    (r"\btom", "tom"),
-    (r"clap", "clap"),
-    (r"cowbell", "cowbell"),
-    (r"tambourine", "tambourine"),
-    (r"maraca", "maraca"),
-    (r"bongo", "bongo"),
-    (r"conga", "conga"),
-    (r"djembe.*(slap|tone)", "djembe"),
-)
-KIT_CONCEPTS = {
-    "kick": GM_PERCUSSION[36], "snare": GM_PERCUSSION[38], "hihat": GM_PERCUSSION[42],
-    "crash": GM_PERCUSSION[49], "ride": GM_PERCUSSION[51], "tom": GM_PERCUSSION[45],
-    "clap": GM_PERCUSSION[39], "cowbell": GM_PERCUSSION[56], "tambourine": GM_PERCUSSION[54],
-    "maraca": GM_PERCUSSION[70], "bongo": GM_PERCUSSION[60], "conga": GM_PERCUSSION[63],
-    "djembe": _i("djembe", "drum djembe", "djembe, drum"),
-}
-# Per kit: at most this many single-drum rhythms besides the beat, most telling first.
-KIT_CLIPS = 4
-KIT_ORDER = ("djembe", "bongo", "conga", "maraca", "tambourine", "snare", "tom", "crash",
-             "clap", "hihat", "cowbell", "ride", "kick")
-
-
-@dataclass
-class KitInstrument:
-    """A named instrument of a Hydrogen kit and its velocity layers `(min, max, file)`."""
-
-    name: str
-    layers: list[tuple[float, float, Path]]
-
-    def layer(self, velocity: float) -> Path:
-        for low, high, path in self.layers:
-            if low <= velocity <= high:
-                return path
-        return self.layers[-1][2]
-
-
-def _strip_ns(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def read_drumkit(xml_path: Path) -> tuple[str, list[KitInstrument]]:
-    """Name and instruments of a Hydrogen `drumkit.xml` (old and layered formats)."""
-    root = ET.parse(xml_path).getroot()
-    for el in root.iter():
-        el.tag = _strip_ns(el.tag)
-    instruments = []
-    for inst in root.iter("instrument"):
-        name = (inst.findtext("name") or "").strip()
-        layers = []
-        for layer in inst.findall("layer"):
-            file = (layer.findtext("filename") or "").strip()
-            if file:
-                layers.append((float(layer.findtext("min") or 0), float(layer.findtext("max") or 1),
-                               xml_path.parent / file))
-        file = (inst.findtext("filename") or "").strip()
-        if not layers and file:
-            layers.append((0.0, 1.0, xml_path.parent / file))
-        layers = [layer for layer in layers if layer[2].exists()]
-        if name and layers:
-            instruments.append(KitInstrument(name, sorted(layers, key=lambda x: x[0])))
-    return (root.findtext("name") or xml_path.parent.name).strip(), instruments
-
-
-def kit_concept(name: str) -> str | None:
-    """The concept of a Hydrogen instrument name: 'Hi Hat Closed' -> 'hihat'."""
-    lowered = name.lower()
-    for pattern, concept in KIT_RULES:
-        if re.search(pattern, lowered):
-            return concept
-    return None
-
-
-def mix(notes: list[midi.Note], sounds: dict[int, KitInstrument],
-        cache: dict[Path, np.ndarray]) -> np.ndarray:
-    """Place each note's hit (layer by velocity, gain by velocity) on a timeline."""
-    hits = []
-    for start, _, key, velocity in notes:
-        if key not in sounds:
-            continue
-        v = velocity / 127
-        hits.append((int(start * RATE), decode(sounds[key].layer(v), cache) * (0.4 + 0.6 * v)))
-    length = max((s + len(h) for s, h in hits), default=0)
-    out = np.zeros(length, np.float32)
-    for start, hit in hits:
-        out[start:start + len(hit)] += hit
-    return out
-
-
-def hydrogen_clips(pkg: Package, out: Path) -> list[dict]:
-    """Per kit: a beat (when it has kick, snare and hi-hat) and rhythms of single drums."""
-    base = pkg.root / KITS
-    items: list[dict] = []
-    cache: dict[Path, np.ndarray] = {}
-    for xml_path in sorted(base.glob("*/drumkit.xml")):
-        folder = xml_path.parent.name
-        license_ = KIT_LICENSES.get(folder, pkg.license)
-        try:
-            kit_name, instruments = read_drumkit(xml_path)
-        except ET.ParseError as exc:
-            print(f"  hydrogen-drumkits: {folder}: {exc}", flush=True)
-            continue
-        by_concept: dict[str, KitInstrument] = {}
-        for inst in instruments:
-            concept = kit_concept(inst.name)
-            if concept and concept not in by_concept:
-                by_concept[concept] = inst
-        slug = re.sub(r"\W+", "_", folder)
-        clips: list[tuple[str, Instrument, list[midi.Note], dict[int, KitInstrument], str]] = []
-        if {"kick", "snare", "hihat"} <= set(by_concept):
-            kit = {k: v for k, v in midi.KIT.items() if k in by_concept or k == "open_hihat"}
-            sounds = {midi.KIT[c]: by_concept[c] for c in ("kick", "snare", "hihat", "crash")
-                      if c in by_concept}
-            if "open_hihat" in kit:  # no separate open hi-hat: play the closed one
-                sounds[midi.KIT["open_hihat"]] = by_concept["hihat"]
-            instrument = ELECTRONIC_KIT if folder in ELECTRONIC_KITS else DRUM_KIT
-            notes = midi.beat(random.Random(_seed(folder, "beat")), kit, bars=3)
-            used = ", ".join(sorted({by_concept[c].name for c in ("kick", "snare", "hihat",
-                                                                   "crash") if c in by_concept}))
-            clips.append(("beat", instrument, notes, sounds, used))
-        if folder not in ELECTRONIC_KITS:
-            singles = [c for c in KIT_ORDER if c in by_concept][:KIT_CLIPS]
-            for concept in singles:
-                notes = midi.hits(60, random.Random(_seed(folder, concept)))
-                clips.append((concept, KIT_CONCEPTS[concept], notes, {60: by_concept[concept]},
-                              by_concept[concept].name))
-        for shape, instrument, notes, sounds, used in clips:
-            dst = out / "hydrogen" / f"{slug}_{shape}.wav"
-            if not dst.exists():
-                try:
-                    done = finish(mix(notes, sounds, cache))
-                except (OSError, ValueError) as exc:
-                    print(f"  hydrogen-drumkits: {folder} {shape}: {exc}", flush=True)
-                    continue
-                if done is None:
-                    continue
-                write_wav(dst, done)
-            text = (clip_text(instrument, "beat") if shape == "beat"
-                    else clip_text(instrument, "hits"))
-            items.append(_item(
-                pkg, f"hydrogen:{folder}/{shape}", dst, text, instrument,
-                f"{pkg.name}:{folder}",
-                f"{(base / folder).relative_to(pkg.root).as_posix()} ({kit_name}): {used}",
-                license_))
-    return items
