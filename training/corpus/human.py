@@ -122,6 +122,19 @@ def _write(dst: Path, samples: np.ndarray, min_s: float = 0.0) -> bool:
     return True
 
 
+def _spoken_clip(pkg: Package, dst: Path, lines: list, read) -> bool:
+    """`dst` holds the `lines` (read with `read(line) -> samples`) joined with pauses: True
+    when it already did or now does; a line that cannot be decoded is reported, False."""
+    if dst.exists():
+        return True
+    try:
+        audio = join_lines([read(line) for line in lines])
+    except (OSError, ValueError) as exc:
+        print(f"  {pkg.name}: {exc}", flush=True)
+        return False
+    return _write(dst, audio)
+
+
 def music_clips(pkg: Package, out: Path, cache: dict | None = None) -> list[dict]:
     """Excerpts of a game package's soundtrack, labelled 'music'."""
     cache = {} if cache is None else cache
@@ -176,14 +189,8 @@ def stamp_speech(pkg: Package, out: Path, cache: dict | None = None) -> list[dic
         for n in range(0, len(groups) - LINES_PER_CLIP + 1, LINES_PER_CLIP):
             lines = groups[n:n + LINES_PER_CLIP]
             dst = out / "speech" / "tuxpaint" / f"{code}_{n // LINES_PER_CLIP}.wav"
-            if not dst.exists():
-                try:
-                    audio = join_lines([decode(p, cache) for p in lines])
-                except (OSError, ValueError) as exc:
-                    print(f"  {pkg.name}: {exc}", flush=True)
-                    continue
-                if not _write(dst, audio):
-                    continue
+            if not _spoken_clip(pkg, dst, lines, lambda p: decode(p, cache)):
+                continue
             rels = [p.relative_to(pkg.root).as_posix() for p in lines]
             items.append(_item(
                 pkg, f"tuxpaint:speech/{code}/{n // LINES_PER_CLIP}", dst,
@@ -207,15 +214,9 @@ def zeroad_voices(pkg: Package, out: Path, cache: dict | None = None) -> list[di
             for n in range(0, len(chosen) - 2, 3):
                 lines = chosen[n:n + 3]
                 dst = out / "speech" / "0ad" / f"{civ}_{gender}_{n // 3}.wav"
-                if not dst.exists():
-                    try:
-                        audio = join_lines([decode(_zip_member(pkg, x, out), cache)
-                                            for x in lines])
-                    except (OSError, ValueError) as exc:
-                        print(f"  {pkg.name}: {exc}", flush=True)
-                        continue
-                    if not _write(dst, audio):
-                        continue
+                if not _spoken_clip(pkg, dst, lines,
+                                    lambda x: decode(_zip_member(pkg, x, out), cache)):
+                    continue
                 items.append(_item(
                     pkg, f"0ad:speech/{civ}/{gender}/{n // 3}", dst,
                     [f"a {who} speaking {language}", f"a {who} speaking"], ["speech", who],
@@ -252,14 +253,8 @@ def hedgewars_voices(pkg: Package, out: Path, cache: dict | None = None) -> list
         if len(lines) < 2:
             continue
         dst = out / "speech" / "hedgewars" / f"{re.sub(r'[^A-Za-z0-9]+', '_', pack.name)}.wav"
-        if not dst.exists():
-            try:
-                audio = join_lines([decode(p, cache) for p in lines])
-            except (OSError, ValueError) as exc:
-                print(f"  {pkg.name}: {exc}", flush=True)
-                continue
-            if not _write(dst, audio):
-                continue
+        if not _spoken_clip(pkg, dst, lines, lambda p: decode(p, cache)):
+            continue
         rels = [p.relative_to(pkg.root).as_posix() for p in lines]
         items.append(_item(pkg, f"hedgewars:speech/{pack.name}", dst,
                            ["a person shouting short phrases", "speech"], ["speech", "shout"],

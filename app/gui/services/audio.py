@@ -89,27 +89,62 @@ def meter_level(peak: float, floor_db: float = -60.0) -> float:
     return max(0.0, min(1.0, (db - floor_db) / -floor_db))
 
 
-class Recorder(QObject):
+class _Streaming(QObject):
+    """A PortAudio stream made by a replaceable factory, and a timer polling shared state;
+    a subclass defines ``_callback`` (the audio thread's) and ``_poll`` (the timer's)."""
+
+    failed = Signal(str)
+
+    def __init__(self, stream_factory: StreamFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._factory = stream_factory
+        self._lock = threading.Lock()
+        self._stream: Stream | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._poll)
+
+    def _open(self, samplerate: int, failure: str) -> bool:
+        """Start a stream and the timer; on failure emit ``failed`` (``failure``: the message's
+        start when the cause is not AudioUnavailable) and return False."""
+        try:
+            stream = self._factory(samplerate, self._callback)
+            stream.start()
+        except AudioUnavailable as exc:
+            self.failed.emit(str(exc))
+            return False
+        except Exception as exc:  # PortAudio errors on start: permission, busy device
+            self.failed.emit(f"{failure}: {exc}")
+            return False
+        self._stream = stream
+        self._timer.start()
+        return True
+
+    def _close(self) -> bool:
+        """Stop and close the stream; False when none was open."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return False
+        self._timer.stop()
+        stream.stop()
+        stream.close()
+        return True
+
+
+class Recorder(_Streaming):
     """Records mono float32 at 16 kHz; reports level and elapsed time; stops at a fixed length."""
 
     level = Signal(float)  # peak of the latest block, 0..1
     elapsed = Signal(float)  # seconds recorded
     finished = Signal(object)  # (n,) float32 samples
-    failed = Signal(str)
 
     def __init__(self, stream_factory: StreamFactory = sounddevice_input,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._factory = stream_factory
-        self._lock = threading.Lock()
+        super().__init__(stream_factory, parent)
         self._blocks: list[np.ndarray] = []
         self._frames = 0
         self._peak = 0.0
-        self._stream: Stream | None = None
         self.max_seconds = 10.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(50)
-        self._timer.timeout.connect(self._poll)
 
     @property
     def recording(self) -> bool:
@@ -130,17 +165,7 @@ class Recorder(QObject):
         self.max_seconds = max_seconds
         with self._lock:
             self._blocks, self._frames, self._peak = [], 0, 0.0
-        try:
-            stream = self._factory(RECORD_RATE, self._callback)
-            stream.start()
-        except AudioUnavailable as exc:
-            self.failed.emit(str(exc))
-            return
-        except Exception as exc:  # PortAudio errors on start: permission, busy device
-            self.failed.emit(f"The microphone could not be started: {exc}")
-            return
-        self._stream = stream
-        self._timer.start()
+        self._open(RECORD_RATE, "The microphone could not be started")
 
     def _poll(self) -> None:
         with self._lock:
@@ -151,12 +176,8 @@ class Recorder(QObject):
             self.stop()
 
     def stop(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is None:
+        if not self._close():
             return
-        self._timer.stop()
-        stream.stop()
-        stream.close()
         with self._lock:
             samples = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.float32)
         samples = samples[: int(self.max_seconds * RECORD_RATE)]
@@ -165,26 +186,19 @@ class Recorder(QObject):
         self.finished.emit(samples)
 
 
-class Player(QObject):
+class Player(_Streaming):
     """Plays one mono clip at a time; reports the position in seconds."""
 
     position = Signal(float)
     playing_changed = Signal(bool)
-    failed = Signal(str)
 
     def __init__(self, stream_factory: StreamFactory = sounddevice_output,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._factory = stream_factory
-        self._lock = threading.Lock()
+        super().__init__(stream_factory, parent)
         self._samples = np.zeros(0, np.float32)
         self._rate = PLAY_RATE
         self._pos = 0
-        self._stream: Stream | None = None
         self.source: str = ""
-        self._timer = QTimer(self)
-        self._timer.setInterval(50)
-        self._timer.timeout.connect(self._poll)
 
     @property
     def playing(self) -> bool:
@@ -205,18 +219,10 @@ class Player(QObject):
             self._samples = np.asarray(samples, dtype=np.float32)
             self._rate = samplerate
             self._pos = min(len(self._samples), max(0, int(start_s * samplerate)))
-        try:
-            stream = self._factory(samplerate, self._callback)
-            stream.start()
-        except AudioUnavailable as exc:
-            self.failed.emit(str(exc))
-            return
-        except Exception as exc:
-            self.failed.emit(f"The sound could not be played: {exc}")
-            return
         self.source = source
-        self._stream = stream
-        self._timer.start()
+        if not self._open(samplerate, "The sound could not be played"):
+            self.source = ""
+            return
         self.playing_changed.emit(True)
 
     def _poll(self) -> None:
@@ -227,11 +233,7 @@ class Player(QObject):
             self.stop()
 
     def stop(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is None:
+        if not self._close():
             return
-        self._timer.stop()
-        stream.stop()
-        stream.close()
         self.source = ""
         self.playing_changed.emit(False)
