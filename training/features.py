@@ -125,7 +125,6 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
     """SoundNet activations at the layer below the fine-tuned ones (cfg.sound.cache_layer) for
     every sound item: the first 30 s, at the model's input rate, tiled to 20 s as at inference.
     Unreadable sounds are skipped."""
-    from core.media import load_audio
     from core.model.soundnet import MIN_SECONDS, NET_RATE
 
     cfg = model.cfg.sound
@@ -134,17 +133,6 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
     if path.exists():
         z = np.load(path, allow_pickle=False)
         return SoundFeatures(json.loads(str(z["ids"])), z["frames"], z["offsets"])
-
-    def decode(it: dict):
-        try:
-            w = load_audio(it["path"], sample_rate=cfg.sample_rate)
-        except UnreadableMedia as e:
-            log.warning("skipping sound %s: %s", it["id"], e)
-            return None
-        w = w[: int(MAX_SOUND_S * cfg.sample_rate)]
-        if len(w) < cfg.sample_rate // 20 or not np.all(np.isfinite(w)):
-            return None
-        return it["id"], w
 
     known = _earlier(cache, "soundnet-*.npz", ("frames", "offsets"))
     ids = [it["id"] for it in items if it["id"] in known]
@@ -162,7 +150,7 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
             clips.append(a.astype(np.float16))
 
     with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
-        for n, res in enumerate(pool.map(decode, items)):
+        for n, res in enumerate(pool.map(_decoded, items, [cfg.sample_rate] * len(items))):
             if res is not None:
                 w = branch.prepare(torch.from_numpy(res[1])[None].to(dev))
                 if w.shape[1] == int(MIN_SECONDS * NET_RATE):
@@ -176,10 +164,31 @@ def sound_features(model, items: list[dict], cache: Path) -> SoundFeatures:
                 _progress("SoundNet", n + 1, len(items), t0)
         if pending:
             run(pending)
+    return _save_sounds(path, ids, clips)
+
+
+def _decoded(it: dict, rate: int) -> tuple[str, np.ndarray] | None:
+    """`(id, the first MAX_SOUND_S seconds at `rate`)` of a sound item; None when it cannot be
+    read, is shorter than 50 ms or holds non-finite samples."""
+    from core.media import load_audio
+
+    try:
+        w = load_audio(it["path"], sample_rate=rate)
+    except UnreadableMedia as e:
+        log.warning("skipping sound %s: %s", it["id"], e)
+        return None
+    w = w[: int(MAX_SOUND_S * rate)]
+    if len(w) < rate // 20 or not np.all(np.isfinite(w)):
+        return None
+    return it["id"], w
+
+
+def _save_sounds(path: Path, ids: list[str], clips: list[np.ndarray]) -> SoundFeatures:
+    """Clips' activations as one frame array with offsets, written to `path` atomically."""
     offsets = np.zeros(len(clips) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(c) for c in clips])
     out = SoundFeatures(ids, np.concatenate(clips), offsets)
-    cache.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, ids=json.dumps(ids), frames=out.frames, offsets=offsets)
     tmp.replace(path)
