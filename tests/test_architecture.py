@@ -6,7 +6,7 @@
   core/model (the engine loads the network through core.model, lazily) but the indexing
   job's thread budget;
 - SQL is written only in core/store;
-- no file in app/ or core/ over 400 lines, no function over 60.
+- no file in app/, core/ or training/ over 400 lines, no function over 60.
 
 Imports inside functions count: a lazy import is still a dependency.
 """
@@ -161,8 +161,6 @@ def test_sql_only_in_core_store() -> None:
 def test_files_and_functions_are_short() -> None:
     long_files, long_functions = [], []
     for m, p in MODULES.items():
-        if not m.startswith(("app", "core")):
-            continue
         src = p.read_text()
         if src.count("\n") > MAX_FILE_LINES:
             long_files.append(f"{p.relative_to(ROOT)}: {src.count(chr(10))} lines")

@@ -57,9 +57,16 @@ def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 def download(name: str, debs: Path) -> Path:
-    """Return the .deb of `name` in `debs`, fetching it with apt-get if missing."""
+    """Return the .deb of `name` in `debs`, fetching it with apt-get if missing; a package
+    reserved for evaluation is refused."""
     if name in RESERVED:
         raise ValueError(f"{name} is reserved for evaluation and must not be used")
+    return apt_download(name, debs)
+
+
+def apt_download(name: str, debs: Path) -> Path:
+    """Return the .deb of `name` in `debs`, fetching it with `apt-get download` if missing
+    (after `apt-get update` when the first try fails). Also used by the evaluation sets."""
     debs.mkdir(parents=True, exist_ok=True)
     found = sorted(debs.glob(f"{name}_*.deb"))
     if found:

@@ -1,0 +1,3 @@
+from training.independent.cli import main
+
+raise SystemExit(main())

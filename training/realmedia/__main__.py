@@ -1,0 +1,3 @@
+from training.realmedia.cli import main
+
+raise SystemExit(main())
