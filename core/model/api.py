@@ -67,8 +67,7 @@ class AlignedModel:
     @property
     def teacher(self) -> torch.nn.Module:
         if self._teacher is None:
-            t = load_teacher(self.cfg.image.backbone).to(self.device)
-            self._teacher = t.to(memory_format=torch.channels_last)
+            self._teacher = load_teacher(self.cfg.image.backbone).to(self.device)
         return self._teacher
 
     def _decode_images(self, items: Sequence) -> list[np.ndarray]:
@@ -91,7 +90,7 @@ class AlignedModel:
         for start in range(0, len(items), IMAGE_BATCH):
             imgs = self._decode_images(items[start : start + IMAGE_BATCH])
             px = preprocess(imgs, self.cfg.image.image_size).to(self.device)
-            f, lg = teacher_outputs(self.teacher, px.contiguous(memory_format=torch.channels_last))
+            f, lg = teacher_outputs(self.teacher, px)
             feats.append(f.float().cpu().numpy())
             logits.append(lg.float().cpu().numpy())
         if not feats:

