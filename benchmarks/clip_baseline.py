@@ -59,12 +59,13 @@ class ClipBaselineModel:
         self.model_id = "clip-vit-b32-baseline"
         self.device = "cpu"
         self.batch = batch
+        self.image_side = 224  # the indexer decodes photos to this square for both models
 
     def _decode(self, items):
         from core.media import load_image
 
         def one(x):
-            return x if isinstance(x, np.ndarray) else load_image(x, max_side=448)
+            return x if isinstance(x, np.ndarray) else load_image(x, min_side=224)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(pool.map(one, items))

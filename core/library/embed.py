@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import SynesthesiaError
-from core.library.decode import Decoded, decode
+from core.library.decode import IMAGE_SIDE, Decoded, decode
 from core.library.progress import IndexReport, Progress
 from core.library.scan import ScannedFile
 from core.media import KINDS
@@ -33,6 +33,7 @@ class Embedder:
         self.progress = progress
         self.cancelled = cancelled
         self.decoders = decoders
+        self.image_side = getattr(model, "image_side", IMAGE_SIDE)
         self.encoders = {"image": model.encode_images, "sound": model.encode_sounds,
                          "note": model.encode_texts}
         self.pending: dict[str, list[Decoded]] = {k: [] for k in KINDS}
@@ -51,7 +52,7 @@ class Embedder:
         with ThreadPoolExecutor(self.decoders, thread_name_prefix="decode") as pool:
             try:
                 for f in todo:
-                    queued.append(pool.submit(decode, f, hashes.get(f.path)))
+                    queued.append(pool.submit(decode, f, hashes.get(f.path), self.image_side))
                     if len(queued) >= READ_AHEAD:
                         break
                 while queued:
@@ -61,7 +62,8 @@ class Embedder:
                     self._settle(queued.popleft().result())
                     nxt = next(todo, None)
                     if nxt is not None:
-                        queued.append(pool.submit(decode, nxt, hashes.get(nxt.path)))
+                        queued.append(pool.submit(decode, nxt, hashes.get(nxt.path),
+                                                  self.image_side))
             finally:
                 for fut in queued:
                     fut.cancel()

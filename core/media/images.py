@@ -140,20 +140,26 @@ def _check_header(data: bytes, where: Path | None) -> tuple[str, tuple[int, int]
     return fmt, size
 
 
+def _reduced_flag(size: tuple[int, int], max_side: int | None, min_side: int | None) -> int:
+    """The largest reduction (1/8, 1/4, 1/2) that keeps the longer side >= max_side
+    and the shorter side >= min_side, from the header's size; full size otherwise."""
+    for factor, flag in _REDUCED:
+        if ((not max_side or max(size) // factor >= max_side)
+                and (not min_side or min(size) // factor >= min_side)):
+            return flag
+    return cv2.IMREAD_COLOR
+
+
 def _decode(data: bytes, fmt: str, size: tuple[int, int] | None, max_side: int | None,
-            where: Path | None) -> np.ndarray:
+            where: Path | None, min_side: int | None = None) -> np.ndarray:
     """OpenCV's decode (BGR, BGRA or grey), big images at a reduced size."""
     buf = np.frombuffer(data, dtype=np.uint8)
     flags = cv2.IMREAD_COLOR
-    if fmt != "gif" and max_side and size is not None:
+    if fmt != "gif" and (max_side or min_side) and size is not None:
         # A JPEG is decoded directly at 1/2-1/8 size (libjpeg scales while it decodes).
         # Other formats are decoded whole and shrunk inside OpenCV before they are handed
         # over, which halves the peak (a 240 MP PNG: 0.75 GB instead of 1.44 GB).
-        longest = max(size)
-        for factor, flag in _REDUCED:
-            if longest // factor >= max_side:
-                flags = flag
-                break
+        flags = _reduced_flag(size, max_side, min_side)
     try:
         if fmt == "gif":
             ok, frames = cv2.imdecodemulti(buf, cv2.IMREAD_COLOR, None, (0, 1))
@@ -169,7 +175,8 @@ def _decode(data: bytes, fmt: str, size: tuple[int, int] | None, max_side: int |
     return img
 
 
-def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndarray:
+def load_image(path: str | Path | bytes, max_side: int | None = None,
+               min_side: int | None = None) -> np.ndarray:
     """Decode an image file to RGB.
 
     Args:
@@ -179,6 +186,10 @@ def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndar
             many pixels (aspect kept). Big JPEGs are then decoded directly at
             1/2, 1/4 or 1/8 size, which is several times faster than a full
             decode. Images are never enlarged.
+        min_side: when given (without max_side), big JPEGs are decoded at the
+            largest reduction that keeps the shorter side at least this long
+            (what a network that crops a square of that side needs); the
+            result is not resized further.
 
     Returns:
         (H, W, 3) uint8 RGB, C-contiguous. EXIF orientation is applied; alpha
@@ -198,7 +209,7 @@ def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndar
         where = Path(path)
         data = _read_bytes(where)
     fmt, size = _check_header(data, where)
-    img = _decode(data, fmt, size, max_side, where)
+    img = _decode(data, fmt, size, max_side, where, min_side)
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     elif img.shape[2] == 4:
@@ -209,3 +220,18 @@ def load_image(path: str | Path | bytes, max_side: int | None = None) -> np.ndar
         img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
                          interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def fit_square(img: np.ndarray, size: int) -> np.ndarray:
+    """(H, W, 3) uint8 -> (size, size, 3): resized so the shorter side is ``size`` (area
+    interpolation when shrinking, linear when enlarging), then centre-cropped. Returned
+    as is when already that size."""
+    h, w = img.shape[:2]
+    if h == w == size:
+        return img
+    s = size / min(h, w)
+    nh, nw = max(size, round(h * s)), max(size, round(w * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    r = cv2.resize(img, (nw, nh), interpolation=interp)
+    y, x = (nh - size) // 2, (nw - size) // 2
+    return np.ascontiguousarray(r[y : y + size, x : x + size])

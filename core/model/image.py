@@ -3,11 +3,11 @@ wheel, run by `core.model.lite0` (batch-norm folded, TF padding kept, channels_l
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
+from core.media.images import fit_square
 from core.model.lite0 import Lite0
 
 
@@ -27,27 +27,13 @@ def load_teacher(backbone: str = "efficientnet-lite0") -> nn.Module:
     return Lite0.from_reference(reference_state()).to(memory_format=torch.channels_last)
 
 
-def fit(img: np.ndarray, size: int = 224) -> np.ndarray:
-    """(H, W, 3) uint8 -> (size, size, 3): resized so the short side is `size` (area
-    interpolation when shrinking), centre-cropped. A no-op for an image already that size."""
-    h, w = img.shape[:2]
-    if h == w == size:
-        return img
-    s = size / min(h, w)
-    nh, nw = max(size, round(h * s)), max(size, round(w * s))
-    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-    r = cv2.resize(img, (nw, nh), interpolation=interp)
-    y, x = (nh - size) // 2, (nw - size) // 2
-    return r[y : y + size, x : x + size]
-
-
 def preprocess(images: list[np.ndarray], size: int = 224) -> torch.Tensor:
     """(H, W, 3) uint8 RGB arrays -> (n, 3, size, size) float32 in channels_last memory,
     resized (short side) and centre-cropped, normalised as the teacher was trained:
     (x - 127) / 128."""
     out = np.empty((len(images), size, size, 3), dtype=np.uint8)
     for i, img in enumerate(images):
-        out[i] = fit(img, size)
+        out[i] = fit_square(img, size)
     t = torch.from_numpy(out).permute(0, 3, 1, 2)  # a channels_last view, no copy
     return t.float().sub_(127.0).div_(128.0)
 

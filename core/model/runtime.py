@@ -14,7 +14,13 @@ M_MMAP_MAX = -4
 @lru_cache(maxsize=1)
 def tune_allocator() -> bool:
     """Stop glibc from returning large activation buffers to the OS after every forward pass
-    (4x faster batched CPU inference). Returns False where mallopt is not available."""
+    (4x faster batched CPU inference). Returns False where mallopt is not available, or
+    when SYNESTHESIA_MALLOC=default (how benchmarks.bench_network measures what it is worth).
+
+    mallopt changes how later allocations are made, so calling it after torch is imported
+    still takes effect; every entry point calls it through AlignedModel."""
+    if os.environ.get("SYNESTHESIA_MALLOC") == "default":
+        return False
     name = ctypes.util.find_library("c")
     if not name or os.name != "posix":
         return False

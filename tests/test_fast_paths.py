@@ -1,0 +1,51 @@
+"""The shortcuts indexing takes for speed give what the plain path gives: reduced-size JPEG
+decoding sized by the shorter side, the square cut in the decoder threads, texts batched by
+length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.media import load_image
+from core.media.images import fit_square
+from tests.media import picture
+
+
+def _jpeg(path: Path, h: int, w: int) -> Path:
+    img = cv2.resize(picture((120, 60, 30), 0), (w, h), interpolation=cv2.INTER_CUBIC)
+    cv2.imwrite(str(path), img[:, :, ::-1])
+    return path
+
+
+def test_min_side_picks_the_largest_reduction_that_keeps_the_short_side(tmp_path):
+    p = _jpeg(tmp_path / "a.jpg", 1200, 1600)
+    assert load_image(p, min_side=224).shape == (300, 400, 3)  # 1/4: 1/8 would be 150
+    assert load_image(p, min_side=100).shape == (150, 200, 3)  # 1/8
+    assert load_image(p, min_side=1000).shape == (1200, 1600, 3)  # no reduction fits
+    pano = _jpeg(tmp_path / "pano.jpg", 500, 4000)
+    assert load_image(pano, min_side=224).shape == (250, 2000, 3)  # the short side rules
+
+
+def test_fit_square_matches_a_direct_resize_and_crop(tmp_path):
+    p = _jpeg(tmp_path / "a.jpg", 1200, 1600)
+    reduced = fit_square(load_image(p, min_side=224), 224)
+    full = fit_square(load_image(p), 224)
+    assert reduced.shape == full.shape == (224, 224, 3)
+    # the DCT-domain reduction is a slightly different filter than area resampling
+    assert np.abs(reduced.astype(int) - full.astype(int)).mean() < 3.0
+    small = picture((0, 0, 0), 1, size=(100, 50))
+    assert fit_square(small, 224).shape == (224, 224, 3)  # enlarged when smaller
+    square = np.zeros((224, 224, 3), np.uint8)
+    assert fit_square(square, 224) is square
+
+
+def test_texts_batched_by_length_keep_their_order(tiny_model):
+    texts = ["a dog", "a very long sentence about a red boat on a quiet lake at dawn " * 3,
+             "rain", "bells ringing in a small church tower", "x y"] * 30
+    together = tiny_model.encode_texts(texts)
+    alone = np.concatenate([tiny_model.encode_texts([t]) for t in texts[:5]])
+    assert np.allclose(together[:5], alone, atol=1e-5)
+    assert np.allclose(together[5:10], alone, atol=1e-5)
