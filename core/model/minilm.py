@@ -30,20 +30,20 @@ class MiniLM(nn.Module):
         super().__init__()
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
-        from transformers import BertConfig, BertModel
 
+        from core.model.bert import Bert
         from core.model.pretrained import minilm_dir
 
         folder = minilm_dir()
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.bert = BertModel(BertConfig.from_json_file(str(folder / "config.json")),
-                              add_pooling_layer=False)
+        self.bert = Bert.from_config_file(folder / "config.json")
         state = load_file(str(folder / "model.safetensors"))
         state = {k.removeprefix("bert."): v for k, v in state.items()}
-        state = {k: v for k, v in state.items() if not k.startswith("pooler.")}
-        self.bert.load_state_dict(state, strict=False)
+        state = {k: v for k, v in state.items()
+                 if not k.startswith("pooler.") and k != "embeddings.position_ids"}
+        self.bert.load_state_dict(state)
         self.bert.eval()
         for p in self.parameters():
             p.requires_grad_(False)
@@ -54,8 +54,7 @@ class MiniLM(nn.Module):
         enc = self.tokenizer.encode_batch(texts)
         ids = torch.tensor([e.ids for e in enc], device=dev)
         mask = torch.tensor([e.attention_mask for e in enc], device=dev)
-        out = self.bert(input_ids=ids, attention_mask=mask,
-                        token_type_ids=torch.zeros_like(ids)).last_hidden_state
+        out = self.bert(ids, mask)
         m = mask.unsqueeze(2).to(out.dtype)
         pooled = (out * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return F.normalize(pooled, dim=1)
