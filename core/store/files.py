@@ -66,6 +66,14 @@ class FileRepository:
                                  "model_id, error IS NOT NULL FROM files")
         return {r[0]: FileState(r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows}
 
+    def scan_keys(self, model_id: str) -> tuple[set[tuple[str, int, int, str]], int]:
+        """(path, size, mtime_ns, kind) of every file a re-scan leaves alone when it finds
+        it so (it failed, or it was embedded by ``model_id``), and how many files the store
+        knows: an unchanged library is recognised with one set comparison (issue 16)."""
+        keys = set(self._store.query("SELECT path, size, mtime_ns, kind FROM files "
+                                     "WHERE error IS NOT NULL OR model_id = ?", (model_id,)))
+        return keys, self._store.query("SELECT COUNT(*) FROM files")[0][0]
+
     def item(self, item_id: int) -> MediaItem | None:
         rows = self._store.query("SELECT id, path, kind, size, mtime_ns, content_hash FROM files "
                                  "WHERE id = ?", (item_id,))
