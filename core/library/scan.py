@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from core.media import kind_of
+from core.media.kinds import EXTENSION_KINDS
 
 # Files and folders that operating systems and NAS boxes scatter into media folders.
 OS_JUNK = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "$recycle.bin",
                      "system volume information", "@eadir", "__macosx", "lost+found",
                      ".ds_store", "icon\r"})
+
+
+_NAME = operator.attrgetter("name")
 
 
 class ScannedFile(NamedTuple):
@@ -109,7 +113,7 @@ class _Walker:
         """Record the media files of one folder; returns its subfolders to walk."""
         try:
             with os.scandir(dir_path) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as e:
             self.out.unreachable.append(dir_path)
             self.out.problems.append((dir_path, None, f"folder cannot be read ({e.strerror}); "
@@ -120,7 +124,6 @@ class _Walker:
             name = entry.name
             if is_hidden(name):
                 continue
-            rel = f"{rel_dir}/{name}" if rel_dir else name
             try:
                 name.encode("utf-8")
             except UnicodeEncodeError:
@@ -131,6 +134,7 @@ class _Walker:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError:
                 is_dir = False
+            rel = (f"{rel_dir}/{name}" if rel_dir else name) if is_dir or patterns else ""
             if is_dir:
                 sub = self._subfolder(entry, rel, patterns)
                 if sub is not None:
@@ -158,7 +162,8 @@ class _Walker:
 
     def _file(self, entry: os.DirEntry, rel: str, patterns: list[str], folder_id: int) -> None:
         name = entry.name
-        kind = kind_of(name)
+        dot = name.rfind(".")  # kind_of for a bare name, inline: it runs for every file
+        kind = EXTENSION_KINDS.get(name[dot:].lower()) if dot > 0 else None
         if kind is None:
             if name[-4:].lower() == ".xmp":
                 self.out.sidecars.append(entry.path)

@@ -21,6 +21,9 @@ _BY_EXTENSION: dict[str, Kind] = {
 }
 
 
+EXTENSION_KINDS = _BY_EXTENSION  # ".jpg" -> "image": for the scanner's inner loop
+
+
 def kind_of(path: str | Path) -> Kind | None:
     """The kind of media ``path`` holds by its extension (case-insensitive), or None."""
     # os.path rather than pathlib: the scanner calls this for every file in the library.
