@@ -45,7 +45,8 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     res = json.loads(out)
     assert code == 0 and len(res["results"]) == 3
     assert set(res["results"][0]) == {"rank", "item_id", "path", "kind", "score", "segment",
-                                      "tags", "copies", "found_by"}
+                                      "tags", "copies", "found_by", "relevance", "good"}
+    assert all(0 <= r["relevance"] <= 1 for r in res["results"] if r["relevance"] is not None)
     assert {r["kind"] for r in res["results"]} <= {"note", "image"}
 
     code, out, _ = run(capsys, *L, "search", "--file", str(files["snd0"]), "--model", str(ckpt),
@@ -54,8 +55,17 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     assert top["path"] == str(files["snd0"]) and top["segment"]["start_s"] == 0.0
 
     code, out, _ = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
-                       str(ckpt), "-k", "2")
+                       str(ckpt), "-k", "2", "--all")
     assert code == 0 and str(files["snd0"]) not in out and out.count("\n") == 2
+    # Without --all only the good matches are printed, and stderr says what was left out.
+    code, out, err = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
+                         str(ckpt), "-k", "5", "--json")
+    found = json.loads(out)["results"]
+    good = sum(r["good"] for r in found)
+    code, out, err = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
+                         str(ckpt), "-k", "5")
+    assert code == 0 and out.count("\n") == good
+    assert (f"{len(found) - good} weaker" in err) == (good < len(found))
 
     code, out, _ = run(capsys, *L, "stats", "--json")
     st = json.loads(out)

@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--folder", type=Path, help="only items under this folder")
     p.add_argument("--tag", help="only items with this accepted tag")
+    p.add_argument("--all", action="store_true", dest="show_all",
+                   help="also show the weaker results below the good-match cut-off")
     _common(p, model=True)
     p.set_defaults(handler=_search)
 
@@ -208,20 +210,39 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     if not results:
         print("no results (is the library indexed? see `synesthesia stats`)", file=sys.stderr)
         return EXIT_OK
-    for i, r in enumerate(results, 1):
-        where = ""
-        if r.segment is not None and r.segment.start_s is not None:
-            where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
-        elif r.segment is not None and r.segment.text and r.segment.char_start:
-            where = f'  "{_snippet(r.segment.text)}"'
-        how = {"words": " [words]", "both": " [words+meaning]"}.get(r.found_by, "")
-        score = "     -" if r.found_by == "filter" else f"{r.score:6.3f}"
-        print(f"{i:3}. {score}  {r.kind:5}  {_show(r.path)}{where}{how}")
+    good = [r for r in results if r.good]
+    shown = results if args.show_all else good
+    for i, r in enumerate(shown, 1):
+        print(f"{i:3}. {_relevance(r)}  {r.kind:5}  {_show(r.path)}{_where(r)}")
         for copy in r.copies:  # copies of the same file: one result
-            print(f"{'':22}also at {_show(copy)}")
+            print(f"{'':28}also at {_show(copy)}")
+    weaker = len(results) - len(good)
+    if not good:
+        print("no good match" + ("" if args.show_all else
+              f"; {weaker} weaker results (--all shows them)") + ". Try other words, a "
+              "longer description (\"a dog barking\"), or other kinds.", file=sys.stderr)
+    elif weaker and not args.show_all:
+        print(f"{len(good)} good matches, {weaker} weaker (--all shows them)", file=sys.stderr)
     print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _relevance(r: Any) -> str:
+    """e.g. " 62% good  0.553": the relevance, whether it is a good match, the cosine."""
+    pct = f"{round(100 * r.relevance):3d}%" if r.relevance is not None else "   -"
+    score = "     -" if r.found_by == "filter" else f"{r.score:6.3f}"
+    return f"{pct} {'good' if r.good else 'weak'}  {score}"
+
+
+def _where(r: Any) -> str:
+    """Where it matched (a sound's moment, a note's passage) and how it was found."""
+    where = ""
+    if r.segment is not None and r.segment.start_s is not None:
+        where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
+    elif r.segment is not None and r.segment.text and r.segment.char_start:
+        where = f'  "{_snippet(r.segment.text)}"'
+    return where + {"words": " [words]", "both": " [words+meaning]"}.get(r.found_by, "")
 
 
 def _result_json(rank: int, r: Any) -> dict:
@@ -231,7 +252,9 @@ def _result_json(rank: int, r: Any) -> dict:
                "char_start": r.segment.char_start, "char_end": r.segment.char_end}
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
             "score": round(r.score, 6), "segment": seg, "tags": list(r.tags),
-            "copies": [str(p) for p in r.copies], "found_by": r.found_by}
+            "copies": [str(p) for p in r.copies], "found_by": r.found_by,
+            "relevance": None if r.relevance is None else round(r.relevance, 6),
+            "good": bool(r.good)}
 
 
 def _show(path: Any) -> str:

@@ -11,12 +11,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleEvent,
-    QCloseEvent,
-    QShowEvent,
-)
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -53,6 +48,7 @@ from app.gui.widgets.preview import PreviewPane
 from app.gui.widgets.results import ResultRole, ResultsModel
 from app.gui.widgets.results_view import ResultsView
 from app.gui.widgets.search_bar import SearchBar
+from app.gui.widgets.summary import ResultsSummary
 from app.gui.widgets.tags_panel import TagsPanel
 from app.gui.widgets.tile import TileDelegate
 
@@ -100,9 +96,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
                                           "Search by a sound from the microphone (Ctrl+R)")
         self.add_button = self._button("&Add folder\u2026", "Add folder",
                                        "Add a folder of photos, sounds and notes to the library")
-        self.count_label = QLabel(WELCOME, self)
-        self.count_label.setWordWrap(True)
-        self.count_label.setAccessibleName("Results summary")
+        self.summary = ResultsSummary(WELCOME, self)
+        self.count_label = self.summary.label
         self.results_model = ResultsModel(self.thumbnails, self)
         self.view = ResultsView(self.results_model, size, self)
         self.view.setItemDelegate(TileDelegate(
@@ -139,7 +134,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.count_label)
+        left_layout.addWidget(self.summary)
         left_layout.addWidget(self.view, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         for i, (part, stretch) in enumerate(((self.browse, 1), (left, 3), (self.preview, 2))):
@@ -154,7 +149,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.statusBar().addPermanentWidget(self.index_panel)
         tp = self.preview.tags_panel
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
-                 self.add_button, self.view, self.preview.note, self.preview.details,
+                 self.add_button, self.summary.button, self.view,
+                 self.preview.note, self.preview.details,
                  self.preview.play_button, tp.proposed, tp.accept_button, tp.reject_button,
                  tp.new_tag, tp.add_button, self.preview.open_button, self.preview.reveal_button,
                  self.preview.copy_button, self.preview.more_button, self.browse.sort,
@@ -170,6 +166,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.add_button.clicked.connect(self.choose_folder)
         self.searches.started.connect(self._search_started)
         self.searches.results.connect(self._show_results)
+        self.summary.toggled.connect(
+            lambda: self.results_model.set_results(self.summary.shown()))
         self.searches.failed.connect(self._search_failed)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.view.activated.connect(lambda index: self.open_selected())
@@ -305,21 +303,15 @@ class MainWindow(PasteAndDrop, QMainWindow):
             self._announce(f"Searching for {request.describe()} once the model has loaded\u2026")
 
     def _show_results(self, request: SearchRequest, results: list[Any]) -> None:
-        self.results_model.set_results(results)
-        n = len(results)
-        noun = "result" if n == 1 else "results"
-        self._announce(f"{n} {noun} for {request.describe()}")
-        if n:
+        self.results_model.set_results(self.summary.set_results(request.describe(), results))
+        if self.results_model.rowCount():
             self.view.setCurrentIndex(self.results_model.index(0))
 
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self._announce(f"Could not search for {request.describe()}: {message}")
 
     def _announce(self, text: str) -> None:
-        self.count_label.setText(text)
-        self.count_label.setAccessibleName(text)
-        QAccessible.updateAccessibility(
-            QAccessibleEvent(self.count_label, QAccessible.Event.NameChanged))
+        self.summary.announce(text)
 
     # -- the selected result ----------------------------------------------------------------
     def selected(self) -> Any:

@@ -22,6 +22,7 @@ from core.media import (
     resample,
 )
 from core.search.query import Query, SearchResult, Segment
+from core.search.relevance import KindReference, load_relevance
 from core.store import SegmentInfo, Store, VectorIndex, VectorIndexes
 
 
@@ -117,15 +118,29 @@ def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,
         fetch *= 4
 
 
+def _query_kind(model: Any, store: Store, query: Query) -> str:
+    """The kind of the query itself, for relevance: text, image or sound (a note is text)."""
+    if query.text is not None:
+        return "text"
+    if query.waveform is not None:
+        return "sound"
+    if query.file is not None:
+        return kind_of(Path(query.file)) or "text"
+    return store.segments.of_item(int(query.item_id))[0] or "text"
+
+
 def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
                k: int = 20) -> list[SearchResult]:
-    """The ``k`` best items over ``query.kinds``, best first; each item once, with its
-    best-matching segment and its accepted tags."""
+    """The ``k`` best items over ``query.kinds``, most probably relevant first; each item
+    once, with its best-matching segment, its accepted tags and its relevance
+    (``core.search.relevance``: kinds are merged by it, ``good`` marks the good matches)."""
     query.validate()
     if k <= 0:
         return []
     q, leave_out = query_vector(model, store, query)
-    best: dict[int, tuple[float, int]] = {}  # file id -> (score, segment id)
+    qkind = _query_kind(model, store, query)
+    rel = load_relevance(str(model.model_id))
+    best: dict[int, tuple[float, float, int]] = {}  # file id -> (p, cosine, segment id)
     infos: dict[int, SegmentInfo] = {}
     kinds = sorted(query.kinds)
     with indexes.reading(kinds) as found:
@@ -134,13 +149,22 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
             if allowed is not None and not len(allowed):
                 continue
             files, info = _best_per_item(store, found[kind], q, k, allowed, leave_out)
+            if not files:
+                continue
             infos.update(info)
-            best.update(files)
-    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
+            ref = KindReference.of(q, *found[kind].item_sample())
+            fids = list(files)
+            cos = np.array([files[f][0] for f in fids], np.float64)
+            probs = rel.probability(qkind, kind, cos, ref)
+            best.update({f: (float(p), files[f][0], files[f][1])
+                         for f, p in zip(fids, probs, strict=True)})
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))[:k]
     tags = store.tags.accepted_names([fid for fid, _ in ranked])
     copies = store.files.copies_of([fid for fid, _ in ranked])
-    return [_result(fid, score, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())))
-            for fid, (score, sid) in ranked]
+    cut = rel.threshold(qkind)
+    return [_result(fid, cos, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())),
+                    p, p >= cut)
+            for fid, (p, cos, sid) in ranked]
 
 
 def one_per_content(files: dict[int, tuple[float, int]], info: dict[int, SegmentInfo]
@@ -157,14 +181,16 @@ def one_per_content(files: dict[int, tuple[float, int]], info: dict[int, Segment
 
 
 def _result(fid: int, score: float, info: SegmentInfo, tags: tuple[str, ...],
-            copies: tuple[Path, ...] = ()) -> SearchResult:
+            copies: tuple[Path, ...] = (), relevance: float | None = None,
+            good: bool = True) -> SearchResult:
     seg: Segment | None = None
     if info.kind == "sound":
         seg = Segment(start_s=info.start_s, end_s=info.end_s)
     elif info.kind == "note":
         seg = Segment(text=_passage(info.path, info.char_start, info.char_end),
                       char_start=info.char_start, char_end=info.char_end)
-    return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags, copies)
+    return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags, copies,
+                        relevance=relevance, good=bool(good))
 
 
 def _passage(path: str, c0: int | None, c1: int | None) -> str | None:

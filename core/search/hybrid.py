@@ -66,7 +66,10 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
     missing = [i for i, _ in fused if i not in found]
     if missing:
         found.update(_word_results(store, model, parsed, missing))
-    results = _one_per_content([replace(found[i], found_by=by) for i, by in fused if i in found])
+    # Its words hold the query's words: a good match whatever the network thought.
+    results = _one_per_content([replace(found[i], found_by=by,
+                                        good=found[i].good or by != "network")
+                                for i, by in fused if i in found])
     return _sorted(store, results, query.sort)
 
 

@@ -34,7 +34,10 @@ class SearchResult:
     """One found item; ``score`` is the cosine similarity in [-1, 1] (higher is closer).
     Copies of one file (same content) are one result: ``copies`` holds the other paths.
     ``found_by``: "network" (by meaning), "words" (its words hold the query's words),
-    "both", or "filter" (a query of filters only: the items passing them, newest first)."""
+    "both", or "filter" (a query of filters only: the items passing them, newest first).
+    ``relevance``: the probability that it is relevant (comparable across kinds; None where
+    no search ranked it, e.g. a concept's top items); ``good``: whether it is a good match
+    (at or above the calibrated cut-off)."""
 
     item_id: int
     path: Path
@@ -44,6 +47,17 @@ class SearchResult:
     tags: tuple[str, ...] = ()
     copies: tuple[Path, ...] = ()
     found_by: str = "network"
+    relevance: float | None = None
+    good: bool = True
+
+    @property
+    def relevance_text(self) -> str:
+        """The relevance in plain words ("good match, 62%"), for people and screen readers."""
+        if self.relevance is None:
+            return f"similarity {self.score:.2f}"
+        from core.search.relevance import describe
+
+        return f"{describe(self.relevance, self.good)}, {round(100 * self.relevance)}%"
 
 
 @dataclass

@@ -62,6 +62,23 @@ class SegmentRepository:
         owners = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         return owners, _matrix([r[1] for r in rows])
 
+    def sample(self, kind: str, model_id: str, max_items: int = 2048,
+               max_segments: int = 32768) -> tuple[np.ndarray, np.ndarray, int]:
+        """A fixed pseudo-random sample of the items of ``kind`` (the same while they stay):
+        (owners (s,) int64, vectors (s, D) float32 of their segments, total items of the
+        kind). Search reads each kind's scores against it (core.search.relevance)."""
+        total = self._store.query("SELECT COUNT(DISTINCT file_id) FROM segments WHERE kind = ? "
+                                  "AND model_id = ?", (kind, model_id))[0][0]
+        rows = self._store.query(
+            "SELECT file_id, vector FROM segments WHERE kind = ? AND model_id = ? AND file_id IN "
+            "(SELECT DISTINCT file_id FROM segments WHERE kind = ? AND model_id = ? "
+            " ORDER BY (file_id * 2654435761) % 4294967296 LIMIT ?) ORDER BY id LIMIT ?",
+            (kind, model_id, kind, model_id, int(max_items), int(max_segments)))
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), int(total)
+        owners = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        return owners, _matrix([r[1] for r in rows]), int(total)
+
     def filtered_ids(self, kind: str, model_id: str, folder_prefix: str | None = None,
                      accepted_tag: str | None = None,
                      items: frozenset[int] | None = None) -> np.ndarray:

@@ -82,6 +82,7 @@ class VectorIndex:
         self.saved = hnsw is None or how in ("loaded", "current")
         self.patch: tuple[int, int] | None = None  # (added, removed) when patched
         self._query = threading.Lock()  # hnswlib's ef is per graph: one query at a time
+        self._sample: tuple[np.ndarray, np.ndarray, int] | None = None
 
     kind = property(lambda self: self.spec.kind)
     model_id = property(lambda self: self.spec.model_id)
@@ -235,6 +236,14 @@ class VectorIndex:
             fil = set(allowed.tolist()).__contains__
         with self._query:
             return self._knn(q, min(k, self.count), fil)
+
+    def item_sample(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """(owners, vectors, total items) of a fixed sample of this kind's items, read once
+        per index (an index mirrors one generation of the store)."""
+        with self._query:
+            if self._sample is None:
+                self._sample = self.store.segments.sample(self.kind, self.model_id)
+            return self._sample
 
     def _knn(self, q: np.ndarray, k: int, fil: Any) -> tuple[np.ndarray, np.ndarray]:
         ef = max(self.spec.ef_search, k)

@@ -33,6 +33,12 @@ def type_query(qtbot, window, text: str) -> list:
     return got.args[1]
 
 
+def show_weaker(window) -> None:
+    """Lists the results below the good-match cut-off too (the button above the grid)."""
+    if window.summary.button.isVisible() and not window.summary.showing_all:
+        window.summary.button.click()
+
+
 def names(window) -> list[str]:
     return [Path(r.path).name for r in window.results_model.results()]
 
@@ -49,7 +55,10 @@ def test_add_folder_index_and_search_by_words(make_window, qtbot, tmp_path):
     type_query(qtbot, window, NOTES["beach.txt"])
     assert names(window)[0] == "beach.txt"
     assert "draft.tmp.txt" not in names(window)
-    assert window.count_label.text().startswith(f"{len(names(window))} results for")
+    # Only the good matches are listed; the weaker ones are one button away.
+    assert window.count_label.text().startswith(f"{len(names(window))} good match")
+    show_weaker(window)
+    assert "weaker shown" in window.count_label.text()
     # The preview shows the selected top result, the note's text.
     qtbot.waitUntil(lambda: NOTES["beach.txt"] in window.preview.note.toPlainText())
 
@@ -202,6 +211,7 @@ def test_indexing_survives_closing_the_window(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: again.index_panel.last_report is not None, timeout=TIMEOUT)
     type_query(qtbot, again, NOTES["kitchen.txt"])
     assert names(again)[0] == "kitchen.txt"
+    show_weaker(again)
     assert len({r.path for r in again.results_model.results()}) == 9
 
 

@@ -103,10 +103,18 @@ def test_formatting():
 def test_result_texts_speak_name_kind_and_tags():
     photo = SimpleNamespace(path=Path("/p/beach.jpg"), kind="image", score=0.5, segment=None,
                             tags=["sea", "sand", "dog"], item_id=1)
-    assert accessible_text(photo) == "beach.jpg, photo: sea, sand, dog"
+    assert accessible_text(photo) == "beach.jpg, photo, similarity 0.50; tags: sea, sand, dog"
     sound = SimpleNamespace(path=Path("/p/waves.wav"), kind="sound", score=0.25, tags=[],
                             segment=SimpleNamespace(start_s=12.0, end_s=17.0, text=None))
-    assert accessible_text(sound) == "waves.wav, sound"
+    assert accessible_text(sound) == "waves.wav, sound, similarity 0.25"
+    # A search result speaks its relevance in words, comparable across kinds.
+    from core.search import SearchResult
+
+    found = SearchResult(3, Path("/p/bark.wav"), "sound", 0.41, None, ("dog",), 0.62, True)
+    assert accessible_text(found) == "bark.wav, sound, good match, 62%; tags: dog"
+    weak = SearchResult(4, Path("/p/rain.wav"), "sound", 0.2, None, (), 0.03, False)
+    assert accessible_text(weak) == "rain.wav, sound, weak match, 3%"
+    assert "weak match, 3% (similarity 0.200)" in tooltip_text(weak)
     assert segment_text(sound) == "0:12.0\u20130:17.0"
     assert "best match at 0:12.0" in tooltip_text(sound)
 

@@ -22,6 +22,8 @@ def indexed_window(make_window, qtbot, tmp_path):
                                   lambda folders: window.index_panel.start())
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         window.search_bar.field.setText(NOTES["beach.txt"])
+    if window.summary.button.isVisible():  # the weaker results below the cut-off too
+        window.summary.button.click()
     return window
 
 
@@ -40,7 +42,7 @@ def test_add_your_own_tag_from_the_keyboard(make_window, qtbot, tmp_path):
                     timeout=TIMEOUT)
     # The result's spoken text now carries the tag: the tags are the alt text.
     qtbot.waitUntil(lambda: window.results_model.index(0).data(Qt.ItemDataRole.AccessibleTextRole)
-                    == "beach.txt, note: seaside", timeout=TIMEOUT)
+                    .endswith("; tags: seaside"), timeout=TIMEOUT)
     # Searches show it too.
     window.search_bar.field.clear()
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):

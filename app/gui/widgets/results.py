@@ -51,11 +51,18 @@ def segment_text(result: Any) -> str:
     return f"{format_seconds(start)}\u2013{format_seconds(end or start)}"
 
 
+def relevance_words(result: Any) -> str:
+    """ "good match, 62%" (or the similarity where no search ranked the result)."""
+    text = getattr(result, "relevance_text", None)
+    return text if isinstance(text, str) else f"similarity {result.score:.2f}"
+
+
 def accessible_text(result: Any) -> str:
     name = Path(result.path).name
     kind = KIND_WORDS.get(result.kind, result.kind)
     tags = tag_names(result)
-    return f"{name}, {kind}: {', '.join(tags)}" if tags else f"{name}, {kind}"
+    head = f"{name}, {kind}, {relevance_words(result)}"
+    return f"{head}; tags: {', '.join(tags)}" if tags else head
 
 
 def copies_text(result: Any, most: int = 3) -> str:
@@ -75,7 +82,8 @@ def description_text(result: Any) -> str:
 
 
 def tooltip_text(result: Any) -> str:
-    lines = [str(result.path), f"{KIND_WORDS.get(result.kind, result.kind)}, score {result.score:.3f}"]
+    lines = [str(result.path), f"{KIND_WORDS.get(result.kind, result.kind)}, "
+             f"{relevance_words(result)} (similarity {result.score:.3f})"]
     moment = segment_text(result)
     if moment and result.kind == "sound":
         lines.append(f"best match at {moment}")
@@ -199,6 +207,8 @@ class ResultsModel(QAbstractListModel):
             lines = [Path(result.path).name]
             if result.kind == "sound" and (moment := segment_text(result)):
                 lines.append(moment)
+            if getattr(result, "relevance", None) is not None:
+                lines.append(relevance_words(result))
             if tags := tag_names(result):
                 lines.append(", ".join(tags))
             return "\n".join(lines)
