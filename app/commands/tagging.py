@@ -165,7 +165,10 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
             return EXIT_INTERRUPTED
         bar.done()
         if args.json:
-            emit_json({"library": str(lib.directory), "vocabulary": len(vocab), **asdict(report)})
+            data = asdict(report)
+            data.pop("best_scores")
+            emit_json({"library": str(lib.directory), "vocabulary": len(vocab), **data,
+                       "would_tag": {f"{t:g}": report.would_tag(t) for t in (0.3, 0.2, 0.1)}})
             return EXIT_OK
         print(f"tagged {report.items} items in {report.seconds:.1f} s ({report.skipped} "
               f"already tagged): {report.proposed} proposals, {report.imported} sidecar "
@@ -179,6 +182,11 @@ def _tag(args: argparse.Namespace, rest: list[str]) -> int:
                       "conservative fallback", file=sys.stderr)
         for line in report.sidecar_errors:
             print(f"warning: {line}", file=sys.stderr)
+        if report.hint():
+            print(report.hint().replace("lower the lowest probability of a proposed tag",
+                                        f"try --min-score {report.suggested_min_score():g}")
+                  .replace("select results, then Tags > Teach a tag",
+                           "`synesthesia learn-tag`"), file=sys.stderr)
         print("review with `synesthesia tags FILE` (or the Tags panel of the app)",
               file=sys.stderr)
         return EXIT_OK

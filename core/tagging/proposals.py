@@ -95,6 +95,9 @@ class ZeroShotRun:
         """Propose and save one batch, and remember its items as done."""
         props = self.tagger.propose(scores, kind, self.min_score, self.top_k, reference,
                                     exclude=[decided.get(int(ids[j]), set()) for j in rows])
+        best = self.tagger.probabilities(scores, kind, reference).max(axis=1)
+        self.report.best_scores += [float(b) for b in best]
+        self.report.tagged_items += sum(1 for ps in props if ps)
         by_item = {int(ids[j]): [(p.name, p.score) for p in ps]
                    for j, ps in zip(rows, props, strict=True)}
         self.report.proposed += self.store.tags.replace_proposals("zero-shot", self.mid,

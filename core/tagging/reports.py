@@ -29,6 +29,38 @@ class TagReport:
     calibration: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     cancelled: bool = False
+    min_score: float = 0.5
+    # The best tag probability of each item looked at (kept or not): how many items a
+    # lower threshold would tag (``would_tag``), for the hint when few or none were tagged.
+    best_scores: list[float] = field(default_factory=list)
+    tagged_items: int = 0
+
+    def would_tag(self, threshold: float) -> int:
+        """How many of the items looked at have a tag at probability ``threshold`` or more."""
+        return sum(1 for s in self.best_scores if s >= threshold)
+
+    def suggested_min_score(self) -> float | None:
+        """The highest of 40/30/20/10% below ``min_score`` that would tag half the items
+        (else the lowest that tags any); None when none would."""
+        lower = [t for t in (0.4, 0.3, 0.2, 0.1) if t < self.min_score and self.would_tag(t)]
+        if not lower:
+            return None
+        return next((t for t in lower if self.would_tag(t) * 2 >= len(self.best_scores)),
+                    lower[-1])
+
+    def hint(self) -> str:
+        """What to do when auto-tag proposed little or nothing ("" when most items got tags)."""
+        n = len(self.best_scores)
+        if not n or self.tagged_items * 2 >= n:
+            return ""
+        said = (f"No tag reached {self.min_score:.0%} for {n - self.tagged_items} of the {n} "
+                "items.")
+        t = self.suggested_min_score()
+        if t is not None:
+            said += (f" At {t:.0%}, {self.would_tag(t)} of them would get one: lower the "
+                     "lowest probability of a proposed tag and auto-tag again.")
+        return said + (" Or teach a tag from a few examples (select results, then Tags > "
+                       "Teach a tag), which works for sounds too.")
 
 
 @dataclass

@@ -182,7 +182,7 @@ class LibraryTagger:
         self._writable()
         t0 = time.time()
         model = self.model
-        report = TagReport(model_id=str(model.model_id))
+        report = TagReport(model_id=str(model.model_id), min_score=float(min_score))
         wanted = None if item_ids is None else {int(i) for i in item_ids}
         if import_sidecars:
             sc = self.import_sidecars(wanted, only_new=not force)

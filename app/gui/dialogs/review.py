@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -21,15 +26,21 @@ ProposalRole = Qt.ItemDataRole.UserRole + 10
 
 
 class ReviewDialog(QDialog):
-    """Lists proposals with a check box each; Accept/Reject act on the checked rows."""
+    """Lists proposals, most confident first, each with its thumbnail and a check box;
+    Accept/Reject act on the checked rows. ``retry`` (a label and an action) adds a button,
+    e.g. to auto-tag again at a lower threshold when too little was proposed."""
 
     decided = Signal(int)  # how many proposals were decided
 
     def __init__(self, tagging: TaggingService, title: str, proposals: list[Proposal],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, thumbnails: Any = None,
+                 retry: tuple[str, Callable[[], None]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.tagging = tagging
+        self.thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._thumbnail_ready)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Summary")
@@ -39,6 +50,7 @@ class ReviewDialog(QDialog):
             "One proposed tag per row; Space checks a row, then accept or reject the checked")
         self.tree.setHeaderLabels(["File", "Kind", "Tag", "Score", "From"])
         self.tree.setRootIsDecorated(False)
+        self.tree.setIconSize(QSize(48, 48))
         self.accept_button = self._button("&Accept checked", "Accept checked tags")
         self.reject_button = self._button("&Reject checked", "Reject checked tags")
         self.all_button = self._button("Check a&ll", "Check all rows")
@@ -47,9 +59,14 @@ class ReviewDialog(QDialog):
         self.reject_button.clicked.connect(lambda: self._decide(False))
         self.all_button.clicked.connect(self.check_all)
         self.close_button.clicked.connect(self.accept)
+        self.retry_button: QPushButton | None = None
         buttons = QHBoxLayout()
         for b in (self.all_button, self.accept_button, self.reject_button):
             buttons.addWidget(b)
+        if retry is not None:
+            self.retry_button = self._button(retry[0], retry[0])
+            self.retry_button.clicked.connect(lambda: (self.accept(), retry[1]()))
+            buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -67,11 +84,16 @@ class ReviewDialog(QDialog):
 
     def set_proposals(self, proposals: list[Proposal]) -> None:
         self.tree.clear()
-        for p in proposals:
-            score = "" if p.score is None else f"{p.score:.2f}"
+        # Most confident first: the likeliest tags are reviewed (and accepted) first.
+        for p in sorted(proposals, key=lambda p: (-(p.score or 0.0), str(p.path), p.name)):
+            score = "" if p.score is None else f"{p.score:.0%}"
             row = QTreeWidgetItem([p.path.name, KIND_WORDS.get(p.kind, p.kind), p.name, score,
                                    p.source])
             row.setData(0, ProposalRole, p)
+            row.setData(0, Qt.ItemDataRole.AccessibleTextRole,
+                        f"{p.name} for {p.path.name}, {KIND_WORDS.get(p.kind, p.kind)}"
+                        + (f", {score} likely" if score else ""))
+            self._set_icon(row, p)
             row.setCheckState(0, Qt.CheckState.Unchecked)
             row.setToolTip(0, str(p.path))
             self.tree.addTopLevelItem(row)
@@ -81,9 +103,24 @@ class ReviewDialog(QDialog):
         items = len({p.item_id for p in proposals})
         self.summary.setText(
             f"{n} proposed tag{'s' if n != 1 else ''} on {items} item{'s' if items != 1 else ''}. "
-            "Nothing is written until you accept it." if n else "No proposed tags to review.")
+            "Nothing is written until you accept it." if n else "No proposed tags to review."
+            + ("" if n else " Auto-tag (Tags menu) proposes tags from the vocabulary; "
+               "Teach a tag learns one from a few examples you select."))
         if n:
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
+
+    def _set_icon(self, row: QTreeWidgetItem, p: Proposal) -> None:
+        if self.thumbnails is None:
+            return
+        image = self.thumbnails.get(p.path, p.kind)
+        if image is not None and not image.isNull():
+            row.setIcon(0, QIcon(QPixmap.fromImage(image)))
+
+    def _thumbnail_ready(self, path: str) -> None:
+        for row in self.rows():
+            p = row.data(0, ProposalRole)
+            if str(p.path) == path:
+                self._set_icon(row, p)
 
     def rows(self) -> list[QTreeWidgetItem]:
         return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]

@@ -79,9 +79,10 @@ class TagActions(QObject):
     # -- review -----------------------------------------------------------------------------------
     def review(self, title: str = "Review proposed tags", source: str | None = None,
                name: str | None = None, item_ids: list[int] | None = None,
-               note: str = "") -> None:
+               note: str = "", retry: tuple[str, Any] | None = None) -> None:
         def show(proposals: list[Proposal]) -> None:
-            dialog = ReviewDialog(self.tagging, title, proposals, self.window)
+            dialog = ReviewDialog(self.tagging, title, proposals, self.window,
+                                  self.window.thumbnails, retry)
             if note:
                 dialog.summary.setText(f"{note} {dialog.summary.text()}")
             self._replace(dialog)
@@ -126,9 +127,14 @@ class TagActions(QObject):
         def done(report: Any) -> None:
             progress.reset()
             note = ("Auto-tag was cancelled; what it proposed so far is below."
-                    if report.cancelled else f"Auto-tag looked at {report.items} items.")
+                    if report.cancelled else f"Auto-tag looked at {report.items} items and "
+                    f"proposed tags for {report.tagged_items}.")
             self.window.statusBar().showMessage(note, 8000)
-            self.review("Review auto-tags", source="zero-shot", item_ids=item_ids, note=note)
+            lower = report.suggested_min_score() if report.hint() else None
+            retry = None if lower is None else (
+                f"Propose at {lower:.0%}", lambda: self.lower_and_retry(item_ids, lower))
+            self.review("Review auto-tags", source="zero-shot", item_ids=item_ids,
+                        note=f"{note} {report.hint()}".strip(), retry=retry)
 
         def failed(exc: Exception) -> None:
             progress.reset()
@@ -138,6 +144,12 @@ class TagActions(QObject):
         progress.canceled.connect(task.cancel)
         progress.show()
 
+    def lower_and_retry(self, item_ids: list[int] | None, min_score: float) -> None:
+        """Auto-tag again at a lower threshold, kept as the setting for the next time."""
+        self.window.settings.set("tags/min_score", float(min_score))
+        self.tagging.min_score = float(min_score)
+        self.run_auto_tag(item_ids)
+
     # -- teach ------------------------------------------------------------------------------------
     def teach(self) -> None:
         selected = self.selected_results()
@@ -145,18 +157,20 @@ class TagActions(QObject):
             self.window.statusBar().showMessage(
                 "Select a few results first (Ctrl+click or Shift+arrows), then teach a tag.", 8000)
             return
-        dialog = TeachDialog(selected, self.window)
+        dialog = TeachDialog(selected, self.window, self.tagging.min_score)
         dialog.teach.connect(self.run_teach)
         self._replace(dialog)
         dialog.open()
 
-    def run_teach(self, name: str, positives: list[int], negatives: list[int]) -> None:
+    def run_teach(self, name: str, positives: list[int], negatives: list[int],
+                  min_score: float | None = None) -> None:
         self.window.statusBar().showMessage(f"Teaching \u201c{name}\u201d\u2026")
 
         def done(report: Any) -> None:
             kinds = ", ".join(f"{n} {KIND_WORDS.get(k, k)}{'s' if n != 1 else ''}"
                               for k, n in report.proposed.items() if n) or "nothing else yet"
-            note = f"Learned \u201c{report.name}\u201d; it now also fits {kinds}."
+            note = (f"Learned \u201c{report.name}\u201d; from {cut:.0%} on it also fits "
+                    f"{kinds}.")
             self.window.statusBar().showMessage(note, 8000)
             self.review(f"What else is \u201c{report.name}\u201d?", source="learned",
                         name=report.name, note=note)
@@ -164,7 +178,8 @@ class TagActions(QObject):
         def failed(exc: Exception) -> None:
             self.window.statusBar().showMessage(f"Could not teach \u201c{name}\u201d: {exc}", 10000)
 
-        self.tagging.learn(name, positives, negatives, done, failed)
+        cut = self.tagging.min_score if min_score is None else float(min_score)
+        self.tagging.learn(name, positives, negatives, done, failed, min_score=cut)
 
     # -- concepts ---------------------------------------------------------------------------------
     def concepts(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QSpinBox,
     QWidget,
 )
 
@@ -21,11 +22,12 @@ from app.gui.widgets.results import KIND_WORDS
 
 
 class TeachDialog(QDialog):
-    """Emits ``teach(name, positive_ids, negative_ids)``."""
+    """Emits ``teach(name, positive_ids, negative_ids, min_score)``."""
 
-    teach = Signal(str, list, list)
+    teach = Signal(str, list, list, float)
 
-    def __init__(self, results: list[Any], parent: QWidget | None = None) -> None:
+    def __init__(self, results: list[Any], parent: QWidget | None = None,
+                 min_score: float = 0.5) -> None:
         super().__init__(parent)
         self.setWindowTitle("Teach a tag")
         self.name = QLineEdit(self)
@@ -49,12 +51,20 @@ class TeachDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Teach")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.threshold = QSpinBox(self)
+        self.threshold.setRange(1, 99)
+        self.threshold.setSuffix(" %")
+        self.threshold.setValue(round(100 * min_score))
+        self.threshold.setAccessibleName("Propose from")
+        self.threshold.setAccessibleDescription(
+            "Propose the tag for other items whose probability of fitting it is at least this")
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow("Tag &name:", self.name)
         form.addRow(QLabel("Examples (check the ones that are <b>not</b> this tag):", self))
         form.addRow(self.examples)
+        form.addRow("&Propose to items from:", self.threshold)
         form.addRow(self.error)
         form.addRow(self.buttons)
         self.resize(460, 360)
@@ -77,5 +87,5 @@ class TeachDialog(QDialog):
         if not positive:
             self.error.setText("Leave at least one example unchecked: an example of the tag.")
             return
-        self.teach.emit(name, positive, negative)
+        self.teach.emit(name, positive, negative, self.threshold.value() / 100.0)
         super().accept()

@@ -144,9 +144,12 @@ class TaggingService(QObject):
 
     def learn(self, name: str, positives: list[int], negatives: list[int],
               on_done: Callable[[Any], None],
-              on_error: Callable[[Exception], None] | None = None) -> Task:
+              on_error: Callable[[Exception], None] | None = None,
+              min_score: float | None = None) -> Task:
+        cut = self.min_score if min_score is None else float(min_score)
+
         def work(t: Any, task: Task) -> Any:
-            return t.learn(name, positives, negatives, min_score=self.min_score)
+            return t.learn(name, positives, negatives, min_score=cut)
 
         def done(report: Any) -> None:
             self.changed.emit(sorted({*positives, *negatives}))
