@@ -126,5 +126,5 @@ def test_result_items_carry_a_description(make_window, qtbot, tmp_path):
     result = window.results_model.result(0)
     text = index.data(Qt.ItemDataRole.AccessibleDescriptionRole)
     assert text == description_text(result)
-    assert str(Path(result.path)) in text and f"score {result.score:.3f}" in text
+    assert str(Path(result.path)) in text and f"similarity {result.score:.3f}" in text
     assert "\n" not in text

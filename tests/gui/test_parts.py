@@ -110,9 +110,10 @@ def test_result_texts_speak_name_kind_and_tags():
     # A search result speaks its relevance in words, comparable across kinds.
     from core.search import SearchResult
 
-    found = SearchResult(3, Path("/p/bark.wav"), "sound", 0.41, None, ("dog",), 0.62, True)
+    found = SearchResult(3, Path("/p/bark.wav"), "sound", 0.41, None, ("dog",), relevance=0.62)
     assert accessible_text(found) == "bark.wav, sound, good match, 62%; tags: dog"
-    weak = SearchResult(4, Path("/p/rain.wav"), "sound", 0.2, None, (), 0.03, False)
+    weak = SearchResult(4, Path("/p/rain.wav"), "sound", 0.2, None, (), relevance=0.03,
+                        good=False)
     assert accessible_text(weak) == "rain.wav, sound, weak match, 3%"
     assert "weak match, 3% (similarity 0.200)" in tooltip_text(weak)
     assert segment_text(sound) == "0:12.0\u20130:17.0"

@@ -56,6 +56,7 @@ class TeachDialog(QDialog):
         self.threshold.setSuffix(" %")
         self.threshold.setValue(round(100 * min_score))
         self.threshold.setAccessibleName("Propose from")
+        self.threshold.findChild(QLineEdit).setAccessibleName("Propose from")
         self.threshold.setAccessibleDescription(
             "Propose the tag for other items whose probability of fitting it is at least this")
         self.error = QLabel("", self)
