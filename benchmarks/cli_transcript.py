@@ -32,7 +32,7 @@ def main() -> None:
             ["search", "--file", "resources/demo/photos/sail_boat.png", "--kinds",
              "sound,note", "-k", "3", *model],
             ["search", "dog -beach", "-k", "4", *model],
-            ["search", "kind:sound duration:>8s", "-k", "3", *model],
+            ["search", "kind:sound duration:>4s", "-k", "3", *model],
             ["stats"],
             ["doctor"],
         ]

@@ -208,7 +208,9 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
                "results": [_result_json(i + 1, r) for i, r in enumerate(results)]})
         return EXIT_OK
     if not results:
-        print("no results (is the library indexed? see `synesthesia stats`)", file=sys.stderr)
+        filtered = query.text is not None and parse_query(query.text).filters.active()
+        print("no results: no item passes the filters" if filtered else
+              "no results (is the library indexed? see `synesthesia stats`)", file=sys.stderr)
         return EXIT_OK
     good = [r for r in results if r.good]
     shown = results if args.show_all else good
@@ -223,7 +225,9 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
               "longer description (\"a dog barking\"), or other kinds.", file=sys.stderr)
     elif weaker and not args.show_all:
         print(f"{len(good)} good matches, {weaker} weaker (--all shows them)", file=sys.stderr)
-    print(f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
+    listed = all(r.found_by == "filter" for r in results)
+    print(f"({len(results)} items passing the filters, newest first, in {ms:.0f} ms)" if listed
+          else f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
           file=sys.stderr)
     return EXIT_OK
 

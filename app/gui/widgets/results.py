@@ -82,8 +82,12 @@ def description_text(result: Any) -> str:
 
 
 def tooltip_text(result: Any) -> str:
-    lines = [str(result.path), f"{KIND_WORDS.get(result.kind, result.kind)}, "
-             f"{relevance_words(result)} (similarity {result.score:.3f})"]
+    kind = KIND_WORDS.get(result.kind, result.kind)
+    found = getattr(result, "found_by", "network")
+    lines = [str(result.path), kind if found == "filter" else
+             f"{kind}, {relevance_words(result)} (similarity {result.score:.3f})"]
+    if found in ("words", "both"):
+        lines.append("holds the words searched")
     moment = segment_text(result)
     if moment and result.kind == "sound":
         lines.append(f"best match at {moment}")
