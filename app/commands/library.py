@@ -234,8 +234,10 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _relevance(r: Any) -> str:
     """e.g. " 62% good  0.553": the relevance, whether it is a good match, the cosine."""
+    if r.found_by == "filter":  # listed by filters alone: no relevance to show
+        return f"{'':4} {'':4}  {'-':>6}"
     pct = f"{round(100 * r.relevance):3d}%" if r.relevance is not None else "   -"
-    score = "     -" if r.found_by == "filter" else f"{r.score:6.3f}"
+    score = f"{r.score:6.3f}"
     return f"{pct} {'good' if r.good else 'weak'}  {score}"
 
 
