@@ -63,7 +63,7 @@ def test_every_interactive_node_of_the_real_tree_has_a_name() -> None:
     assert main["roles"].get("push button", 0) >= 5 and main["roles"].get("check box", 0) == 3
     assert len(main["items"]) == found["results"] > 0
     for name, description in main["items"]:
-        assert name and "score " in description and "/" in description, (name, description)
+        assert name and "similarity " in description and "/" in description, (name, description)
     # ...and it does fail on an unnamed node: the planted control window's button.
     planted = found["windows"]["Control window with one unnamed button"]
     assert planted["unnamed"] == [

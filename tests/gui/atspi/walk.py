@@ -65,7 +65,7 @@ def describe(node: object, path: list[str]) -> str:
 
 def walk(window: object) -> dict:
     """The nodes of one window: how many, the interactive ones by role, the unnamed ones,
-    and the (name, description) of each list item."""
+    and the (name, description) of each item of the results list."""
     seen, interactive, unnamed, items = 0, 0, [], []
     roles: dict[str, int] = {}
     stack = [(window, [])]
@@ -83,8 +83,8 @@ def walk(window: object) -> dict:
             roles[node.getRoleName()] = roles.get(node.getRoleName(), 0) + 1
             if not (node.name or "").strip():
                 unnamed.append(describe(node, path))
-            if role == pyatspi.ROLE_LIST_ITEM:
-                items.append([node.name, node.description])
+            if role == pyatspi.ROLE_LIST_ITEM and path and path[-1] == "list 'Results'":
+                items.append([node.name, node.description])  # the results' (not a combo's)
         here = path + [f"{node.getRoleName()} {node.name!r}"]
         for i in range(node.childCount - 1, -1, -1):
             stack.append((node.getChildAtIndex(i), here))
