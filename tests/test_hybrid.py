@@ -204,5 +204,10 @@ def test_the_command_line_reads_the_same_language(tmp_path: Path, tiny_checkpoin
                  str(tiny_checkpoint), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert [r["path"] for r in out["results"]] == [str(media["garden22"])]
+    code = main([*L, "search", "in:Notes", "--sort", "name", "-k", "3", "--model",
+                 str(tiny_checkpoint), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert [Path(r["path"]).name for r in out["results"]] == ["march.txt", "note00.txt",
+                                                              "note01.txt"]
     code = main([*L, "search", "date:2023-13", "--model", str(tiny_checkpoint)])
     assert code != 0 and "not a month" in capsys.readouterr().err

@@ -47,6 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--folder", type=Path, help="only items under this folder")
     p.add_argument("--tag", help="only items with this accepted tag")
+    p.add_argument("--sort", default="relevance",
+                   choices=("relevance", "date", "date-oldest", "name"),
+                   help="order of the results (default: relevance; filters alone: newest "
+                        "first)")
     p.add_argument("--all", action="store_true", dest="show_all",
                    help="also show the weaker results below the good-match cut-off")
     _common(p, model=True)
@@ -190,7 +194,7 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         raise UsageError("-k must be at least 1")
     query = Query(text=None if example else args.text, file=args.file, item_id=args.item,
                   kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag,
-                  filter_text=args.text if example else None)
+                  filter_text=args.text if example else None, sort=args.sort)
     query.validate()  # a filter it cannot read fails before the model loads
     if example and parse_query(args.text or "").text:
         raise UsageError("beside --file or --item the text holds only filters (2023, "

@@ -21,11 +21,14 @@ class SearchBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText("Search photos, sounds and notes by words\u2026")
+        self.field.setPlaceholderText("Search photos, sounds and notes by words\u2026 "
+                                      "(tag:beach  2023  in:Holidays  -rain)")
         self.field.setClearButtonEnabled(True)
         self.field.setAccessibleName("Search")
         self.field.setAccessibleDescription(
-            "Type words to find matching photos, sounds and notes; results update as you type"
+            "Type words to find matching photos, sounds and notes; results update as you type. "
+            "Filters: tag:name, in:folder, a year or a month such as april 2023, kind:photo, "
+            "place:name, duration:>30s, a minus before a word to leave it out"
         )
         # The clear button ("x") is an action of the field: give it, and its button, a name.
         for action in self.field.findChildren(QAction):
