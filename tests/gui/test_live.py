@@ -53,8 +53,7 @@ def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_p
                     timeout=TIMEOUT)
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         (folder / "birds" / "heron.txt").write_text(NEW_NOTE + "\n")
-    assert window.index_panel.last_report.added == 1
-    assert names(window)[0] == "heron.txt"
+    assert names(window)[0] == "heron.txt"  # indexed in the background, results refreshed
     # Paused by the person: a change does not resume indexing behind their back.
     window.index_panel.last_report = IndexReport(cancelled=True)  # what a pause leaves
     window.live._folders_changed_on_disk()
