@@ -33,3 +33,8 @@ class ModelMismatch(SynesthesiaError):
 
 class CheckpointError(SynesthesiaError):
     """A checkpoint file is missing, damaged or of an unknown format version."""
+
+
+class UnsupportedLanguage(SynesthesiaError):
+    """A search text with nothing the text model can read (a language or script it does not
+    know); the message names what it reads and what to try instead."""

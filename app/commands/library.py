@@ -185,6 +185,7 @@ def _parse_kinds(text: str) -> set[str]:
 
 def _search(args: argparse.Namespace, rest: list[str]) -> int:
     from core.search import Query, parse_query
+    from core.text import read_query
 
     example = args.file is not None or args.item is not None
     if (args.file is not None and args.item is not None) or not (example or args.text):
@@ -195,7 +196,11 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     query = Query(text=None if example else args.text, file=args.file, item_id=args.item,
                   kinds=_parse_kinds(args.kinds), folder=args.folder, tag=args.tag,
                   filter_text=args.text if example else None, sort=args.sort)
-    query.validate()  # a filter it cannot read fails before the model loads
+    query.validate()  # a filter or a language it cannot read fails before the model loads
+    read = read_query(query.text) if query.text is not None else None
+    if read is not None and not args.json:
+        for note in read.notes:  # emoji read by their names, words left out, a language
+            print(note, file=sys.stderr)
     if example and parse_query(args.text or "").text:
         raise UsageError("beside --file or --item the text holds only filters (2023, "
                          "tag:beach, kind:photo, in:Holidays); search words on their own")
@@ -207,7 +212,9 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     finally:
         lib.close()
     if args.json:
-        emit_json({"query": {"text": args.text, "file": args.file and str(args.file),
+        emit_json({"query": {"text": args.text, "read_as": read and read.text,
+                             "notes": list(read.notes) if read else [],
+                             "file": args.file and str(args.file),
                          "item": args.item, "kinds": sorted(query.kinds), "k": args.k},
                "results": [_result_json(i + 1, r) for i, r in enumerate(results)]})
         return EXIT_OK

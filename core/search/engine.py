@@ -64,7 +64,7 @@ def query_vector(model: Any, store: Store, query: Query) -> tuple[np.ndarray, in
     """The (D,) float32 unit-norm vector of a query, and the item to leave out of the
     results (the item itself for "more like this")."""
     if query.text is not None:
-        return _unit(model.encode_texts([query.text])[0]), None
+        return _unit(model.encode_texts([query.search_text])[0]), None
     if query.file is not None:
         return _file_vector(model, Path(query.file)), None
     if query.waveform is not None:

@@ -12,6 +12,7 @@ from typing import Any
 from core.errors import SynesthesiaError
 from core.media.kinds import KINDS
 from core.search.language import Filters, ParsedQuery, parse_query
+from core.text import read_query
 
 SORTS = ("relevance", "date", "date-oldest", "name")
 __all__ = ["SORTS", "Filters", "ParsedQuery", "Query", "SearchResult", "Segment", "parse_query"]
@@ -80,6 +81,12 @@ class Query:
     # "relevance" (best first), "date" (newest first), "date-oldest" or "name"
     sort: str = "relevance"
 
+    @property
+    def search_text(self) -> str | None:
+        """The text as the text model reads it: emoji by their names, words of scripts it
+        does not know left out (``core.text.read_query``)."""
+        return None if self.text is None else read_query(self.text).text
+
     def validate(self) -> None:
         """Raises SynesthesiaError for a query that cannot be run, saying why."""
         given = [x is not None for x in (self.text, self.file, self.waveform, self.item_id)]
@@ -87,6 +94,8 @@ class Query:
             raise SynesthesiaError("a query needs exactly one of: text, file, waveform, item")
         if self.text is not None and not self.text.strip():
             raise SynesthesiaError("the search text is empty")
+        if self.text is not None:
+            read_query(self.text)  # UnsupportedLanguage: nothing the text model can read
         if self.text is not None:
             parse_query(self.text)  # raises for a filter it cannot read
         if self.filter_text is not None:

@@ -45,12 +45,26 @@ class SearchRequest:
         if self.label:
             return self.label
         if self.text is not None:
-            return f"\u201c{self.text}\u201d"
+            return f"\u201c{self.text}\u201d{_reading(self.text)}"
         if self.file is not None:
             return Path(self.file).name
         if self.waveform is not None:
             return "the recording"
         return f"item {self.item_id}"
+
+
+def _reading(text: str) -> str:
+    """How the text model reads ``text``, when a person should know (emoji read by their
+    names, words it cannot read, another language); "" otherwise or when it reads nothing
+    (the search's error then says why)."""
+    from core.errors import UnsupportedLanguage
+    from core.text import read_query
+
+    try:
+        notes = read_query(text).notes
+    except UnsupportedLanguage:
+        return ""
+    return f" \u2014 {' '.join(notes)}" if notes else ""
 
 
 ModelFactory = Callable[[], Any]
