@@ -262,13 +262,13 @@ def test_finish_trims_pads_caps_and_normalises():
 
 
 def test_instrument_texts_and_picture_words():
+    from training.corpus.drumkits import kit_concept
     from training.corpus.instruments import (
         DRUM_KIT,
         GM_PERCUSSION,
         GM_PROGRAMS,
         clip_text,
     )
-    from training.corpus.drumkits import kit_concept
 
     assert clip_text(GM_PROGRAMS[68][0], "scale") == "an oboe playing a scale"
     assert clip_text(GM_PROGRAMS[14][0], "melody") == "tubular bells playing a melody"

@@ -85,7 +85,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
         self.player = Player(output_stream, self)
         self.recorder = Recorder(input_stream, self)
-        self.speech = SpeechRecogniser(self.runner, self)
+        self.speech = SpeechRecogniser(self.runner, self, self.service.speech_words)
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None

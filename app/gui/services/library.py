@@ -164,6 +164,18 @@ class LibraryService(QObject):
 
         return self._runner.run(pool, work, on_done, on_error, on_progress)
 
+    def speech_words(self) -> list[str]:
+        """The words a spoken query may use: the bundled tag vocabulary, the open library's
+        own words (file and folder names, its tags: a tag from another vocabulary file is
+        there once accepted or proposed), the small words joining them. Read on a worker
+        thread (the store takes its own lock)."""
+        from core.tagging.vocabulary import load_vocabulary
+        from core.text.words import library_words, search_words
+
+        library = self._library
+        own = library_words(library.store, library.folders()) if library is not None else []
+        return search_words(load_vocabulary().words, own)
+
     def search(
         self,
         request: SearchRequest,

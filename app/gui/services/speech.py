@@ -1,4 +1,5 @@
-"""Recognising spoken words in a recording (PocketSphinx's bundled English model, offline).
+"""Recognising spoken words in a recording (PocketSphinx's bundled English model, offline),
+limited to the words a search can use when the window gives them (``words``).
 
 A person can say "dog on the beach" into the microphone and search by the
 words. Recognition runs on a worker; the words are offered, never forced:
@@ -11,6 +12,8 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,10 @@ def available() -> bool:
     return importlib.util.find_spec("pocketsphinx") is not None
 
 
-def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE) -> str:
-    """``recognise`` in a child process: the decoder holds the GIL, the window must not wait."""
+def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE,
+                       words: Sequence[str] | None = None) -> str:
+    """``recognise`` in a child process: the decoder holds the GIL, the window must not wait.
+    ``words``: the only words it may hear (``core.text.words.search_words``)."""
     if rate != SPEECH_RATE:
         raise ValueError(f"speech recognition needs {SPEECH_RATE} Hz audio, got {rate} Hz")
     samples = np.asarray(samples, np.float32)
@@ -38,9 +43,13 @@ def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE) -> str:
     root = str(Path(__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    done = subprocess.run([sys.executable, "-m", "app.gui.services.recognise"],
-                          input=pcm.tobytes(),
-                          capture_output=True, env=env, check=False)
+    with tempfile.TemporaryDirectory(prefix="synesthesia-speech-") as tmp:
+        args = []
+        if words is not None:
+            (Path(tmp) / "words.txt").write_text("\n".join(words), encoding="utf-8")
+            args = ["--words", str(Path(tmp) / "words.txt")]
+        done = subprocess.run([sys.executable, "-m", "app.gui.services.recognise", *args],
+                              input=pcm.tobytes(), capture_output=True, env=env, check=False)
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
         raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
@@ -53,9 +62,11 @@ class SpeechRecogniser(QObject):
     recognised = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(self, runner: TaskRunner, parent: QObject | None = None,
+                 words: Callable[[], Sequence[str] | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._words = words  # the words a search can use, asked for on the worker
         self._task: Task | None = None
         self.enabled = available()
 
@@ -67,7 +78,7 @@ class SpeechRecogniser(QObject):
         task_holder: dict[str, Any] = {}
 
         def work(task: Task) -> str:
-            return recognise_in_child(samples, rate)
+            return recognise_in_child(samples, rate, self._words() if self._words else None)
 
         def done(words: str) -> None:
             if self._task is task_holder.get("task"):
