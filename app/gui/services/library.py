@@ -64,7 +64,7 @@ def _reading(text: str) -> str:
         notes = read_query(text).notes
     except UnsupportedLanguage:
         return ""
-    return f" \u2014 {' '.join(notes)}" if notes else ""
+    return f" ({' '.join(notes).rstrip('.')})" if notes else ""
 
 
 ModelFactory = Callable[[], Any]
