@@ -57,7 +57,7 @@ model: $(UV_STAMP)
 	touch $(STAMP)
 	$(PY) -m training.train
 	$(PY) -m training.eval_tagging --write-calibration
-	$(PY) -m training.relevance fit && $(PY) -m training.relevance eval
+	$(PY) -m training.relevance
 	$(PY) -m training.independent build && $(PY) -m training.independent eval
 	$(PY) -m training.realmedia build && $(PY) -m training.realmedia eval
 

@@ -45,8 +45,8 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     res = json.loads(out)
     assert code == 0 and len(res["results"]) == 3
     assert set(res["results"][0]) == {"rank", "item_id", "path", "kind", "score", "segment",
-                                      "tags", "copies", "found_by", "relevance", "good"}
-    assert all(0 <= r["relevance"] <= 1 for r in res["results"] if r["relevance"] is not None)
+                                      "tags", "copies", "found_by", "relevance", "top", "good"}
+    assert all(0 < r["top"] <= 1 for r in res["results"] if r["top"] is not None)
     assert {r["kind"] for r in res["results"]} <= {"note", "image"}
 
     code, out, _ = run(capsys, *L, "search", "--file", str(files["snd0"]), "--model", str(ckpt),

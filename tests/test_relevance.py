@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.search import SearchResult
 from core.search.relevance import (
-    ITEM_KINDS,
-    QUERY_KINDS,
+    GOOD_Z,
+    MIN_REFERENCE,
     KindReference,
-    Relevance,
-    load_relevance,
-    relevance_path,
-    save_relevance,
+    describe,
+    references,
+    standing,
 )
-
-SHIPPED = "synesthesia-8cfb0df7f349"
 
 
 def _ref(scores, total=None) -> KindReference:
@@ -28,10 +26,18 @@ def _ref(scores, total=None) -> KindReference:
 def test_reference_reads_a_score_against_its_kind():
     ref = _ref([0.1, 0.2, 0.3, 0.4])
     assert ref.z(np.array([0.25]))[0] == pytest.approx(0.0)
-    assert ref.z(np.array([0.4]))[0] == pytest.approx(0.15 / np.std([0.1, 0.2, 0.3, 0.4]))
-    assert ref.rank(np.array([0.45, 0.35, 0.05])).tolist() == [0, 1, 4]
-    # A sample of 4 standing for 400 items: ranks scale with it.
-    assert _ref([0.1, 0.2, 0.3, 0.4], total=400).rank(np.array([0.35]))[0] == 100
+    # A score of an item in the reference is read against the others (leave-one-out).
+    others = [0.1, 0.2, 0.3]
+    assert ref.z(np.array([0.4]))[0] == pytest.approx((0.4 - np.mean(others)) / np.std(others))
+    assert ref.z(np.array([0.45]))[0] == pytest.approx(0.2 / np.std([0.1, 0.2, 0.3, 0.4]))
+    assert ref.top(np.array([0.45, 0.35, 0.05])).tolist() == [0.25, 0.5, 1.0]
+    # Items that all score alike: a tiny difference is not a huge z.
+    flat = _ref([0.5] * 20)
+    assert flat.z(np.array([0.51]))[0] == pytest.approx(0.5)
+    # In a small library an item that stands out is a good match (without leave-one-out,
+    # the best of ten items could never reach z = 3).
+    small = _ref([0.1, 0.12, 0.11, 0.09, 0.1, 0.13, 0.08, 0.1, 0.11, 0.6])
+    assert small.z(np.array([0.6]))[0] >= GOOD_Z
 
 
 def test_reference_of_segments_takes_each_items_best_segment():
@@ -42,59 +48,33 @@ def test_reference_of_segments_takes_each_items_best_segment():
     assert sorted(ref.scores.round(3).tolist()) == [0.5, 0.9]
 
 
-def test_shipped_model_has_fitted_weights_for_every_direction():
-    rel = load_relevance(SHIPPED)
-    assert rel.fitted and "independent" in rel.fitted_on
-    assert set(rel.directions) == {f"{q}->{i}" for q in QUERY_KINDS for i in ITEM_KINDS}
-    assert all(0 < rel.threshold(q) < 1 for q in QUERY_KINDS)
-    assert rel.threshold("note") == rel.threshold("text")  # a note searches as its text
-
-
 def test_a_result_that_stands_out_in_its_kind_beats_a_typical_one_of_another_kind():
     # Word query: every note scores around 0.5 (text against text), photos around 0.1. The
     # note at 0.55 is ordinary among notes; the photo at 0.4 is far above the other photos.
-    # Raw cosine would put the note first; relevance puts the photo first.
+    # Raw cosine would put the note first; relevance puts the photo first, as a good match.
     rng = np.random.default_rng(0)
     notes = _ref(rng.normal(0.5, 0.05, 200))
     photos = _ref(rng.normal(0.1, 0.05, 200))
-    rel = load_relevance(SHIPPED)
-    p_note = rel.probability("text", "note", np.array([0.55]), notes)[0]
-    p_photo = rel.probability("text", "image", np.array([0.4]), photos)[0]
-    assert p_photo > p_note
-    # And the note that stands out among notes is a good match.
-    p_best_note = rel.probability("text", "note", np.array([0.85]), notes)[0]
-    assert p_best_note >= rel.threshold("text") > p_note
+    note_z, photo_z = notes.z(np.array([0.55]))[0], photos.z(np.array([0.4]))[0]
+    assert photo_z > note_z and photo_z >= GOOD_Z > note_z
 
 
-def test_unfitted_model_merges_by_cosine():
-    rel = load_relevance("no-such-model")
-    assert not rel.fitted
-    p = rel.probability("image", "sound", np.array([0.9, 0.6, 0.3]), _ref([0.0, 0.1]))
-    assert p[0] > p[1] > p[2] and p[1] >= rel.threshold("image") > p[2]
+def test_a_kind_with_few_items_is_read_against_all_kinds():
+    big = _ref(np.linspace(0.0, 0.4, 50))
+    few = _ref([0.9, 0.1])
+    got = references({"image": big, "sound": few})
+    assert got["image"] is big and len(got["sound"].scores) == 52 > MIN_REFERENCE
 
 
-def test_weights_round_trip_and_bad_files_are_refused(tmp_path):
-    path = tmp_path / "relevance.json"
-    rel = load_relevance(SHIPPED)
-    save_relevance("m1", rel, path)
-    again = load_relevance("m1", path)
-    assert again.directions == rel.directions and again.thresholds == rel.thresholds
-    data = json.loads(path.read_text())
-    data["m2"] = dict(data["m1"], thresholds={q: 1.5 for q in QUERY_KINDS})
-    data["m3"] = dict(data["m1"], features=["cosine"])
-    bad = dict(data["m1"]["directions"])
-    bad["text->image"] = {"w": [1, "nan", 0], "b": 0}
-    data["m4"] = dict(data["m1"], directions=bad)
-    path.write_text(json.dumps(data))
-    for model_id in ("m2", "m3", "m4"):
-        with pytest.raises(ValueError):
-            load_relevance(model_id, path)
-
-
-def test_the_shipped_file_is_plain_json_for_the_shipped_model():
-    data = json.loads(relevance_path().read_text(encoding="utf-8"))
-    assert SHIPPED in data
-    Relevance.from_dict(data[SHIPPED])
+def test_relevance_in_words():
+    assert describe(4.5) == "strong match" and describe(3.2) == "good match"
+    assert describe(2.1) == "possible match" and describe(0.3) == "weak match"
+    assert standing(0.018, "photos") == "top 2% of photos"
+    assert standing(0.001, "sounds") == "top 1% of sounds"
+    r = SearchResult(1, Path("/m/bark.wav"), "sound", 0.41, None, relevance=3.4, top=0.02)
+    assert r.relevance_text == "good match, top 2% of sounds"
+    words = SearchResult(2, Path("/m/a.txt"), "note", 0.2, None, found_by="words")
+    assert words.relevance_text == "its words match"
 
 
 def test_ndcg_of_the_evaluator():

@@ -244,10 +244,11 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _relevance(r: Any) -> str:
-    """e.g. " 62% good  0.553": the relevance, whether it is a good match, the cosine."""
+    """e.g. " 3.4 good  0.553": the relevance (standard deviations above the other items of
+    its kind), whether it is a good match, the cosine."""
     if r.found_by == "filter":  # listed by filters alone: no relevance to show
         return f"{'':4} {'':4}  {'-':>6}"
-    pct = f"{round(100 * r.relevance):3d}%" if r.relevance is not None else "   -"
+    pct = f"{r.relevance:4.1f}" if r.relevance is not None else "   -"
     score = f"{r.score:6.3f}"
     return f"{pct} {'good' if r.good else 'weak'}  {score}"
 
@@ -270,8 +271,8 @@ def _result_json(rank: int, r: Any) -> dict:
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
             "score": round(r.score, 6), "segment": seg, "tags": list(r.tags),
             "copies": [str(p) for p in r.copies], "found_by": r.found_by,
-            "relevance": None if r.relevance is None else round(r.relevance, 6),
-            "good": bool(r.good)}
+            "relevance": None if r.relevance is None else round(r.relevance, 4),
+            "top": None if r.top is None else round(r.top, 4), "good": bool(r.good)}
 
 
 def _show(path: Any) -> str:

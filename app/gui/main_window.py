@@ -303,7 +303,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
             self._announce(f"Searching for {request.describe()} once the model has loaded\u2026")
 
     def _show_results(self, request: SearchRequest, results: list[Any]) -> None:
-        self.results_model.set_results(self.summary.set_results(request.describe(), results))
+        self.results_model.set_results(self.summary.set_results(
+            request.describe(), results, words=request.text is not None))
         if self.results_model.rowCount():
             self.view.setCurrentIndex(self.results_model.index(0))
 

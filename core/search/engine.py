@@ -22,7 +22,7 @@ from core.media import (
     resample,
 )
 from core.search.query import Query, SearchResult, Segment
-from core.search.relevance import KindReference, load_relevance
+from core.search.relevance import GOOD_Z, SAME_SCORE, KindReference, references
 from core.store import SegmentInfo, Store, VectorIndex, VectorIndexes
 
 
@@ -118,29 +118,18 @@ def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,
         fetch *= 4
 
 
-def _query_kind(model: Any, store: Store, query: Query) -> str:
-    """The kind of the query itself, for relevance: text, image or sound (a note is text)."""
-    if query.text is not None:
-        return "text"
-    if query.waveform is not None:
-        return "sound"
-    if query.file is not None:
-        return kind_of(Path(query.file)) or "text"
-    return store.segments.of_item(int(query.item_id))[0] or "text"
-
-
 def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
                k: int = 20) -> list[SearchResult]:
-    """The ``k`` best items over ``query.kinds``, most probably relevant first; each item
-    once, with its best-matching segment, its accepted tags and its relevance
-    (``core.search.relevance``: kinds are merged by it, ``good`` marks the good matches)."""
+    """The ``k`` best items over ``query.kinds``, the most relevant first; each item once,
+    with its best-matching segment, its accepted tags and its relevance: how far it stands
+    above the other items of its kind for this query (``core.search.relevance``), the scale
+    on which kinds are merged; ``good`` marks the good matches."""
     query.validate()
     if k <= 0:
         return []
     q, leave_out = query_vector(model, store, query)
-    qkind = _query_kind(model, store, query)
-    rel = load_relevance(str(model.model_id))
-    best: dict[int, tuple[float, float, int]] = {}  # file id -> (p, cosine, segment id)
+    found_files: dict[str, dict[int, tuple[float, int]]] = {}
+    refs: dict[str, KindReference] = {}
     infos: dict[int, SegmentInfo] = {}
     kinds = sorted(query.kinds)
     with indexes.reading(kinds) as found:
@@ -149,22 +138,31 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
             if allowed is not None and not len(allowed):
                 continue
             files, info = _best_per_item(store, found[kind], q, k, allowed, leave_out)
-            if not files:
-                continue
-            infos.update(info)
-            ref = KindReference.of(q, *found[kind].item_sample())
-            fids = list(files)
-            cos = np.array([files[f][0] for f in fids], np.float64)
-            probs = rel.probability(qkind, kind, cos, ref)
-            best.update({f: (float(p), files[f][0], files[f][1])
-                         for f, p in zip(fids, probs, strict=True)})
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))[:k]
+            if files:
+                infos.update(info)
+                found_files[kind] = files
+                refs[kind] = KindReference.of(q, *found[kind].item_sample())
+    best = _merged(found_files, references(refs))
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][2]))[:k]
     tags = store.tags.accepted_names([fid for fid, _ in ranked])
     copies = store.files.copies_of([fid for fid, _ in ranked])
-    cut = rel.threshold(qkind)
     return [_result(fid, cos, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())),
-                    p, p >= cut)
-            for fid, (p, cos, sid) in ranked]
+                    (z, top))
+            for fid, (z, top, cos, sid) in ranked]
+
+
+def _merged(files: dict[str, dict[int, tuple[float, int]]], refs: dict[str, KindReference]
+            ) -> dict[int, tuple[float, float, float, int]]:
+    """file id -> (z, top share, cosine, segment id): each kind's results read against
+    that kind's reference (``core.search.relevance``), so kinds merge on one scale."""
+    out = {}
+    for kind, got in files.items():
+        fids = list(got)
+        cos = np.array([got[f][0] for f in fids], np.float64)
+        zs, tops = refs[kind].z(cos), refs[kind].top(cos)
+        out.update({f: (float(z), float(t), got[f][0], got[f][1])
+                    for f, z, t in zip(fids, zs, tops, strict=True)})
+    return out
 
 
 def one_per_content(files: dict[int, tuple[float, int]], info: dict[int, SegmentInfo]
@@ -181,16 +179,20 @@ def one_per_content(files: dict[int, tuple[float, int]], info: dict[int, Segment
 
 
 def _result(fid: int, score: float, info: SegmentInfo, tags: tuple[str, ...],
-            copies: tuple[Path, ...] = (), relevance: float | None = None,
-            good: bool = True) -> SearchResult:
+            copies: tuple[Path, ...] = (), relevance: tuple[float, float] | None = None
+            ) -> SearchResult:
     seg: Segment | None = None
     if info.kind == "sound":
         seg = Segment(start_s=info.start_s, end_s=info.end_s)
     elif info.kind == "note":
         seg = Segment(text=_passage(info.path, info.char_start, info.char_end),
                       char_start=info.char_start, char_end=info.char_end)
+    if relevance is None:
+        return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags, copies)
+    z, top = relevance
+    # The same content as the query (the dropped photo is in the library) is always good.
     return SearchResult(fid, Path(info.path), info.kind, float(score), seg, tags, copies,
-                        relevance=relevance, good=bool(good))
+                        relevance=z, top=top, good=z >= GOOD_Z or score >= SAME_SCORE)
 
 
 def _passage(path: str, c0: int | None, c1: int | None) -> str | None:

@@ -36,9 +36,11 @@ class SearchResult:
     Copies of one file (same content) are one result: ``copies`` holds the other paths.
     ``found_by``: "network" (by meaning), "words" (its words hold the query's words),
     "both", or "filter" (a query of filters only: the items passing them, newest first).
-    ``relevance``: the probability that it is relevant (comparable across kinds; None where
-    no search ranked it, e.g. a concept's top items); ``good``: whether it is a good match
-    (at or above the calibrated cut-off)."""
+    ``relevance``: how many standard deviations its score stands above the other items of
+    its kind for this query (comparable across kinds; None where the network did not rank
+    it: found by words or filters, a concept's top items); ``top``: the share of its kind's
+    items scoring at least as high; ``good``: whether it is a good match (relevance >= 3,
+    ``core.search.relevance``)."""
 
     item_id: int
     path: Path
@@ -50,15 +52,23 @@ class SearchResult:
     found_by: str = "network"
     relevance: float | None = None
     good: bool = True
+    top: float | None = None
 
     @property
     def relevance_text(self) -> str:
-        """The relevance in plain words ("good match, 62%"), for people and screen readers."""
+        """The relevance in plain words ("good match, top 2% of photos"), for people and
+        screen readers."""
+        if self.found_by == "words":
+            return "its words match"
         if self.relevance is None:
             return f"similarity {self.score:.2f}"
-        from core.search.relevance import describe
+        from core.search.relevance import describe, standing
 
-        return f"{describe(self.relevance, self.good)}, {round(100 * self.relevance)}%"
+        words = {"image": "photos", "sound": "sounds", "note": "notes"}.get(self.kind, "items")
+        said = describe(self.relevance)
+        if self.found_by == "both":
+            said = "its words match, " + said
+        return said + (f", {standing(self.top, words)}" if self.top is not None else "")
 
 
 @dataclass

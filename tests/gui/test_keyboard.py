@@ -37,12 +37,18 @@ def test_keyboard_only_flow(make_window, qtbot, tmp_path, settings, audio):
         qtbot.keyClicks(QApplication.focusWidget(), NOTES["forest.txt"])
     assert Path(window.results_model.result(0).path).name == "forest.txt"
 
-    # Tab reaches the results; arrows move; the preview follows.
-    for _ in range(10):
+    # Tab reaches "Show weaker" (Space lists the results below the cut-off too), then the
+    # results; arrows move; the preview follows.
+    pressed = False
+    for _ in range(12):
         if QApplication.focusWidget() is window.view:
             break
+        if QApplication.focusWidget() is window.summary.button and not pressed:
+            key(qtbot, Qt.Key.Key_Space)
+            pressed = True
         key(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is window.view
+    assert pressed and window.summary.showing_all
     sounds = [r for r in window.results_model.results() if r.kind == "sound"]
     target = window.results_model.results().index(sounds[0])
     window.view.setCurrentIndex(window.results_model.index(0))

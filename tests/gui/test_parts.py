@@ -110,12 +110,13 @@ def test_result_texts_speak_name_kind_and_tags():
     # A search result speaks its relevance in words, comparable across kinds.
     from core.search import SearchResult
 
-    found = SearchResult(3, Path("/p/bark.wav"), "sound", 0.41, None, ("dog",), relevance=0.62)
-    assert accessible_text(found) == "bark.wav, sound, good match, 62%; tags: dog"
-    weak = SearchResult(4, Path("/p/rain.wav"), "sound", 0.2, None, (), relevance=0.03,
-                        good=False)
-    assert accessible_text(weak) == "rain.wav, sound, weak match, 3%"
-    assert "weak match, 3% (similarity 0.200)" in tooltip_text(weak)
+    found = SearchResult(3, Path("/p/bark.wav"), "sound", 0.41, None, ("dog",), relevance=3.5,
+                         top=0.04)
+    assert accessible_text(found) == "bark.wav, sound, good match, top 4% of sounds; tags: dog"
+    weak = SearchResult(4, Path("/p/rain.wav"), "sound", 0.2, None, (), relevance=0.4,
+                        good=False, top=0.3)
+    assert accessible_text(weak) == "rain.wav, sound, weak match, top 30% of sounds"
+    assert "weak match, top 30% of sounds (similarity 0.200)" in tooltip_text(weak)
     assert segment_text(sound) == "0:12.0\u20130:17.0"
     assert "best match at 0:12.0" in tooltip_text(sound)
 

@@ -28,6 +28,8 @@ def test_summary_counts_good_and_weaker_and_says_what_to_try():
     assert none.startswith("No good match (3 weaker results hidden) for dog.")
     assert "Try other words" in none
     assert summary_text("dog", [], False).startswith("No results for dog")
+    by_example = summary_text("tone.wav", [_r(False)], True, words=False)
+    assert by_example == "No good match (1 weaker result shown) for tone.wav"
 
 
 def test_summary_button_shows_and_hides_the_weaker_results(qtbot):

@@ -17,8 +17,9 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def summary_text(what: str, results: list[Any], showing_all: bool) -> str:
-    """What the summary line says for ``results`` of a search for ``what``."""
+def summary_text(what: str, results: list[Any], showing_all: bool, words: bool = True) -> str:
+    """What the summary line says for ``results`` of a search for ``what`` (``words``: a
+    search by words, which gets a hint on what to try when nothing matches well)."""
     good = sum(1 for r in results if getattr(r, "good", True))
     weaker = len(results) - good
     if not results:
@@ -27,8 +28,8 @@ def summary_text(what: str, results: list[Any], showing_all: bool) -> str:
         return f"{_plural(good, 'result', 'results')} for {what}"
     state = "shown" if showing_all else "hidden"
     if good == 0:
-        return (f"No good match ({_plural(weaker, 'weaker result', 'weaker results')} {state}) "
-                f"for {what}. {NO_MATCH_HINT}")
+        said = f"No good match ({_plural(weaker, 'weaker result', 'weaker results')} {state}) "
+        return f"{said}for {what}" + (f". {NO_MATCH_HINT}" if words else "")
     return f"{_plural(good, 'good match', 'good matches')} ({weaker} weaker {state}) for {what}"
 
 
@@ -56,12 +57,12 @@ class ResultsSummary(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.button)
 
-    def set_results(self, what: str, results: list[Any]) -> list[Any]:
-        """Remember a new search's results; returns those to list (the good matches, or all
-        when the user asked for the weaker ones)."""
+    def set_results(self, what: str, results: list[Any], words: bool = True) -> list[Any]:
+        """Remember a new search's results (``words``: a search by words); returns those to
+        list (the good matches, or all when the user asked for the weaker ones)."""
         self._results = list(results)
         self.showing_all = False
-        self._what = what
+        self._what, self._words = what, words
         self._update()
         return self.shown()
 
@@ -87,7 +88,7 @@ class ResultsSummary(QWidget):
                             else f"Show {weaker} weaker")
         self.button.setAccessibleName("Hide weaker results" if self.showing_all
                                       else "Show weaker results")
-        self._set_label(summary_text(self._what, self._results, self.showing_all))
+        self._set_label(summary_text(self._what, self._results, self.showing_all, self._words))
 
     def _set_label(self, text: str) -> None:
         self.label.setText(text)
