@@ -108,3 +108,29 @@ def test_links_that_cannot_be_followed_are_unusable_not_missing(
     assert any("1 indexed files no longer exist" in p for p in lib.doctor())
     assert lib.index().removed == 1
     assert len(lib.errors()) == 3
+
+
+def test_a_name_too_long_for_its_sidecar_is_indexed_and_reported(lib: Library,
+                                                                 tmp_path: Path) -> None:
+    """Found by the re-run of the fuzz probe: a note named with 250 characters has a
+    sidecar name (name + ".xmp") longer than the file system allows. Looking for that
+    sidecar raised ENAMETOOLONG out of the index job (a traceback); writing it must be a
+    reported failure, the other sidecars still written."""
+    from core.tagging import LibraryTagger
+    from core.tagging.sidecars import export_sidecars
+
+    media = tmp_path / "long"
+    media.mkdir()
+    long = media / ("n" * 250 + ".txt")
+    long.write_text("a note with a very long name")
+    (media / "short.txt").write_text("a note with a short name")
+    lib.add_folder(media)
+    report = lib.index()
+    assert report.added == 2 and report.failed == 0
+    tagger = LibraryTagger(lib)
+    for path in (long, media / "short.txt"):
+        tagger.add_tag(lib.store.files.item_by_path(path).id, "kept")
+    done = export_sidecars(lib.store)
+    assert done.written == [str(media / "short.txt.xmp")]
+    assert [(Path(p).name[:5], "longer than" in why) for p, why in done.failed] == [
+        ("nnnnn", True)]

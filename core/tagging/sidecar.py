@@ -29,6 +29,8 @@ user locked stays untouched; the error names the file and what to do.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import stat
 import xml.etree.ElementTree as ET
@@ -98,9 +100,12 @@ def existing_sidecars(media_path: str | Path) -> list[Path]:
     ]
     found: list[Path] = []
     for c in candidates:
-        # On case-insensitive file systems .xmp and .XMP are the same file.
-        if c.is_file() and not any(c.samefile(f) for f in found):
-            found.append(c)
+        try:
+            # On case-insensitive file systems .xmp and .XMP are the same file.
+            if c.is_file() and not any(c.samefile(f) for f in found):
+                found.append(c)
+        except OSError:
+            continue  # a name the file system cannot hold (too long): no such sidecar
     return found
 
 
@@ -108,6 +113,20 @@ def existing_sidecars(media_path: str | Path) -> list[Path]:
 
 
 
+
+
+def _check_name(target: Path) -> None:
+    """Raises SidecarNotWritable when the file system cannot hold the sidecar's name (a
+    media file whose name is near the 255-byte limit: the ".xmp" goes past it)."""
+    try:
+        os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise SidecarNotWritable(
+                target, "the sidecar's name would be longer than the file system allows; "
+                "shorten the file's name to give it a sidecar") from exc
 
 
 def _not_a_file(path: Path) -> SidecarUnreadable | None:
@@ -245,6 +264,7 @@ def write_tags(
     """
     media_path = Path(media_path)
     target = sidecar_path(media_path, style)
+    _check_name(target)
     if other_style and not target.exists():
         other = existing_sidecars(media_path)
         if other:
