@@ -161,6 +161,8 @@ def test_parse_query_parts() -> None:
     assert f.tags == ("garden",) and f.folder_words == ("Holidays",)
     assert f.date_to - f.date_from == 365 * 86400
     assert f.must_match == '"red ball"' and f.exclude_match == '"cat"'
+    assert parse_query("a steam locomotive").words_match() == '"steam" AND "locomotive"'
+    assert parse_query("the").words_match() == '"the"'
     m = parse_query("april 2023").filters
     assert m.date_to - m.date_from == 30 * 86400
     assert parse_query("kind:photos,notes").filters.kinds == {"image", "note"}

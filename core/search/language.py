@@ -33,6 +33,11 @@ _YEAR = re.compile(r"(19\d\d|20\d\d)$")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s|sec)?$")
 DATE_HELP = "write a year (2023), a month (2023-04) or a day (2023-04-12)"
+# Words too common to require of an item's words ("a steam locomotive" finds a note saying
+# "the old steam locomotive"); a query of nothing else keeps them.
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was "
+    "were with".split())
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,9 @@ class ParsedQuery:
 
     def words_match(self) -> str | None:
         """The FTS5 expression an item's words must match to be found by words: every word
-        (any form: porter stems) and every phrase."""
-        terms = [fts_term(w) for w in (*self.words, *self.phrases)]
+        but the most common ones (any form: porter stems) and every phrase."""
+        words = [w for w in self.words if w.casefold() not in STOPWORDS] or list(self.words)
+        terms = [fts_term(w) for w in (*words, *self.phrases)]
         terms = [t for t in terms if t]
         return " AND ".join(terms) or None
 
