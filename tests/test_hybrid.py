@@ -194,6 +194,10 @@ def test_the_command_line_reads_the_same_language(tmp_path: Path, tiny_checkpoin
             lib.store.tags.decide(ids[name], "garden", "accepted")
             lib.store.tags.decide(ids[name], "dog", "accepted")
         lib.store.tags.decide(ids["cat23"], "cat", "accepted")
+        # filters alone read SQLite only: no network is loaded for them
+        hits = lib.search(Query(text="tag:garden 2023"), k=10)
+        assert {h.path for h in hits} == {media["garden23"], media["cat23"]}
+        assert lib._model is None
     capsys.readouterr()
     code = main([*L, "search", "dog -cat tag:garden 2023", "--model", str(tiny_checkpoint),
                  "--json"])

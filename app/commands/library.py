@@ -204,7 +204,8 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     if example and parse_query(args.text or "").text:
         raise UsageError("beside --file or --item the text holds only filters (2023, "
                          "tag:beach, kind:photo, in:Holidays); search words on their own")
-    lib = _open(args, read_only=True, need_model=True)
+    filters_only = not example and not parse_query(args.text).text  # no model needed
+    lib = _open(args, read_only=True, need_model=not filters_only)
     try:
         t0 = time.perf_counter()
         results = lib.search(query, k=args.k)

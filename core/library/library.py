@@ -131,9 +131,13 @@ class Library:
         """The ``k`` best items for ``query``, best first (see ``core.search.Query``): typed
         words are searched by meaning and as words, and the two rankings fused; filters
         of the query language apply to both (``core.search.hybrid``). Reads only: never
-        writes the store or an index file."""
+        writes the store or an index file. A query of filters alone ("tag:beach 2023")
+        reads SQLite only: the model is not loaded for it."""
+        from core.search import parse_query
         from core.search.hybrid import hybrid_search
 
+        if query.text is not None and not parse_query(query.text).text:
+            return hybrid_search(self.store, self.indexes, None, query, k)
         model = self.model
         stored = self.store.meta.get("model_id")
         if stored is not None and stored != model.model_id:
