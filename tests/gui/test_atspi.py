@@ -38,7 +38,7 @@ def missing_tools() -> list[str]:
 
 
 @pytest.mark.slow
-def test_every_interactive_node_of_the_real_tree_has_a_name() -> None:
+def test_every_interactive_node_of_the_real_tree_has_a_name(tmp_path: Path) -> None:
     missing = missing_tools()
     if missing:
         message = (f"AT-SPI walk not possible: missing {', '.join(missing)}; install with "
@@ -47,6 +47,7 @@ def test_every_interactive_node_of_the_real_tree_has_a_name() -> None:
             pytest.fail(message + " (.ci/run installs them: CI must run this test)")
         pytest.skip(message)
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    env["SYNESTHESIA_ATSPI_WORK"] = str(tmp_path)  # the application's library and media
     # A guard against a hung bus, not a speed requirement.
     run = subprocess.run(
         ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--",

@@ -5,6 +5,7 @@ real X display (Xvfb) with Qt's AT-SPI bridge on."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -37,7 +38,10 @@ def planted_control() -> QWidget:
 def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Synesthesia")
-    work = Path(tempfile.mkdtemp(prefix="synesthesia-atspi-"))
+    # The test's own temporary folder (pytest removes it even when this process is
+    # killed); a new one when run by hand.
+    given = os.environ.get("SYNESTHESIA_ATSPI_WORK")
+    work = Path(given) if given else Path(tempfile.mkdtemp(prefix="synesthesia-atspi-"))
     settings = Settings(work / "settings.ini")
     settings.set("library/watch", False)
     model = _tiny_model()
