@@ -9,6 +9,7 @@ ceiling that the image path reaches.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -70,18 +71,64 @@ def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     return sets
 
 
-def index_once(model, folder: Path) -> tuple[float, int]:
+def index_once(model, folder: Path, budget=None) -> tuple[float, int]:
     from core.library import Library
 
     with tempfile.TemporaryDirectory() as tmp:
         lib = Library.open(Path(tmp) / "lib", model=model)
         lib.add_folder(folder)
         t = time.perf_counter()
-        r = lib.index()
+        r = lib.index(budget=budget)
         dt = time.perf_counter() - t
         lib.close()
     assert r.failed == 0, r
     return dt, r.added
+
+
+def decode_rate(folder: Path, decoders: int) -> float:
+    """Files/s through the indexer's own decode step (read, hash, decode at reduced size,
+    cut to the network's square) on `decoders` threads, nothing else running."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.library.decode import decode
+    from core.library.scan import ScannedFile
+
+    files = [ScannedFile(str(p), p.stat().st_size, 0, "image", 0)
+             for p in sorted(folder.glob("*.jpg"))]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(decoders) as pool:
+        out = list(pool.map(lambda f: decode(f, None), files))
+    assert all(d.error is None for d in out)
+    return len(files) / (time.perf_counter() - t)
+
+
+def network_rate(model, n: int = 64) -> float:
+    """Images/s of the whole image path (224 px arrays in, embeddings out), every core."""
+    rng = np.random.default_rng(0)
+    imgs = [rng.integers(0, 255, (224, 224, 3), dtype=np.uint8) for _ in range(n)]
+    model.encode_images(imgs[:32])
+    best = 0.0
+    for _ in range(2):
+        t = time.perf_counter()
+        model.encode_images(imgs)
+        best = max(best, n / (time.perf_counter() - t))
+    return best
+
+
+def budget_sweep(model, sets: dict[str, Path]) -> list[list]:
+    """Indexing photos with other thread budgets (decoders, torch threads)."""
+    from core.library import ThreadBudget
+
+    rows = []
+    for name in ("photos 0.3 MP", "photos 12 MP"):
+        for dec, net, idle in ((2, 1, 2), (2, 1, None), (1, 1, 2), (2, 2, None), (1, 2, None),
+                               (3, 1, 2)):
+            b = ThreadBudget(decoders=dec, model=net, model_idle=idle)
+            dt, n = index_once(model, sets[name], b)
+            rows.append([name, dec, net, idle or net, f"{n / dt:.1f}"])
+            print(table(["set", "decoders", "torch threads", "when decoders idle", "files/s"],
+                        rows[-1:]), flush=True)
+    return rows
 
 
 def image_gflops(model) -> tuple[float, float]:
@@ -92,14 +139,36 @@ def image_gflops(model) -> tuple[float, float]:
     from benchmarks.clip_baseline import ViTB32
     from core.model.image import teacher_outputs
 
-    x = torch.randn(1, 3, 224, 224)
+    x = torch.randn(1, 3, 224, 224, device=model.device)
     with FlopCounterMode(display=False) as fc, torch.inference_mode():
         _, logits = teacher_outputs(model.teacher, x)
         model.net.embed_image_logits(logits)
     ours = fc.get_total_flops() / 1e9
     with FlopCounterMode(display=False) as fc, torch.inference_mode():
-        ViTB32(out=model.dim)(x)
+        ViTB32(out=model.dim).to(model.device)(x)
     return ours, fc.get_total_flops() / 1e9
+
+
+HEADERS = ["set", "files", "ours files/s", "CLIP B/32 files/s", "ratio", "network alone/s",
+           "decode alone/s", "ours / slower bound", "ours % FLOP ceiling"]
+
+
+def measure_set(name: str, folder: Path, ours, base, bounds: dict, g_ours: float,
+                peak: float) -> tuple[dict, list]:
+    dt, n = index_once(ours, folder)
+    entry = {"files": n, "ours_files_per_s": n / dt}
+    if not name.startswith("photos"):
+        return entry, [name, n, f"{n / dt:.1f}", "(same path)", "-", "-", "-", "-", "-"]
+    dtb, nb = index_once(base, folder)
+    dec = decode_rate(folder, bounds["decoders"])
+    bound = min(bounds["network"], dec)
+    entry.update(clip_files_per_s=nb / dtb, ratio=(n / dt) / (nb / dtb), decode_alone=dec,
+                 network_alone=bounds["network"], share_of_bound=(n / dt) / bound,
+                 share_of_flop_ceiling=(n / dt) * g_ours / peak)
+    return entry, [name, n, f"{n / dt:.1f}", f"{nb / dtb:.1f}", f"{entry['ratio']:.1f}x",
+                   f"{bounds['network']:.0f}", f"{dec:.0f}",
+                   f"{entry['share_of_bound'] * 100:.0f}%",
+                   f"{entry['share_of_flop_ceiling'] * 100:.0f}%"]
 
 
 def main() -> None:
@@ -107,49 +176,41 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=64)
     ap.add_argument("--sounds", type=int, default=24)
     ap.add_argument("--notes", type=int, default=300)
+    ap.add_argument("--budgets", action="store_true", help="also sweep thread budgets")
+    ap.add_argument("--device", default=None, help="cpu, cuda (default: as the app picks)")
     args = ap.parse_args()
-    import torch
-
     from benchmarks.clip_baseline import ClipBaselineModel
+    from core.library import ThreadBudget
 
+    load = os.getloadavg()[0]
     sets = make_data(args.photos, args.sounds, args.notes)
-    ours, what = model_for_bench()
+    ours, what = model_for_bench(args.device)
     base = ClipBaselineModel(ours)
     peak = matmul_peak_gflops()
     g_ours, g_clip = image_gflops(ours)
-    print(f"model: {what}; torch threads {torch.get_num_threads()}; fp32 matmul peak "
-          f"{peak:.0f} GFLOP/s; image path {g_ours:.2f} GFLOP/image (CLIP ViT-B/32 "
-          f"{g_clip:.2f})")
+    budget = ThreadBudget.for_machine(ours)
+    print(f"model: {what} on {ours.device}; {os.cpu_count()} cores, load average {load:.1f}; "
+          f"indexing budget {budget}; fp32 matmul peak {peak:.0f} GFLOP/s; image path "
+          f"{g_ours:.2f} GFLOP/image (CLIP ViT-B/32 {g_clip:.2f})")
     # Warm-up at the batch sizes indexing uses: the first forward pass of each input
     # shape allocates and picks kernels (seconds on a busy machine).
     first = sorted(next(iter(sets.values())).glob("*.jpg"))[:32]
     for m in (ours, base):
         m.encode_images(first)
     ours.encode_texts(["warm up"] * 64)
-    rows, res = [], {"model": what, "matmul_peak_gflops": peak, "gflop_per_image": g_ours,
-                     "clip_gflop_per_image": g_clip, "sets": {}}
+    bounds = {"network": network_rate(ours), "decoders": budget.decoders}
+    rows, res = [], {"model": what, "device": str(ours.device), "matmul_peak_gflops": peak,
+                     "gflop_per_image": g_ours, "clip_gflop_per_image": g_clip,
+                     "load_avg_start": load, "sets": {}}
     for name, folder in sets.items():
-        dt, n = index_once(ours, folder)
-        entry = {"files": n, "ours_files_per_s": n / dt}
-        if name.startswith("photos"):
-            dtb, nb = index_once(base, folder)
-            entry["clip_files_per_s"] = nb / dtb
-            entry["ratio"] = entry["ours_files_per_s"] / entry["clip_files_per_s"]
-            entry["share_of_flop_ceiling"] = entry["ours_files_per_s"] * g_ours / peak
-            entry["clip_share_of_flop_ceiling"] = entry["clip_files_per_s"] * g_clip / peak
-            rows.append([name, n, f"{entry['ours_files_per_s']:.1f}",
-                         f"{entry['clip_files_per_s']:.1f}", f"{entry['ratio']:.1f}x",
-                         f"{entry['share_of_flop_ceiling'] * 100:.0f}%",
-                         f"{entry['clip_share_of_flop_ceiling'] * 100:.0f}%"])
-        else:
-            rows.append([name, n, f"{entry['ours_files_per_s']:.1f}", "(same path)", "-", "-",
-                         "-"])
-        res["sets"][name] = entry
-        print(table(["set", "files", "ours files/s", "CLIP B/32 files/s", "ratio",
-                     "ours % FLOP ceiling", "CLIP % FLOP ceiling"], rows[-1:]), flush=True)
-    print("\n" + table(["set", "files", "ours files/s", "CLIP B/32 files/s", "ratio",
-                        "ours % FLOP ceiling", "CLIP % FLOP ceiling"], rows))
-    print(f"results: {save('index', res)}")
+        res["sets"][name], row = measure_set(name, folder, ours, base, bounds, g_ours, peak)
+        rows.append(row)
+        print(table(HEADERS, rows[-1:]), flush=True)
+    print("\n" + table(HEADERS, rows))
+    if args.budgets:
+        res["budgets"] = budget_sweep(ours, sets)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"results: {save('index' if ours.device == 'cpu' else 'index-gpu', res)}")
 
 
 if __name__ == "__main__":

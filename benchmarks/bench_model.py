@@ -36,14 +36,14 @@ def rate(fn, items, repeat: int = 3) -> float:
     return len(items) / best
 
 
-def measure(path: str | None) -> dict:
+def measure(path: str | None, device: str | None = None) -> dict:
     from core.model import load_model
 
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 255, (224, 224, 3), dtype=np.uint8) for _ in range(64)]
     sounds = [(0.1 * rng.standard_normal(160000)).astype(np.float32) for _ in range(16)]
     texts = [f"a photo of a dog number {i} running on the beach" for i in range(256)]
-    m = load_model(path)
+    m = load_model(path, device=device)
     query = 1000 / rate(lambda q: [m.encode_texts([t]) for t in q], ["a dog on the beach"] * 20)
     return {"model_id": m.model_id, "images/s": rate(m.encode_images, images),
             "sounds/s": rate(m.encode_sounds, sounds), "texts/s": rate(m.encode_texts, texts),
@@ -75,11 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("checkpoints", nargs="*", default=[None])
     p.add_argument("--against", help="git revision whose code and checkpoint to compare with")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: as the app picks)")
     a = p.parse_args(argv)
     rows = []
     if a.against:
         rows.append((f"{a.against} (bundled)", measure_revision(a.against)))
-    rows += [(path or "bundled", measure(path)) for path in a.checkpoints]
+    rows += [(path or "bundled", measure(path, a.device)) for path in a.checkpoints]
     print("| checkpoint | model_id | images/s (224 px) | 10 s sounds/s | texts/s | one text query, ms |")
     print("|---|---|---|---|---|---|")
     for name, r in rows:

@@ -54,10 +54,10 @@ class ClipBaselineModel:
 
     def __init__(self, ours, batch: int = 32):
         self.ours = ours
-        self.vit = ViTB32(out=ours.dim).eval()
+        self.device = str(ours.device)
+        self.vit = ViTB32(out=ours.dim).eval().to(self.device)
         self.dim = ours.dim
         self.model_id = "clip-vit-b32-baseline"
-        self.device = "cpu"
         self.batch = batch
         self.image_side = 224  # the indexer decodes photos to this square for both models
 
@@ -75,8 +75,8 @@ class ClipBaselineModel:
         out = []
         for s in range(0, len(items), self.batch):
             px = np.stack([clip_preprocess(i) for i in self._decode(items[s:s + self.batch])])
-            e = self.vit(torch.from_numpy(px))
-            out.append(torch.nn.functional.normalize(e, dim=1).numpy())
+            e = self.vit(torch.from_numpy(px).to(self.device))
+            out.append(torch.nn.functional.normalize(e, dim=1).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
     def encode_sounds(self, items) -> np.ndarray:

@@ -12,14 +12,15 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def model_for_bench():
+def model_for_bench(device: str | None = None):
     """The default checkpoint when it exists, else the default architecture with random
     weights (speed does not depend on the weights)."""
     from core.model import ModelConfig, create_model, default_checkpoint, load_model
 
     if default_checkpoint().exists():
-        return load_model(), "default checkpoint"
-    return create_model(ModelConfig(), seed=0), "default architecture, random weights"
+        return load_model(device=device), "default checkpoint"
+    return (create_model(ModelConfig(), seed=0, device=device),
+            "default architecture, random weights")
 
 
 def percentile_ms(samples: list[float], q: float) -> float:

@@ -49,3 +49,25 @@ def test_texts_batched_by_length_keep_their_order(tiny_model):
     alone = np.concatenate([tiny_model.encode_texts([t]) for t in texts[:5]])
     assert np.allclose(together[:5], alone, atol=1e-5)
     assert np.allclose(together[5:10], alone, atol=1e-5)
+
+
+def test_more_network_threads_while_decoders_idle_give_the_same_vectors(tmp_path, tree,
+                                                                         tiny_model):
+    """ThreadBudget.model_idle: a batch embedded on more torch threads (the decoders are
+    idle: read-ahead full or nothing left) gets the vectors the plain budget gets."""
+    from core.library import Library, ThreadBudget
+
+    media, _ = tree
+    found = []
+    for name, budget in (("plain", ThreadBudget(decoders=1, model=1)),
+                         ("idle", ThreadBudget(decoders=1, model=1, model_idle=2))):
+        lib = Library.open(tmp_path / name, model=tiny_model)
+        lib.add_folder(media)
+        report = lib.index(budget=budget)
+        assert report.added > 0 and report.failed == 0
+        found.append({str(p): lib.store.segments.of_item(i)[2]
+                      for i, p in lib.store.files.indexed_paths()})
+        lib.close()
+    assert found[0].keys() == found[1].keys()
+    for path, v in found[0].items():  # thread counts change summation order, nothing else
+        assert np.allclose(v, found[1][path], atol=1e-5), path

@@ -1,5 +1,6 @@
 """The embed phase of indexing: decoder threads read ahead, the network embeds batches
-of one kind, and each batch is saved in one transaction (a crash loses one batch)."""
+of one kind (on more torch threads while the decoders are idle), and each batch is saved
+in one transaction (a crash loses one batch)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from core.errors import SynesthesiaError
 from core.library.decode import IMAGE_SIDE, Decoded, decode
 from core.library.progress import IndexReport, Progress
 from core.library.scan import ScannedFile
+from core.library.threads import torch_threads
 from core.media import KINDS
 from core.store import Store
 
@@ -26,13 +28,16 @@ class Embedder:
     """Embeds and saves ``work`` (files to add or update); counts into ``report``."""
 
     def __init__(self, store: Store, model: Any, report: IndexReport, progress: Progress,
-                 cancelled: Callable[[], bool], decoders: int = 2) -> None:
+                 cancelled: Callable[[], bool], decoders: int = 2,
+                 idle_threads: int | None = None) -> None:
         self.store = store
         self.model = model
         self.report = report
         self.progress = progress
         self.cancelled = cancelled
         self.decoders = decoders
+        self.idle_threads = idle_threads
+        self.queued: deque[Future[Decoded]] = deque()
         self.image_side = getattr(model, "image_side", IMAGE_SIDE)
         self.encoders = {"image": model.encode_images, "sound": model.encode_sounds,
                          "note": model.encode_texts}
@@ -48,7 +53,7 @@ class Embedder:
         self.total, self.is_new = len(work), is_new
         self.progress.phase("embedding", self.total)
         todo = iter(work)
-        queued: deque[Future[Decoded]] = deque()
+        queued = self.queued
         with ThreadPoolExecutor(self.decoders, thread_name_prefix="decode") as pool:
             try:
                 for f in todo:
@@ -98,8 +103,12 @@ class Embedder:
         """Vectors per item; when the batch fails, one item at a time to find the culprit
         (its error is set and its vectors are None)."""
         encode = self.encoders[kind]
+        # The decoders are idle when every file handed to them is done (read-ahead full,
+        # or nothing left): the network may use their cores for this batch.
+        idle = all(f.done() for f in self.queued)
         try:
-            vecs = encode([p for it in items for p in it.pieces])
+            with torch_threads(self.idle_threads if idle else None):
+                vecs = encode([p for it in items for p in it.pieces])
         except SynesthesiaError:
             out: list[np.ndarray | None] = []
             for it in items:

@@ -238,7 +238,7 @@ class IndexJob:
     def embed(self, work: EmbedWork) -> None:
         """Decode, embed and save the new and changed files, batch by batch."""
         Embedder(self.store, self.model, self.report, self.progress, self.cancelled,
-                 self.budget.decoders).run(work.files, work.hashes, work.new)
+                 self.budget.decoders, self.budget.model_idle).run(work.files, work.hashes, work.new)
 
     def import_sidecars(self, found: ScanResult) -> None:
         """Keywords of XMP sidecars (``photo.jpg.xmp`` or ``photo.xmp``) become accepted

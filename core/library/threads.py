@@ -20,18 +20,26 @@ from typing import Any
 class ThreadBudget:
     """``decoders``: threads reading, hashing and decoding files; ``model``: torch threads
     for the network's forward passes in the job's thread (None: leave them as they are);
-    ``graph``: threads building HNSW graphs."""
+    ``model_idle``: torch threads for a forward pass while the decoders have nothing to do
+    (their read-ahead is full: small photos, notes), None for ``model``; ``graph``: threads
+    building HNSW graphs."""
 
     decoders: int = 2
     model: int | None = None
     graph: int = 2
+    model_idle: int | None = None
 
     @classmethod
     def for_machine(cls, model: Any = None, cores: int | None = None) -> ThreadBudget:
-        """Half the cores (2 to 4) decode, the rest run the network (CPU models only)."""
+        """Half the cores (2 to 4) decode, the rest run the network (CPU models; with a
+        GPU all cores but one decode).
+        ``model_idle`` stays off: on the shared 2-core machine giving the network both
+        cores while the decoders were idle was slower (benchmarks.bench_index --budgets,
+        0.3 MP photos: 8-10 against 13-19 files/s)."""
         cores = cores or os.cpu_count() or 2
-        decoders = max(2, min(4, cores // 2))
         on_cpu = str(getattr(model, "device", "cpu")) == "cpu"
+        # with the network on a GPU, decoding is the work left to the CPU: all but one core
+        decoders = max(2, min(4, cores // 2)) if on_cpu else max(2, cores - 1)
         return cls(decoders=decoders, model=max(1, cores - decoders) if on_cpu else None,
                    graph=max(1, min(cores, 4)))
 

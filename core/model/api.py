@@ -96,8 +96,12 @@ class AlignedModel:
         feats, logits = [], []
         for start in range(0, len(items), IMAGE_BATCH):
             imgs = self._decode_images(items[start : start + IMAGE_BATCH])
-            px = preprocess(imgs, self.cfg.image.image_size).to(self.device)
-            f, lg = teacher_outputs(self.teacher, px)
+            px = preprocess(imgs, self.cfg.image.image_size)
+            on_gpu = self.device.startswith("cuda")
+            if on_gpu:  # pinned memory: the copy runs asynchronously (not run on a GPU yet)
+                px = px.pin_memory().to(self.device, non_blocking=True)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=on_gpu):
+                f, lg = teacher_outputs(self.teacher, px)
             feats.append(f.float().cpu().numpy())
             logits.append(lg.float().cpu().numpy())
         if not feats:
