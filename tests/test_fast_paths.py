@@ -71,3 +71,21 @@ def test_more_network_threads_while_decoders_idle_give_the_same_vectors(tmp_path
     assert found[0].keys() == found[1].keys()
     for path, v in found[0].items():  # thread counts change summation order, nothing else
         assert np.allclose(v, found[1][path], atol=1e-5), path
+
+
+def test_soundnet_inference_path_is_the_training_path():
+    """Batch-norm folded and the pool before the ReLU (inference) against the plain layers
+    (taken with gradients on, as training does)."""
+    import torch
+
+    from core.model.soundnet import load_soundnet
+
+    net = load_soundnet()
+    wave = torch.from_numpy(np.random.default_rng(0).standard_normal((2, 441000))
+                            .astype(np.float32) * 0.1)
+    with torch.inference_mode():
+        fast = net.features(wave)
+    with torch.enable_grad():
+        plain = net.features(wave).detach()
+    assert fast.shape == plain.shape
+    assert torch.allclose(fast, plain, rtol=1e-4, atol=1e-4 * plain.abs().max().item())

@@ -9,6 +9,7 @@ original torch7 definition; weights come from `core.model.pretrained.soundnet_we
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 NET_RATE = 22050
@@ -37,7 +38,17 @@ class ConvBlock(nn.Module):
         self.pool = nn.MaxPool1d(pool, pool) if pool else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(torch.relu(self.bn(self.conv(x))))
+        if self.training or torch.is_grad_enabled():
+            return self.pool(torch.relu(self.bn(self.conv(x))))
+        # Inference: batch-norm folded into the convolution (weights scaled per call: they
+        # may be fine-tuned), the max-pool before the ReLU (they commute; the ReLU then
+        # runs on 1/8 of the values). Same result, the trunk ~15% faster (issue 16).
+        bn, conv = self.bn, self.conv
+        scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
+        w = conv.weight * scale[:, None, None]
+        b = (conv.bias - bn.running_mean) * scale + bn.bias
+        y = F.conv1d(x, w, b, conv.stride, conv.padding)
+        return torch.relu_(self.pool(y))
 
 
 class SoundNet8(nn.Module):
