@@ -70,9 +70,12 @@ class _Layer(nn.Module):
 class _Embeddings(nn.Module):
     def __init__(self, vocab: int, dim: int, positions: int, types: int, eps: float):
         super().__init__()
-        self.word_embeddings = nn.Embedding(vocab, dim)
-        self.position_embeddings = nn.Embedding(positions, dim)
-        self.token_type_embeddings = nn.Embedding(types, dim)
+        # given weights (empty): no random initialisation, and none of nn.init's normal_,
+        # which under torch.device("meta") imports torch._dynamo (seconds at start-up)
+        self.word_embeddings = nn.Embedding(vocab, dim, _weight=torch.empty(vocab, dim))
+        self.position_embeddings = nn.Embedding(positions, dim,
+                                                _weight=torch.empty(positions, dim))
+        self.token_type_embeddings = nn.Embedding(types, dim, _weight=torch.empty(types, dim))
         self.LayerNorm = nn.LayerNorm(dim, eps=eps)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:

@@ -106,7 +106,9 @@ class Lite0(nn.Module):
     def from_reference(cls, state: dict[str, torch.Tensor]) -> Lite0:
         """Built from the state dict of `efficientnet_lite_pytorch.EfficientNet` (lite0),
         every batch-norm folded into the convolution before it."""
-        net = cls()
+        with torch.device("meta"):  # no random initialisation of weights about to be set
+            net = cls()
+        folded: dict[str, torch.Tensor] = {}
         convs = [(net.stem, "_conv_stem", "_bn0")]
         for i, b in enumerate(net.blocks):
             p = f"_blocks.{i}."
@@ -116,21 +118,24 @@ class Lite0(nn.Module):
                       (b.project, p + "_project_conv", p + "_bn2")]
         convs.append((net.head, "_conv_head", "_bn1"))
         used = {"_fc.weight", "_fc.bias"}
+        names = {id(m): n for n, m in net.named_modules()}
         for mod, conv, bn in convs:
             w = state[conv + ".weight"].float()
             scale = state[bn + ".weight"].float() / torch.sqrt(
                 state[bn + ".running_var"].float() + BN_EPS)
-            mod.conv.weight.data.copy_(w * scale.view(-1, 1, 1, 1))
-            mod.conv.bias.data.copy_(state[bn + ".bias"].float()
-                                     - state[bn + ".running_mean"].float() * scale)
+            at = names[id(mod)] + ".conv."
+            folded[at + "weight"] = w * scale.view(-1, 1, 1, 1)
+            folded[at + "bias"] = (state[bn + ".bias"].float()
+                                   - state[bn + ".running_mean"].float() * scale)
             used |= {conv + ".weight"} | {f"{bn}.{x}" for x in
                                           ("weight", "bias", "running_mean", "running_var",
                                            "num_batches_tracked")}
-        net.fc.weight.data.copy_(state["_fc.weight"].float())
-        net.fc.bias.data.copy_(state["_fc.bias"].float())
+        folded["fc.weight"] = state["_fc.weight"].float()
+        folded["fc.bias"] = state["_fc.bias"].float()
         left = set(state) - used
         if left:
             raise ValueError(f"unexpected weights for EfficientNet-Lite0: {sorted(left)[:3]}")
+        net.load_state_dict(folded, assign=True)
         net.eval()
         for p in net.parameters():
             p.requires_grad_(False)

@@ -38,12 +38,13 @@ class MiniLM(nn.Module):
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self.bert = Bert.from_config_file(folder / "config.json")
+        with torch.device("meta"):  # no random initialisation of weights about to be replaced
+            self.bert = Bert.from_config_file(folder / "config.json")
         state = load_file(str(folder / "model.safetensors"))
         state = {k.removeprefix("bert."): v for k, v in state.items()}
         state = {k: v for k, v in state.items()
                  if not k.startswith("pooler.") and k != "embeddings.position_ids"}
-        self.bert.load_state_dict(state)
+        self.bert.load_state_dict(state, assign=True)  # the loaded tensors, not copies
         self.bert.eval()
         for p in self.parameters():
             p.requires_grad_(False)

@@ -98,7 +98,8 @@ def load_soundnet() -> SoundNet8:
 
     from core.model.pretrained import soundnet_weights
 
-    net = SoundNet8()
+    with torch.device("meta"):  # no random initialisation of weights about to be replaced
+        net = SoundNet8()
     state = {k: v.float() for k, v in load_file(str(soundnet_weights())).items()}
-    net.load_state_dict(state)
+    net.load_state_dict(state, assign=True)
     return net.eval()
