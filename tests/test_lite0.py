@@ -67,3 +67,19 @@ def test_unknown_backbone_and_foreign_weights_are_refused():
     state["_extra.weight"] = torch.zeros(1)
     with pytest.raises(ValueError, match="unexpected weights"):
         Lite0.from_reference(state)
+
+
+def test_bf16_opt_in_runs_and_stays_near(monkeypatch):
+    """SYNESTHESIA_IMAGE_DTYPE=bfloat16 gives a bf16 teacher whose top classes mostly agree
+    (it is off by default: see core.model.image.cpu_dtype)."""
+    from core.model.image import cpu_dtype
+
+    assert cpu_dtype() == torch.float32
+    monkeypatch.setenv("SYNESTHESIA_IMAGE_DTYPE", "bfloat16")
+    assert cpu_dtype() == torch.bfloat16
+    paths = sorted(PHOTOS.iterdir())[:8]
+    px = preprocess([load_image(p, max_side=448) for p in paths])
+    _, l32 = teacher_outputs(load_teacher(), px)
+    _, l16 = teacher_outputs(load_teacher(dtype=torch.bfloat16), px)
+    assert l16.dtype == torch.bfloat16
+    assert (l16.float().softmax(1) - l32.softmax(1)).abs().max().item() < 0.1

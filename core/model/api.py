@@ -15,7 +15,7 @@ import torch
 from core.errors import CheckpointError, EmptyInput, UnreadableMedia
 from core.model.classes import class_names
 from core.model.config import ModelConfig
-from core.model.image import load_teacher, preprocess, teacher_outputs
+from core.model.image import cpu_dtype, load_teacher, preprocess, teacher_outputs
 from core.model.minilm import has_words
 from core.model.network import AlignedNetwork
 from core.model.pretrained import RESOURCES
@@ -72,7 +72,8 @@ class AlignedModel:
     @property
     def teacher(self) -> torch.nn.Module:
         if self._teacher is None:
-            self._teacher = load_teacher(self.cfg.image.backbone).to(self.device)
+            dtype = cpu_dtype() if self.device == "cpu" else torch.float32  # GPU: autocast
+            self._teacher = load_teacher(self.cfg.image.backbone, dtype).to(self.device)
         return self._teacher
 
     def _decode_images(self, items: Sequence) -> list[np.ndarray]:
