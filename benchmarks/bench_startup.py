@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import save, table
@@ -72,32 +74,58 @@ def prepare(lib_dir: Path) -> None:
     lib.close()
 
 
-def run_once(lib_dir: Path, preload: bool = False) -> list[tuple[str, float]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_PRELOAD": "1" if preload else "0"}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(lib_dir)], env=env, cwd=ROOT,
+def run_once(lib_dir: Path, preload: bool = False, tree: Path = ROOT
+             ) -> list[tuple[str, float]]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "BENCH_PRELOAD": "1" if preload else "0"}
+    out = subprocess.run([sys.executable, "-c", CHILD, str(lib_dir)], env=env, cwd=tree,
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+@contextmanager
+def _revision(rev: str | None) -> Iterator[Path | None]:
+    """An earlier revision checked out into a temporary git worktree (None: no revision)."""
+    if rev is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
+                       check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(tree)], capture_output=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--against", help="git revision whose code to time too, interleaved")
     a = ap.parse_args(argv)
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         lib_dir = Path(tmp) / "lib"
         prepare(lib_dir)
         run_once(lib_dir)  # the file cache warm, as after a first launch
-        runs, pre = [], []
-        for _ in range(a.runs):  # interleaved: the machine's load changes
-            runs.append(run_once(lib_dir))
-            pre.append(run_once(lib_dir, preload=True))
+        runs, pre, old = [], [], []
+        with _revision(a.against) as old_tree:
+            if old_tree is not None:
+                run_once(lib_dir, tree=old_tree)
+            for _ in range(a.runs):  # interleaved: the machine's load changes
+                runs.append(run_once(lib_dir))
+                pre.append(run_once(lib_dir, preload=True))
+                if old_tree is not None:
+                    old.append(run_once(lib_dir, tree=old_tree))
     print(f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; best of "
           f"{a.runs} fresh processes each")
     res = {"load_avg_start": load}
-    for label, rs in (("as the GUI does it", runs),
-                      ("variant: torch and core.model.api imported in a thread from launch",
-                       pre)):
+    variants = [("as the GUI does it", runs),
+                ("variant: torch and core.model.api imported in a thread from launch", pre)]
+    if old:
+        variants.append((f"the code of {a.against} (same library, same run)", old))
+    for label, rs in variants:
         best = min(rs, key=lambda r: r[-1][1])  # the run with the earliest first results
         rows, prev = [], 0.0
         for name, t in best:
