@@ -121,10 +121,15 @@ def test_cli_searches_an_emoji_by_its_name(indexed, capsys):
     assert main([*args[:-1], "\U0001F436"]) == 0
     out = capsys.readouterr()
     assert "Read \U0001F436 as \u201cdog face\u201d." in out.err
-    assert out.out.splitlines()[0].split()[-1].endswith("pet.txt")  # the note "dog face"
+    assert "pet.txt" in out.out.splitlines()[0]  # the note "dog face"
     assert main([*args, "\U0001F436"]) == 0
     emoji = json.loads(capsys.readouterr().out)
     assert emoji["query"]["read_as"] == "dog face" and emoji["query"]["notes"]
+    # the words of the files are searched for the name too: the note holds "dog face"
+    assert emoji["results"][0]["path"].endswith("pet.txt")
+    assert emoji["results"][0]["found_by"] == "both"
+    assert main([*args, "tag:\u732b"]) == 0  # a filter in another script still filters
+    assert json.loads(capsys.readouterr().out)["results"] == []  # nothing is tagged 猫
     assert main([*args, "dog face"]) == 0
     words = json.loads(capsys.readouterr().out)
     assert [(r["path"], r["score"]) for r in emoji["results"]] == \

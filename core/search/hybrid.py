@@ -23,6 +23,7 @@ from core.search.fusion import DEFAULT, Fusion
 from core.search.language import Filters, ParsedQuery, parse_query
 from core.search.query import Query, SearchResult
 from core.store import SegmentInfo, Store, VectorIndexes
+from core.text.emoji import read_emoji
 
 POOL = 50  # items read from each list before fusing
 
@@ -31,6 +32,7 @@ def plan(query: Query) -> tuple[ParsedQuery, Filters]:
     """The parsed words and the filters of ``query``: those typed, with the query's own
     kinds, folder and tag added."""
     typed = query.text if query.text is not None else (query.filter_text or "")
+    typed = read_emoji(typed)[0]  # "🐄" -> "cow", for the words as for the network
     parsed = parse_query(typed)
     f = parsed.filters
     kinds = frozenset(query.kinds) & f.kinds if f.kinds else frozenset(query.kinds)
