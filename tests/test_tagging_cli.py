@@ -101,8 +101,13 @@ def test_learn_tag_and_concepts(cli) -> None:
     units = json.loads(out)["units"]
     assert [u["unit"] for u in units] == [2]
     assert set(units[0]["top"]) == {"image", "sound"}   # one note only: no distribution
-    code, out, _ = run("concepts", "--limit", "3", model=True)
+    code, out, _ = run("concepts", "--limit", "3", "--all", model=True)
     assert code == 0 and out.count("unit ") == 3
+    code, out, _ = run("concepts", "--json", model=True)
+    cross = json.loads(out)["cross_kind_units"]
+    code, out, err = run("concepts", model=True)  # only the cross-kind units, or why none
+    assert code == 0 and out.count("unit ") == min(cross, 20)
+    assert ("None of the network's" in err) == (cross == 0)
 
 
 def test_export_to_a_read_only_folder_fails_clearly(cli) -> None:

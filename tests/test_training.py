@@ -41,7 +41,8 @@ def smoke(tmp_path_factory):
     # Toy tones and colour patches are far from what the pretrained towers know: the pretrained
     # parts get the shared layers' learning rate so 150 steps can align them.
     cfg = TrainConfig(tiny=True, steps=150, batch_text=32, batch_sound=16, batch_class=16,
-                      warmup=10, lr_pretrained=1e-3, pivot_min_conf=0.0, eval_every=0, out=str(root / "toy.pt"), device="cpu")
+                      warmup=10, lr_pretrained=1e-3, pivot_min_conf=0.0, eval_every=0,
+                      out=str(root / "toy.pt"), device="cpu")
     metrics = train(cfg, items=items, held=held, cache=root / "cache")
     return metrics, root / "toy.pt"
 

@@ -78,6 +78,7 @@ def measure(checkpoint: str | None, keep: Path | None = None) -> dict:
             for t in THRESHOLDS:
                 tagger.tag_library(None, min_score=t, force=True)
                 out["thresholds"][f"{t:g}"] = _score(lib, tagger, by_name)
+            out["units"] = units_report(tagger.concepts(top_k=5), by_name)
             return out
         finally:
             lib.close()
@@ -118,6 +119,27 @@ def _score(lib, tagger, by_name: dict[str, dict]) -> dict:
     return kinds
 
 
+def units_report(units: list, by_name: dict[str, dict], seed: int = 0) -> dict:
+    """Concept units on the real folder: how many are cross-kind, and how often a unit's
+    name is right for its top items (its words among the item's concepts and description
+    words), against the same names dealt to the units at random (chance)."""
+    pairs = [(u.name, by_name.get(Path(i.path).name)) for u in units for items in u.top.values()
+             for i in items]
+    pairs = [(n, it) for n, it in pairs if n and it is not None]
+    hits = [right(n, item_words(it)) for n, it in pairs]
+    rng = np.random.default_rng(seed)
+    names = [u.name for u in units]
+    chance = []
+    for _ in range(20):
+        dealt = dict(zip([u.unit for u in units], rng.permutation(names), strict=True))
+        chance += [right(dealt[u.unit], item_words(by_name[Path(i.path).name]))
+                   for u in units if dealt[u.unit] for items in u.top.values() for i in items
+                   if Path(i.path).name in by_name]
+    return {"units": len(units), "cross_kind": sum(1 for u in units if u.cross_kind),
+            "name_right": float(np.mean(hits)) if hits else None,
+            "name_right_chance": float(np.mean(chance)) if chance else None}
+
+
 def format_report(res: dict) -> str:
     lines = [f"model {res['model_id']}; {res['items']} real photos and recordings, "
              "tagged as `synesthesia tag --all --min-score T` does", "",
@@ -127,6 +149,11 @@ def format_report(res: dict) -> str:
         for kind, m in kinds.items():
             prec = "-" if m["precision"] is None else f"{m['precision']:.2f}"
             lines.append(f"| {t} | {kind} | {m['coverage']:.2f} | {m['proposals']} | {prec} |")
+    u = res.get("units")
+    if u:
+        lines += ["", f"concept units: {u['cross_kind']} of {u['units']} fire across kinds; a "
+                  f"unit's name is right for its top items {u['name_right']:.3f} of the time "
+                  f"(names dealt at random: {u['name_right_chance']:.3f})"]
     return "\n".join(lines)
 
 

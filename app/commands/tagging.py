@@ -75,6 +75,8 @@ def _register_concepts(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("concepts", help="units of the shared layers, their top items per kind "
                                         "and names; units firing across kinds first")
     p.add_argument("--unit", type=int, default=None, metavar="N", help="only unit N")
+    p.add_argument("--all", action="store_true", dest="all_units",
+                   help="list units that fire for one kind only too (their names are guesses)")
     p.add_argument("--top", type=int, default=5, metavar="K", help="items per kind (default 5)")
     p.add_argument("--limit", type=int, default=20, metavar="M",
                    help="units to show in text output (default 20; --json gives all)")
@@ -264,11 +266,22 @@ def _concepts(args: argparse.Namespace, rest: list[str]) -> int:
 
     lib = _open(args, read_only=True)
     try:
-        units = LibraryTagger(lib).concepts(unit=args.unit, top_k=args.top)
+        units = everything = LibraryTagger(lib).concepts(unit=args.unit, top_k=args.top)
     finally:
         lib.close()
     if args.json:
-        emit_json({"units": [u.to_dict() for u in units]})
+        emit_json({"units": [u.to_dict() for u in units],
+                   "cross_kind_units": sum(1 for u in units if u.cross_kind)})
+        return EXIT_OK
+    if args.unit is None and not args.all_units:
+        units = [u for u in units if u.cross_kind]
+    if not units:
+        from core.tagging.concepts import no_cross_kind_units
+
+        print(no_cross_kind_units(len(everything)).replace(
+            "search for it, or use Auto-tag and Teach a tag",
+            "use `synesthesia search`, `tag` or `learn-tag`; `concepts --all` lists the "
+            "units anyway"), file=sys.stderr)
         return EXIT_OK
     for u in units[: args.limit if args.unit is None else None]:
         flag = "across kinds" if u.cross_kind else "one kind"

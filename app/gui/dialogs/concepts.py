@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.widgets.results import KIND_WORDS
+from core.tagging.concepts import no_cross_kind_units
 
 UnitRole = Qt.ItemDataRole.UserRole + 20
 
@@ -58,6 +59,13 @@ class ConceptsDialog(QDialog):
         self.show_button.setAccessibleName("Show in results")
         self.show_button.setAccessibleDescription(
             "Show the items that activate this unit in the results, to open or play them")
+        self.all_button = QPushButton("List &all units", self)
+        self.all_button.setAccessibleName("List all units")
+        self.all_button.setAccessibleDescription(
+            "List the units that fire for one kind only too; their names are guesses")
+        self.all_button.clicked.connect(lambda: self.set_units(self._views, everything=True))
+        self.all_button.hide()
+        self._views: list[Any] = []
         self.close_button = QPushButton("&Close", self)
         self.close_button.setAccessibleName("Close")
         self.units.currentItemChanged.connect(self._unit_changed)
@@ -68,6 +76,7 @@ class ConceptsDialog(QDialog):
         panes.addWidget(self.units, 1)
         panes.addWidget(self.items, 1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.all_button)
         buttons.addStretch(1)
         buttons.addWidget(self.show_button)
         buttons.addWidget(self.close_button)
@@ -77,19 +86,33 @@ class ConceptsDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(820, 460)
 
-    def set_units(self, views: list[Any]) -> None:
+    def set_units(self, views: list[Any], everything: bool = False) -> None:
+        """Lists the cross-kind units (``everything``: all units); when the network has
+        none, says so plainly and lists nothing until asked ("List all units"): single-kind
+        units with automatic names would be noise."""
         self.units.clear()
-        for view in views:
+        self._views = list(views)
+        cross = list(views) if everything else [v for v in views if v.cross_kind]
+        self.all_button.setVisible(not everything and len(cross) < len(views))
+        if not cross:
+            self.status.setText(no_cross_kind_units(len(views)))
+            self.status.setWordWrap(True)
+            self.status.setAccessibleName(self.status.text())
+            self.show_button.setEnabled(False)
+            return
+        for view in cross:
             item = QListWidgetItem(unit_label(view))
             item.setData(UnitRole, view)
             names = ", ".join(f"{n} ({s:.2f})" for n, s in view.names)
             item.setToolTip(f"Names: {names}\nagreement across kinds {view.agreement:.2f}")
             self.units.addItem(item)
-        cross = sum(1 for v in views if v.cross_kind)
-        self.status.setText(f"{len(views)} concept units, {cross} of them fire for the same "
-                            "concept in photos, sounds and notes.")
-        if views:
-            self.units.setCurrentRow(0)
+        n_cross = sum(1 for v in views if v.cross_kind)
+        self.status.setText(f"{n_cross} of the network's {len(views)} units fire for the same "
+                            "concept in photos, sounds and notes" + (
+                                "; all units are listed, cross-kind ones first." if everything
+                                else "; the others are not listed."))
+        self.status.setAccessibleName(self.status.text())
+        self.units.setCurrentRow(0)
 
     def failed(self, exc: Exception) -> None:
         self.status.setText(f"Concepts are not available: {exc}")
