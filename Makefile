@@ -29,10 +29,11 @@ $(STAMP): uv.lock pyproject.toml $(UV_STAMP)
 	$(SYNC) --extra test
 	touch $@
 
-# The desktop application on the bundled demo library. Without a display it says so
-# and exits with status 2 (try `xvfb-run -a make run`, or the `synesthesia` command).
+# The desktop application on the demo library: the bundled demo media in a library of their
+# own (~/.local/share/synesthesia/demo-library), never your own library. Without a display it
+# says so and exits with status 2 (try `xvfb-run -a make run`, or the `synesthesia` command).
 run: $(STAMP)
-	$(PY) -m app.gui
+	$(PY) -m app.gui --demo
 
 # PNGs of the main window in its main states, from a real window under Xvfb.
 screenshots: $(STAMP)

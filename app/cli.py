@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
+import multiprocessing
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,30 +22,31 @@ from app.exit_codes import (  # noqa: F401  (the codes are part of this module's
     EXIT_USAGE,
     UsageError,
 )
+from app.locations import app_version, library_dir
 
 
 def default_library_dir() -> Path:
-    """$SYNESTHESIA_LIBRARY, else the platform's user data folder."""
-    env = os.environ.get("SYNESTHESIA_LIBRARY")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("synesthesia", appauthor=False))
+    """The library the window opens too: $SYNESTHESIA_LIBRARY, the window's Library location
+    setting, else the user data folder's ``library`` (``app.locations``)."""
+    return library_dir()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synesthesia",
         description="Search a library of photos, sounds and notes across the senses.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
     parser.add_argument("--library", type=Path, default=None, metavar="DIR",
-                        help="where the library database lives (default: $SYNESTHESIA_LIBRARY "
-                             "or the user data folder)")
+                        help="where the library database lives, given before the command "
+                             "(default: $SYNESTHESIA_LIBRARY, else the window's library "
+                             "location, else ~/.local/share/synesthesia/library or the "
+                             "platform's user data folder)")
     register_all(parser.add_subparsers(dest="command", metavar="COMMAND"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen build's spawned workers start here
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     handler = getattr(args, "handler", None)

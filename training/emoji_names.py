@@ -15,12 +15,13 @@ import argparse
 import unicodedata
 from pathlib import Path
 
+from core.resources import resource
 from training.corpus.cldr import emoji_annotations
 from training.corpus.debs import cache_dir, unpack
 
 PACKAGE = "unicode-cldr-core"
 ANNOTATIONS = ("annotations/en.xml", "annotationsDerived/en.xml")
-OUT = Path(__file__).resolve().parents[1] / "resources" / "emoji" / "cldr-en.tsv"
+OUT = resource("emoji", "cldr-en.tsv")
 KEYCAP = "\u20e3"
 
 

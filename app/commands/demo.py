@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from app.exit_codes import EXIT_ERROR, EXIT_OK
+from core.resources import resource
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+DEMO = resource("demo")
 DEMO_QUERIES = ["rain falling", "a dog", "a bell ringing", "birds singing in a forest",
                 "a car engine", "waves on the beach"]
 

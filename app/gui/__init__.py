@@ -26,11 +26,19 @@ def has_display(environ: os._Environ[str] | dict[str, str] = os.environ) -> bool
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from app.locations import app_version
+
     parser = argparse.ArgumentParser(prog="synesthesia-gui", description=__doc__)
-    parser.add_argument("--library", type=Path, help="library folder (default: from settings)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
+    parser.add_argument("--library", type=Path,
+                        help="library folder (default: $SYNESTHESIA_LIBRARY, else the Library "
+                             "location setting, else the user data folder's library, the same "
+                             "one the synesthesia command opens)")
     parser.add_argument("--settings", type=Path, help="settings file (default: the user's)")
-    parser.add_argument("--no-demo", action="store_true",
-                        help="do not add the bundled demo library on first start")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo library: the bundled demo media in a library of "
+                             "their own (<user data folder>/demo-library unless --library "
+                             "says), never your own library")
     return parser.parse_args(argv)
 
 
@@ -43,13 +51,21 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.gui.main_window import MainWindow
     from app.gui.services.settings import Settings
+    from app.gui.widgets.menus import app_icon
+    from app.locations import ENV, data_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Synesthesia")
     app.setOrganizationName("synesthesia")
     app.setDesktopFileName("synesthesia")
+    app.setWindowIcon(app_icon())
     settings = Settings(args.settings)
-    window = MainWindow(settings, add_demo=not args.no_demo, library_dir=args.library)
+    library = args.library
+    if library is None and args.demo:
+        library = data_dir() / "demo-library"
+    elif library is None and os.environ.get(ENV):
+        library = Path(os.environ[ENV]).expanduser()
+    window = MainWindow(settings, add_demo=args.demo, library_dir=library)
     window.show()
     window.start()
     code = app.exec()

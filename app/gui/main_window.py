@@ -31,7 +31,7 @@ from app.gui.dialogs.settings import SettingsDialog
 from app.gui.dialogs.tag_actions import TagActions
 from app.gui.services.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
 from app.gui.services.browsing import Browsing
-from app.gui.services.library import LibraryService, ModelFactory, SearchRequest, bundled_demo_dir
+from app.gui.services.library import LibraryService, ModelFactory, SearchRequest
 from app.gui.services.searching import SearchController
 from app.gui.services.settings import Settings
 from app.gui.services.speech import SpeechRecogniser
@@ -41,7 +41,7 @@ from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
 from app.gui.widgets.indexing import IndexPanel
 from app.gui.widgets.live import LiveUpdates
-from app.gui.widgets.menus import build_menus
+from app.gui.widgets.menus import build_menus, set_demo
 from app.gui.widgets.paste_drop import PasteAndDrop
 from app.gui.widgets.placement import fit_to_screen
 from app.gui.widgets.preview import PreviewPane
@@ -52,8 +52,6 @@ from app.gui.widgets.summary import ResultsSummary
 from app.gui.widgets.tags_panel import TagsPanel
 from app.gui.widgets.tile import TileDelegate
 
-# The demo folder's own paperwork is not part of the demo library.
-DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
 WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or by dropping a "
            "folder onto this window.")
 
@@ -66,7 +64,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         input_stream: StreamFactory = sounddevice_input,
         output_stream: StreamFactory = sounddevice_output,
         cache_dir: Path | None = None,
-        add_demo: bool = True,
+        add_demo: bool = False,
         library_dir: Path | None = None,
     ) -> None:
         super().__init__()
@@ -189,12 +187,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.service.call(lambda library, task: list(library.folders()), self._first_folders)
 
     def _first_folders(self, folders: list[Path]) -> None:
-        demo = bundled_demo_dir()
-        if (not folders and self._add_demo and demo is not None
-                and not self.settings.get("library/demo_added")):
-            self.settings.set("library/demo_added", True)
-            self.add_folder(demo, list(DEMO_EXCLUDE))
-        else:
+        if folders or not self._add_demo or not set_demo(self, True):  # --demo: adds it
             self.index_panel.start()  # resumes an interrupted indexing; cheap when up to date
 
     def _open_failed(self, message: str) -> None:

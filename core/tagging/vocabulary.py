@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.errors import SynesthesiaError
 from core.media.kinds import KINDS
+from core.resources import resource
 
 # Prompt templates per kind of item. The text tower was trained on captions of
 # images and names of sounds, so a tag reads best in the phrasing its kind was
@@ -30,7 +31,7 @@ class VocabularyError(SynesthesiaError):
 
 def default_vocabulary_path() -> Path:
     """The bundled vocabulary, ``resources/vocab/default.txt``."""
-    return Path(__file__).resolve().parents[2] / "resources" / "vocab" / "default.txt"
+    return resource("vocab", "default.txt")
 
 
 def normalise_tag(name: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from core.resources import resource
 from core.tagging.calibration import (
     Calibration,
     ScoreReference,
@@ -29,7 +30,7 @@ from core.tagging.vocabulary import PROMPTS, TagVocabulary
 
 def calibration_path() -> Path:
     """Where fitted calibrations live: ``resources/vocab/calibration.json`` (by model_id)."""
-    return Path(__file__).resolve().parents[2] / "resources" / "vocab" / "calibration.json"
+    return resource("vocab", "calibration.json")
 
 
 @dataclass(frozen=True)

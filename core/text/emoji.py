@@ -11,7 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-NAMES = Path(__file__).resolve().parents[2] / "resources" / "emoji" / "cldr-en.tsv"
+from core.resources import resource
+
+NAMES = resource("emoji", "cldr-en.tsv")
 # Presentation selectors and skin tones change how an emoji looks, not what it names.
 _IGNORED = frozenset(["\ufe0e", "\ufe0f", *(chr(c) for c in range(0x1F3FB, 0x1F400))])
 

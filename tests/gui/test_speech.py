@@ -81,3 +81,21 @@ def test_the_window_offers_its_library_words_to_the_recogniser(make_window, qtbo
     dialog = window.record()
     qtbot.waitUntil(lambda: dialog.words.isVisible(), timeout=TIMEOUT)
     assert set(dialog.words.text().split()) <= words and "rain" in dialog.words.text()
+
+
+def test_the_child_recogniser_needs_no_import_path_trick(tmp_path, monkeypatch):
+    """Issue 11 item 4: the window's recogniser runs in a spawned child process (the way that
+    also works installed and frozen), not `python -m ...` with PYTHONPATH pointed at the
+    checkout: with no PYTHONPATH and another working directory it hears the same words as the
+    decoder in this process, and still limits them to the search's words."""
+    from app.gui.services.speech import recognise_in_child
+    from core.tagging.vocabulary import load_vocabulary
+    from core.text.words import search_words
+
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    words = search_words(load_vocabulary().words)
+    clip = read_wav(RAIN)
+    assert recognise_in_child(clip, words=words) == recognise(clip, words=words)
+    assert recognise_in_child(read_wav(SPEECH)) == recognise(read_wav(SPEECH))
+    assert recognise_in_child(np.zeros(16000, np.float32)) == ""

@@ -9,6 +9,7 @@ from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
 
+from core.resources import resource
 from training.corpus.debs import Package, Tool, cache_dir, tool, unpack
 from training.corpus.drumkits import hydrogen_clips
 from training.corpus.emoji import emoji
@@ -20,7 +21,7 @@ from training.corpus.render import convert, find_rsvg
 from training.corpus.sounds import GAME_SOUND_PACKAGES, game_sounds
 
 LONG_SOUND_S = 30.0
-DEMO_IDS = Path(__file__).resolve().parents[2] / "resources" / "demo" / "demo_ids.txt"
+DEMO_IDS = resource("demo", "demo_ids.txt")
 
 
 def _log(message: str) -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core.resources import resource
 from training.corpus import load_manifest, manifest_path
 
-DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+DEMO = resource("demo")
 MAX_SOUND_S = 4.5  # 16-bit mono 16 kHz WAV: 4.5 s is about 144 KB
 RATE = 16000
 

@@ -5,11 +5,11 @@ names, words or two-word phrases, that mean it in file names)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from importlib.resources import files
 
 
 def _load_concepts() -> dict[str, tuple[str, ...]]:
-    rows = Path(__file__).with_name("concepts.tsv").read_text(encoding="utf-8").splitlines()
+    rows = files(__package__).joinpath("concepts.tsv").read_text(encoding="utf-8").splitlines()
     rows = [r for r in rows if r and not r.startswith("#")][1:]
     return {c: tuple(a for a in aliases.split(";") if a)
             for c, aliases, _group in (r.split("\t") for r in rows)}

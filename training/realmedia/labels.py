@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-LABELS = Path(__file__).resolve().parents[2] / "resources" / "realmedia" / "labels.tsv"
+from core.resources import resource
+
+LABELS = resource("realmedia", "labels.tsv")
 COLUMNS = ("kind", "source", "path", "concepts", "description", "license")
 ITEM_KINDS = ("image", "sound")  # what a row of labels.tsv may hold: photos and recordings
 # PyPI projects whose wheels hold listed files; everything else is a Debian package.

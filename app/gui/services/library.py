@@ -70,9 +70,15 @@ def _reading(text: str) -> str:
 ModelFactory = Callable[[], Any]
 
 
+# The demo folder's own paperwork is not part of the demo library.
+DEMO_EXCLUDE = ("PROVENANCE.md", "demo_ids.txt", "README*")
+
+
 def bundled_demo_dir() -> Path | None:
-    """The demo library shipped in resources/demo, if this checkout has one."""
-    here = Path(__file__).resolve().parents[3] / "resources" / "demo"
+    """The bundled demo library (``resources/demo``, inside the wheel), if this build has one."""
+    from core.resources import resource
+
+    here = resource("demo")
     return here if here.is_dir() else None
 
 

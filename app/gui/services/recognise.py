@@ -6,16 +6,14 @@ debris"). With one (``core.text.words.search_words``: the tag vocabulary, the li
 own words, the small words joining them) it can only hear those words: a uniform unigram
 language model over the words its dictionary can pronounce, written for this decoder.
 
-Run as a program it reads 16-bit mono PCM at 16 kHz on stdin (and, with ``--words FILE``,
-a vocabulary of one word per line) and prints the words: the window runs it in a child
-process, because the decoder holds Python's GIL for half a second at a time and the window
-would freeze meanwhile.
+The window runs it in a child process (``app.gui.services.speech.recognise_in_child``),
+because the decoder holds Python's GIL for half a second at a time and the window would
+freeze meanwhile.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,16 +80,3 @@ def decode(dec, pcm: bytes) -> str:
 
 def recognise_pcm(pcm: bytes, words: Sequence[str] | None = None) -> str:
     return decode(decoder(words), pcm)
-
-
-def main(argv: list[str]) -> int:
-    words = None
-    if argv[:1] == ["--words"] and len(argv) == 2:
-        words = Path(argv[1]).read_text(encoding="utf-8").split()
-    pcm = np.frombuffer(sys.stdin.buffer.read(), "<i2").astype(np.float32) / 32768
-    print(recognise(pcm, words=words))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

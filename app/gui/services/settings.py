@@ -23,9 +23,10 @@ DEVICES = ("auto", "cpu", "cuda")
 
 
 def default_library_dir() -> str:
-    from platformdirs import user_data_dir
+    """The same default as the command line's (``app.locations``)."""
+    from app.locations import default_library_dir as shared
 
-    return str(Path(user_data_dir("synesthesia", appauthor=False)) / "library")
+    return str(shared())
 
 
 @dataclass(frozen=True)
@@ -162,3 +163,7 @@ class Settings:
 
     def sync(self) -> None:
         self._store.sync()
+
+    def location(self) -> str:
+        """Where the settings are kept (a file, or the registry on Windows)."""
+        return self._store.fileName()

@@ -9,18 +9,16 @@ the person sees them, may edit them, and chooses to search by them.
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
-import tempfile
+import multiprocessing
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.services.recognise import SILENCE_RMS, SPEECH_RATE, recognise
+from app.gui.services.recognise import SILENCE_RMS, SPEECH_RATE, recognise, recognise_pcm
 from app.gui.services.tasks import Task, TaskRunner
 
 __all__ = ["SpeechRecogniser", "available", "recognise", "recognise_in_child"]
@@ -33,27 +31,25 @@ def available() -> bool:
 def recognise_in_child(samples: np.ndarray, rate: int = SPEECH_RATE,
                        words: Sequence[str] | None = None) -> str:
     """``recognise`` in a child process: the decoder holds the GIL, the window must not wait.
-    ``words``: the only words it may hear (``core.text.words.search_words``)."""
+    ``words``: the only words it may hear (``core.text.words.search_words``).
+
+    The child is started by multiprocessing with the *spawn* method: a fresh interpreter (or,
+    in a frozen build, the bundle's own executable, which ``multiprocessing.freeze_support()``
+    in the entry points turns into the worker) that is handed this process's import path, so
+    it works from a checkout, an installed wheel and a PyInstaller bundle alike."""
     if rate != SPEECH_RATE:
         raise ValueError(f"speech recognition needs {SPEECH_RATE} Hz audio, got {rate} Hz")
     samples = np.asarray(samples, np.float32)
     if samples.size == 0 or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
         return ""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    root = str(Path(__file__).resolve().parents[3])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
-    with tempfile.TemporaryDirectory(prefix="synesthesia-speech-") as tmp:
-        args = []
-        if words is not None:
-            (Path(tmp) / "words.txt").write_text("\n".join(words), encoding="utf-8")
-            args = ["--words", str(Path(tmp) / "words.txt")]
-        done = subprocess.run([sys.executable, "-m", "app.gui.services.recognise", *args],
-                              input=pcm.tobytes(), capture_output=True, env=env, check=False)
-    if done.returncode != 0:
-        lines = done.stderr.decode(errors="replace").strip().splitlines()
-        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
-    return done.stdout.decode().strip()
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        try:
+            return pool.submit(recognise_pcm, pcm, list(words) if words is not None else None
+                               ).result().strip()
+        except BrokenProcessPool as exc:
+            raise RuntimeError("the speech recogniser stopped unexpectedly") from exc
 
 
 class SpeechRecogniser(QObject):

@@ -1,12 +1,15 @@
-"""The main window's menus: every command with its shortcut, in one place."""
+"""The main window's menus: every command with its shortcut, in one place; the application
+icon; the Library menu's demo switch and Help > About."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMainWindow
+from shiboken6 import isValid
 
 from app.gui.widgets.panes import install_pane_keys
 
@@ -35,6 +38,7 @@ def build_menus(window: Any) -> None:
     _action(w, "&Folders\u2026", None, w.show_folders, library)
     w.rescan_action = _action(w, "&Rescan folders", QKeySequence.StandardKey.Refresh,
                               w.live.rescan, library)
+    w.demo_action = _demo_action(w, library)
     _action(w, "&Settings\u2026", "Ctrl+,", w.show_settings, library)
     _action(w, "&Quit", QKeySequence.StandardKey.Quit, w.close, library)
     search = bar.addMenu("&Search")
@@ -59,3 +63,66 @@ def build_menus(window: Any) -> None:
     _action(w, "&Auto-tag\u2026", None, w.tag_actions.auto_tag, tags)
     w.review_action = _action(w, "&Review proposed tags\u2026", None, w.tag_actions.review, tags)
     _action(w, "&Concepts\u2026", None, w.tag_actions.concepts, tags)
+    # No access key: H, e, l and p are all taken in the main window; F1 opens About, F10 the
+    # menu bar.
+    help_menu = bar.addMenu("Help")
+    w.about_action = _action(w, "&About Synesthesia", QKeySequence.StandardKey.HelpContents,
+                             lambda: show_about(w), help_menu)
+
+
+def app_icon() -> QIcon:
+    """The application's icon: the PNG sizes rendered from resources/icons/synesthesia.svg."""
+    from core.resources import resource
+
+    icon = QIcon()
+    for png in sorted(resource("icons", "hicolor").glob("*/apps/synesthesia.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def _demo_action(window: Any, menu: Any) -> QAction:
+    """Library > Demo media: checked while the bundled demo folder is one of the library's
+    folders; one click adds it or removes it (removing forgets its items, the files are part
+    of the installation and are never touched)."""
+    from app.gui.services.library import bundled_demo_dir
+
+    demo = bundled_demo_dir()
+    action = QAction("&Demo media in the library", window)
+    action.setCheckable(True)
+    action.setEnabled(demo is not None)
+    action.setStatusTip("Add the bundled demo photos, sounds and notes to this library, or "
+                        "remove them")
+    action.triggered.connect(lambda checked: set_demo(window, bool(checked)))
+    window.service.folders_changed.connect(
+        lambda folders: action.setChecked(demo is not None and Path(demo) in map(Path, folders)))
+    menu.addAction(action)
+    return action
+
+
+def set_demo(window: Any, on: bool) -> bool:
+    """Add the bundled demo folder to the window's library, or remove it; False when this
+    installation has no demo folder."""
+    from app.gui.services.library import DEMO_EXCLUDE, bundled_demo_dir
+
+    demo = bundled_demo_dir()
+    if demo is None:
+        return False
+    if on:
+        window.add_folder(demo, list(DEMO_EXCLUDE))
+    else:
+        window.service.remove_folder(demo)
+    return True
+
+
+def show_about(window: Any) -> Any:
+    """Help > About, non-modal; the model id is asked of the open library."""
+    from app.gui.dialogs.about import AboutDialog
+
+    dialog = AboutDialog(window.service.library_dir, window.settings.location(), window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if window.service.is_open:
+        window.service.call(lambda library, task: library.model.model_id,
+                            lambda model_id: isValid(dialog) and dialog.set_model(model_id))
+    window.about_dialog = dialog
+    dialog.open()
+    return dialog

@@ -1,0 +1,49 @@
+"""Issue 11: the window as a desktop application: icon, Help > About, the demo switch."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.gui.services.library import bundled_demo_dir
+from app.locations import app_version
+
+TIMEOUT = 60_000
+
+
+def test_icon_and_about_from_the_keyboard(make_window, qtbot, tiny_model):
+    from app.gui.widgets.menus import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull() and {16, 48, 256} <= {s.width() for s in icon.availableSizes()}
+    window = make_window()
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert "Help" in menus and window.about_action in menus["Help"].actions()
+    qtbot.keyClick(window, Qt.Key.Key_F1)  # Help > About's shortcut
+    dialog = window.about_dialog
+    assert dialog.isVisible() and dialog.accessibleName() == "About Synesthesia"
+    qtbot.waitUntil(lambda: dialog.rows["Model"] == tiny_model.model_id, timeout=TIMEOUT)
+    assert dialog.rows["Version"] == app_version()
+    assert dialog.rows["Library"] == str(window.service.library_dir)
+    assert dialog.rows["Settings"] == window.settings.location()
+    assert "GPL-3.0-or-later" in dialog.rows["License"]
+    described = dialog.details.accessibleDescription()
+    assert tiny_model.model_id in described and "PROVENANCE.md" in dialog.details.text()
+    from tests.gui.test_accessibility import unnamed_focusable
+
+    assert unnamed_focusable(dialog) == []
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_the_demo_is_opt_in_and_removed_in_one_click(make_window, qtbot):
+    window = make_window()
+    assert window.folders == [] and not window.demo_action.isChecked()  # not added by itself
+    with qtbot.waitSignal(window.service.folders_changed, timeout=TIMEOUT):
+        window.demo_action.trigger()
+    assert window.folders == [bundled_demo_dir()] and window.demo_action.isChecked()
+    qtbot.waitUntil(lambda: window.index_panel.last_report is not None
+                    and window.index_panel.last_report.added >= 50, timeout=TIMEOUT)
+    with qtbot.waitSignal(window.service.folders_changed, timeout=TIMEOUT):
+        window.demo_action.trigger()
+    assert window.folders == [] and not window.demo_action.isChecked()
+    assert bundled_demo_dir().joinpath("photos", "dog.png").is_file()  # files untouched
