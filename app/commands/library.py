@@ -230,18 +230,28 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
         print(f"{i:3}. {_relevance(r)}  {r.kind:5}  {_show(r.path)}{_where(r)}")
         for copy in r.copies:  # copies of the same file: one result
             print(f"{'':28}also at {_show(copy)}")
-    weaker = len(results) - len(good)
-    if not good:
-        print("no good match" + ("" if args.show_all else
-              f"; {weaker} weaker results (--all shows them)") + ". Try other words, a "
-              "longer description (\"a dog barking\"), or other kinds.", file=sys.stderr)
-    elif weaker and not args.show_all:
-        print(f"{len(good)} good matches, {weaker} weaker (--all shows them)", file=sys.stderr)
+    _say_cut(len(good), len(results) - len(good), args)
     listed = all(r.found_by == "filter" for r in results)
     print(f"({len(results)} items passing the filters, newest first, in {ms:.0f} ms)" if listed
           else f"({len(results)} results in {ms:.0f} ms, encoding the query included)",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _say_cut(good: int, weaker: int, args: argparse.Namespace) -> None:
+    """On stderr: how many results were below the good-match cut-off, and what to try."""
+    more = "" if args.show_all else " (--all shows them)"
+    if not good and weaker:
+        hint = (". Try other words, a longer description (\"a dog barking\"), or other kinds"
+                if args.text is not None else "")
+        print(f"no good match; {_count(weaker, 'weaker result')}{more}{hint}.", file=sys.stderr)
+    elif weaker and not args.show_all:
+        print(f"{_count(good, 'good match', 'good matches')}, {weaker} weaker{more}",
+              file=sys.stderr)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _relevance(r: Any) -> str:
