@@ -217,3 +217,20 @@ def test_the_command_line_reads_the_same_language(tmp_path: Path, tiny_checkpoin
                                                               "note01.txt"]
     code = main([*L, "search", "date:2023-13", "--model", str(tiny_checkpoint)])
     assert code != 0 and "not a month" in capsys.readouterr().err
+
+
+def test_copies_found_by_words_are_one_result(tmp_path: Path, lib: Library) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "bill.txt").write_text("The invoice from the roofer.\n")
+    (media / "bill copy.txt").write_text("The invoice from the roofer.\n")
+    (media / "other.txt").write_text("Another invoice, for the boiler.\n")
+    write_photo(media / "roof.jpg", pattern_image(60, 80, seed=9))
+    lib.add_folder(media)
+    lib.index()
+    # the copy, found by its words only, would take the third place and then be dropped
+    # as a copy: the photo the network found fills it instead
+    hits = lib.search(Query(text="invoice"), k=3)
+    assert len(hits) == 3 and hits[2].path.name == "roof.jpg"
+    notes = {h.path.name for h in hits[:2]} | {p.name for h in hits[:2] for p in h.copies}
+    assert notes == {"bill.txt", "bill copy.txt", "other.txt"}

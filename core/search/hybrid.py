@@ -26,6 +26,7 @@ from core.store import SegmentInfo, Store, VectorIndexes
 from core.text.emoji import read_emoji
 
 POOL = 50  # items read from each list before fusing
+COPIES_SLACK = 10
 
 
 def plan(query: Query) -> tuple[ParsedQuery, Filters]:
@@ -63,7 +64,8 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
     network = run_search(store, indexes, model, replace(base, text=parsed.text), max(k, POOL))
     match = parsed.words_match()
     words = [i for i, _ in store.items.words(match, filters, POOL)] if match else []
-    fused = fusion.fuse([r.item_id for r in network], words)[:k]
+    # a few more than k: a copy found by its words beside its original is dropped below
+    fused = fusion.fuse([r.item_id for r in network], words)[:k + COPIES_SLACK]
     found = {r.item_id: r for r in network}
     missing = [i for i, _ in fused if i not in found]
     if missing:
@@ -71,7 +73,7 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
     # Its words hold the query's words: a good match whatever the network thought.
     results = _one_per_content([replace(found[i], found_by=by,
                                         good=found[i].good or by != "network")
-                                for i, by in fused if i in found])
+                                for i, by in fused if i in found])[:k]
     return _sorted(store, results, query.sort)
 
 
