@@ -83,7 +83,9 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
         self.player = Player(output_stream, self)
         self.recorder = Recorder(input_stream, self)
-        self.speech = SpeechRecogniser(self.runner, self, self.service.speech_words)
+        vocabulary = settings.get("tags/vocabulary")  # its words can be spoken in a query
+        self.speech = SpeechRecogniser(self.runner, self,
+                                       lambda: self.service.speech_words(vocabulary))
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None

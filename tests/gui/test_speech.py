@@ -71,10 +71,13 @@ def test_the_window_offers_its_library_words_to_the_recogniser(make_window, qtbo
     from tests.gui.test_flows import index_folder
     from tests.media import make_library
 
+    (tmp_path / "mine.txt").write_text("## mine\nzeppelin\n")
+    settings.set("tags/vocabulary", str(tmp_path / "mine.txt"))
     window = make_window()
     index_folder(qtbot, window, make_library(tmp_path / "media"))
-    words = set(window.service.speech_words())
-    assert {"chirp", "chirping", "tone", "beach", "rain", "the", "on"} <= words  # files, tags
+    words = set(window.speech.words())  # what the window gives its recogniser
+    # the library's file names, the bundled and the chosen tag vocabularies, small words
+    assert {"chirp", "chirping", "tone", "beach", "rain", "zeppelin", "the", "on"} <= words
     clip = read_wav(RAIN)
     audio.microphone = np.concatenate([clip, np.zeros(16000 * 2 - len(clip), np.float32)])
     settings.set("audio/record_seconds", 2)

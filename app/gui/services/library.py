@@ -170,17 +170,21 @@ class LibraryService(QObject):
 
         return self._runner.run(pool, work, on_done, on_error, on_progress)
 
-    def speech_words(self) -> list[str]:
-        """The words a spoken query may use: the bundled tag vocabulary, the open library's
-        own words (file and folder names, its tags: a tag from another vocabulary file is
-        there once accepted or proposed), the small words joining them. Read on a worker
-        thread (the store takes its own lock)."""
-        from core.tagging.vocabulary import load_vocabulary
+    def speech_words(self, vocabulary: str = "") -> list[str]:
+        """The words a spoken query may use: the tag vocabulary (``vocabulary``: the file
+        chosen in Settings; the bundled one when empty or unreadable, the tagging service
+        reports a bad file), the open library's own words (file and folder names, tags),
+        the small words joining them. Read on a worker thread (the store has its lock)."""
+        from core.tagging.vocabulary import VocabularyError, load_vocabulary
         from core.text.words import library_words, search_words
 
+        try:
+            tags = load_vocabulary([vocabulary] if vocabulary else None).words
+        except VocabularyError:
+            tags = load_vocabulary().words
         library = self._library
         own = library_words(library.store, library.folders()) if library is not None else []
-        return search_words(load_vocabulary().words, own)
+        return search_words(tags, own)
 
     def search(
         self,

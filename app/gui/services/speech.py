@@ -62,7 +62,7 @@ class SpeechRecogniser(QObject):
                  words: Callable[[], Sequence[str] | None] | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._words = words  # the words a search can use, asked for on the worker
+        self.words = words  # the words a search can use, asked for on the worker
         self._task: Task | None = None
         self.enabled = available()
 
@@ -74,7 +74,7 @@ class SpeechRecogniser(QObject):
         task_holder: dict[str, Any] = {}
 
         def work(task: Task) -> str:
-            return recognise_in_child(samples, rate, self._words() if self._words else None)
+            return recognise_in_child(samples, rate, self.words() if self.words else None)
 
         def done(words: str) -> None:
             if self._task is task_holder.get("task"):
