@@ -6,6 +6,7 @@ widgets of their own.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
         self.player = Player(output_stream, self)
         self.recorder = Recorder(input_stream, self)
-        vocabulary = settings.get("tags/vocabulary")  # its words can be spoken in a query
-        self.speech = SpeechRecogniser(self.runner, self,
-                                       lambda: self.service.speech_words(vocabulary))
+        self.speech = SpeechRecogniser(self.runner, self, partial(  # the words it may hear
+            self.service.speech_words, settings.get("tags/vocabulary")))
         self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None
