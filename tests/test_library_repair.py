@@ -134,3 +134,31 @@ def test_a_name_too_long_for_its_sidecar_is_indexed_and_reported(lib: Library,
     assert done.written == [str(media / "short.txt.xmp")]
     assert [(Path(p).name[:5], "longer than" in why) for p, why in done.failed] == [
         ("nnnnn", True)]
+
+
+def test_a_new_library_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
+    """Found by the disk probe: creating a library on a full disk said the database
+    "cannot be opened ... if it is damaged, move it away", which sends the person after a
+    damage that is not there. It is the full-disk message, naming the library's folder."""
+    import os
+    import subprocess
+
+    import pytest
+
+    from core.errors import SynesthesiaError
+
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "none",
+                                            str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("needs to mount a tmpfs (root)")
+    try:
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        (mnt / "filler").write_bytes(b"\0" * max(free - 8192, 0))
+        with pytest.raises(SynesthesiaError) as caught:
+            Library.open(mnt / "lib")
+        message = str(caught.value)
+        assert f"the disk holding the library ({mnt / 'lib'}) is full" in message, message
+        assert "damaged" not in message
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

@@ -55,6 +55,8 @@ class Store:
                 conn.execute("PRAGMA busy_timeout=60000")
                 self.found_version = migrate(conn)
         except sqlite3.DatabaseError as e:
+            if "full" in str(e).lower():  # SQLITE_FULL: the disk, not damage
+                raise self._write_error(e) from e
             raise StoreError(
                 f"the library database {self.path} cannot be opened ({e}); if it is damaged, "
                 "move it away and run `synesthesia index` to rebuild it from your files") from e
