@@ -70,6 +70,7 @@ def test_add_folder_index_and_search_by_words(make_window, qtbot, tmp_path):
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
         qtbot.mouseClick(window.search_bar.toggles["sound"], Qt.MouseButton.LeftButton)
         qtbot.mouseClick(window.search_bar.toggles["note"], Qt.MouseButton.LeftButton)
+    show_weaker(window)  # a new search hides the weaker ones again
     assert {r.kind for r in window.results_model.results()} == {"image"}
     index = window.results_model.index(0)
     assert index.data(Qt.ItemDataRole.AccessibleTextRole) == accessible_text(
