@@ -17,7 +17,7 @@ LOCK_ARGS ?=
 # --locked: stop, rather than re-resolve, when uv.lock no longer matches pyproject.toml (run make lock).
 SYNC := $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: run test test-fast demo model eval lint bench lock screenshots clean-venv
+.PHONY: run test test-fast demo model eval lint bench lock screenshots clean-venv installer
 
 $(UV_STAMP):
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
@@ -38,6 +38,13 @@ run: $(STAMP)
 # PNGs of the main window in its main states, from a real window under Xvfb.
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) -m tools.screenshots docs/screenshots
+
+# The Linux installer, dist/synesthesia-<version>-linux.tar.gz: the wheel (application, model,
+# resources), every dependency pinned and hash-checked from uv.lock, install.sh / uninstall.sh,
+# the .desktop launcher and AppStream metainfo. Unpack it and run ./install.sh. Reproducible:
+# the same commit gives the same bytes. (installers/build.sh macos|windows: not run here.)
+installer: $(UV_STAMP)
+	UV=$(UV) installers/build.sh linux dist
 
 demo: $(STAMP)
 	$(PY) -m app.cli demo

@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if rest and not getattr(args, "passthrough", False):
+        if any(r == "--library" or r.startswith("--library=") for r in rest):
+            parser.error("--library goes before the command: synesthesia --library DIR "
+                         f"{args.command} ...")
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.library is None:
         args.library = default_library_dir()

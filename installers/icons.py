@@ -3,7 +3,8 @@
 
     python -m installers.icons
 
-The PNGs are committed; run this again after changing the SVG."""
+and the Windows and macOS icon files from them with Pillow (``synesthesia.ico``,
+``synesthesia.icns``). The files are committed; run this again after changing the SVG."""
 
 from __future__ import annotations
 
@@ -36,5 +37,16 @@ def render(sizes: tuple[int, ...] = SIZES) -> list[str]:
     return written
 
 
+def bundle_icons() -> list[str]:
+    """synesthesia.ico (Windows shortcuts) and synesthesia.icns (the macOS .app) from the PNGs."""
+    from PIL import Image
+
+    biggest = Image.open(resource("icons", "hicolor", "512x512", "apps", "synesthesia.png"))
+    ico, icns = resource("icons", "synesthesia.ico"), resource("icons", "synesthesia.icns")
+    biggest.save(ico, sizes=[(n, n) for n in (16, 24, 32, 48, 64, 128, 256)])
+    biggest.save(icns)
+    return [str(ico), str(icns)]
+
+
 if __name__ == "__main__":
-    print("\n".join(render()))
+    print("\n".join(render() + bundle_icons()))

@@ -95,3 +95,13 @@ def test_no_module_walks_up_from_its_own_file_to_find_resources():
             if re.search(r"parents\[\d\]|Path\(__file__\)", text):
                 found.append(str(path.relative_to(REPO)))
     assert found == []
+
+
+def test_library_after_the_command_is_explained(capsys):
+    from app.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--library", "/tmp/elsewhere", "dog"])
+    assert exit_info.value.code == 2
+    assert "--library goes before the command: synesthesia --library DIR search" in (
+        capsys.readouterr().err)

@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "location setting, else the user data folder's library, the same "
                              "one the synesthesia command opens)")
     parser.add_argument("--settings", type=Path, help="settings file (default: the user's)")
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="search the library by this photo, sound or note once it is open "
+                             "(the desktop's \"Open with Synesthesia\")")
     parser.add_argument("--demo", action="store_true",
                         help="open the demo library: the bundled demo media in a library of "
                              "their own (<user data folder>/demo-library unless --library "
@@ -49,25 +52,36 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NO_DISPLAY
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main_window import MainWindow
-    from app.gui.services.settings import Settings
     from app.gui.widgets.menus import app_icon
-    from app.locations import ENV, data_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Synesthesia")
     app.setOrganizationName("synesthesia")
     app.setDesktopFileName("synesthesia")
     app.setWindowIcon(app_icon())
+    window = open_window(args)
+    code = app.exec()
+    window.shutdown()
+    return int(code)
+
+
+def open_window(args: argparse.Namespace, **window_options: object):
+    """The main window for ``args``, shown and opening its library; ``window_options`` go to
+    MainWindow (tests pass their model and audio)."""
+    from app.gui.main_window import MainWindow
+    from app.gui.services.settings import Settings
+    from app.locations import ENV, data_dir
+
     settings = Settings(args.settings)
     library = args.library
     if library is None and args.demo:
         library = data_dir() / "demo-library"
     elif library is None and os.environ.get(ENV):
         library = Path(os.environ[ENV]).expanduser()
-    window = MainWindow(settings, add_demo=args.demo, library_dir=library)
+    window = MainWindow(settings, add_demo=args.demo, library_dir=library, **window_options)
     window.show()
+    if args.file is not None:  # Open with Synesthesia: search by it when the library is open
+        example = args.file.expanduser().resolve()
+        window.service.opened.connect(lambda: window.search_file(example))
     window.start()
-    code = app.exec()
-    window.shutdown()
-    return int(code)
+    return window

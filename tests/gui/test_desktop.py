@@ -47,3 +47,26 @@ def test_the_demo_is_opt_in_and_removed_in_one_click(make_window, qtbot):
         window.demo_action.trigger()
     assert window.folders == [] and not window.demo_action.isChecked()
     assert bundled_demo_dir().joinpath("photos", "dog.png").is_file()  # files untouched
+
+
+def test_open_with_synesthesia_searches_by_the_file(qtbot, tmp_path, tiny_model, audio):
+    """The .desktop file's `synesthesia-gui %F`: the window opens the library and searches
+    by the file it was given."""
+    from app.gui import open_window, parse_args
+
+    rain = bundled_demo_dir() / "sounds" / "rain.wav"
+    args = parse_args([str(rain),
+                       "--library", str(tmp_path / "library"),
+                       "--settings", str(tmp_path / "settings.ini")])
+    window = open_window(args, model_factory=lambda: tiny_model, input_stream=audio.input,
+                         output_stream=audio.output, cache_dir=tmp_path / "thumbnails")
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT,
+                              check_params_cb=lambda request, results: request.file == rain.resolve()):
+            pass
+        assert window.service.library_dir == tmp_path / "library"
+        assert window.folders == []  # the demo was not added to this library
+    finally:
+        qtbot.waitUntil(lambda: window.index_panel.last_report is not None, timeout=TIMEOUT)
+        window.shutdown()

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs Synesthesia for this user from the folder this script is in (made by
+# installers/build.sh):
+#   <prefix>/lib/synesthesia/venv   a virtual environment with exactly the locked dependencies
+#                                    (requirements.txt, every file checked against its sha256)
+#                                    and the application's wheel
+#   <prefix>/bin/synesthesia, synesthesia-gui           the two commands
+#   <prefix>/share/applications/synesthesia.desktop     the launcher in the application menu
+#   <prefix>/share/icons/hicolor/*/apps/synesthesia.*   its icon; share/metainfo: AppStream
+# The prefix is ~/.local unless --prefix says. Your library and settings are not here: they
+# stay in ~/.local/share/synesthesia and ~/.config/synesthesia, and uninstall.sh keeps them.
+# Needs Python >= 3.11 and uv (on PATH, or UV=...; without it uv 0.13.9 is installed into
+# <prefix>/lib/synesthesia/tools with pip). --offline: use uv's cache only, no downloads.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+prefix="$HOME/.local"
+python="${PYTHON:-python3}"
+offline=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --prefix) prefix="$2"; shift 2 ;;
+        --python) python="$2"; shift 2 ;;
+        --offline) offline=(--offline); shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$prefix"
+prefix="$(cd "$prefix" && pwd)"
+app="$prefix/lib/synesthesia"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "install.sh: Synesthesia needs Python 3.11 or newer ($python is older)" >&2; exit 2; }
+uv="${UV:-$(command -v uv || true)}"
+if [ -z "$uv" ]; then
+    "$python" -m venv "$app/tools"
+    "$app/tools/bin/python" -m pip install --quiet uv==0.13.9
+    uv="$app/tools/bin/uv"
+fi
+wheel="$(ls "$here"/synesthesia-*-py3-none-any.whl | head -n 1)"
+echo "Installing $(basename "$wheel") into $app/venv"
+rm -rf "$app/venv"
+"$uv" venv --quiet --python "$python" "$app/venv"
+"$uv" pip sync --quiet "${offline[@]}" --require-hashes --python "$app/venv/bin/python" \
+    "$here/requirements.txt"
+"$uv" pip install --quiet "${offline[@]}" --no-deps --python "$app/venv/bin/python" "$wheel"
+bin="$app/venv/bin"
+mkdir -p "$prefix/bin" "$prefix/share/applications" "$prefix/share/metainfo"
+ln -sfn "$bin/synesthesia" "$prefix/bin/synesthesia"
+ln -sfn "$bin/synesthesia-gui" "$prefix/bin/synesthesia-gui"
+sed "s|@BIN@|$bin|g" "$here/synesthesia.desktop" > "$prefix/share/applications/synesthesia.desktop"
+cp "$here/synesthesia.metainfo.xml" "$prefix/share/metainfo/synesthesia.metainfo.xml"
+icons="$("$bin/python" -c 'from core.resources import resource; print(resource("icons"))')"
+for png in "$icons"/hicolor/*/apps/synesthesia.png; do
+    size="$(basename "$(dirname "$(dirname "$png")")")"
+    mkdir -p "$prefix/share/icons/hicolor/$size/apps"
+    cp "$png" "$prefix/share/icons/hicolor/$size/apps/synesthesia.png"
+done
+mkdir -p "$prefix/share/icons/hicolor/scalable/apps"
+cp "$icons/synesthesia.svg" "$prefix/share/icons/hicolor/scalable/apps/synesthesia.svg"
+command -v update-desktop-database >/dev/null && update-desktop-database -q "$prefix/share/applications" || true
+command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$prefix/share/icons/hicolor" || true
+echo "Installed $("$bin/synesthesia" --version)."
+echo "  Window: Synesthesia in the application menu, or $prefix/bin/synesthesia-gui"
+echo "  Command line: $prefix/bin/synesthesia --help"
+echo "  Remove: $app/uninstall.sh (your library and settings are kept)"
+cp "$here/uninstall.sh" "$app/uninstall.sh"
