@@ -162,3 +162,46 @@ def test_a_new_library_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> N
         assert "damaged" not in message
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_graph_cut_short_by_a_full_disk_never_replaces_the_saved_one(
+        lib: Library, tmp_path: Path) -> None:
+    """Found by the disk probe: hnswlib writes its graph through a C++ stream that ignores
+    a full disk, so a graph cut short was renamed over the good one (and its sidecar then
+    fit): doctor said "missing, damaged". The written file is now checked before it
+    replaces anything; when it is short, the index says "not saved" and serves from memory."""
+    import os
+    import subprocess
+
+    import pytest
+
+    from core.store import IndexSpec, VectorIndex
+
+    media = tmp_path / "n"
+    _notes(media, 0, 300)
+    lib.add_folder(media)
+    lib.index()
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "none",
+                                            str(mnt)], capture_output=True).returncode != 0:
+        pytest.skip("needs to mount a tmpfs (root)")
+    try:
+        spec = IndexSpec(mnt, "note", lib.model.model_id, lib.model.dim, exact_max=0)
+        made = VectorIndex(spec, lib.store).refresh()
+        assert made.count == 300 and made.saved and VectorIndex(spec, lib.store).check() == []
+        first = spec.file.read_bytes()
+        free = os.statvfs(mnt).f_bavail * os.statvfs(mnt).f_frsize
+        (mnt / "filler").write_bytes(b"\0" * max(free - len(first) // 2, 0))
+        _notes(media, 300, 60)
+        lib.index()
+        again = made.refresh()  # the graph no longer fits
+        assert again.count == 360 and not again.saved
+        assert "not saved" in again.last_sync
+        assert spec.file.read_bytes() == first  # the good graph of 300 is still there
+        assert VectorIndex(spec, lib.store).check() == [
+            "note: HNSW index lacks 60 vectors and holds 0 that the store does not"]
+        (mnt / "filler").unlink()
+        assert again.refresh().saved and VectorIndex(spec, lib.store).check() == []
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)

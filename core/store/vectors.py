@@ -12,9 +12,12 @@ old one are never disturbed. ``core.store.indexes.VectorIndexes`` swaps them."""
 
 from __future__ import annotations
 
+import errno
 import json
+import mmap
 import os
 import pickle
+import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +199,9 @@ class VectorIndex:
         spec.directory.mkdir(parents=True, exist_ok=True)
         tmp = spec.file.with_name(spec.file.name + f".tmp{os.getpid()}")
         self._hnsw.save_index(str(tmp))
+        if not _whole_graph_file(tmp):  # hnswlib does not report a failed write
+            tmp.unlink(missing_ok=True)
+            raise OSError(errno.ENOSPC, "the graph file was cut short (is the disk full?)")
         _fsync_replace(tmp, spec.file)
         meta = {"model_id": spec.model_id, "dim": spec.dim, "m": spec.m,
                 "generation": self.generation, "total": self._hnsw.get_current_count(),
@@ -347,6 +353,26 @@ def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     part = np.argpartition(-scores, k - 1)[:k]
     order = part[np.argsort(-scores[part], kind="stable")]
     return ids[order], scores[order].astype(np.float32)
+
+
+def _whole_graph_file(path: Path) -> bool:
+    """Whether an hnswlib graph file holds all it says it does: its 96-byte header, the
+    level-0 records, then one link list (a 4-byte size and that many bytes) per element,
+    ending exactly at the end of the file. hnswlib writes through a C++ stream that ignores
+    a full disk; this finds the file it cut short."""
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            if len(m) < 96:
+                return False
+            count, per_element = struct.unpack_from("<QQ", m, 16)
+            pos = 96 + count * per_element
+            for _ in range(count):
+                if pos + 4 > len(m):
+                    return False
+                pos += 4 + struct.unpack_from("<I", m, pos)[0]
+            return pos == len(m)
+    except (OSError, ValueError, struct.error):
+        return False
 
 
 def _fsync_replace(tmp: Path, final: Path) -> None:
