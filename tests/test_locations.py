@@ -105,3 +105,20 @@ def test_library_after_the_command_is_explained(capsys):
     assert exit_info.value.code == 2
     assert "--library goes before the command: synesthesia --library DIR search" in (
         capsys.readouterr().err)
+
+
+def test_settings_forget_whether_the_demo_was_once_added(tmp_path):
+    """The demo is opt-in now: the old 'demo added' flag is removed by the settings upgrade."""
+    from PySide6.QtCore import QSettings
+
+    from app.gui.services.settings import SETTINGS_VERSION, Settings
+
+    path = tmp_path / "old.ini"
+    old = QSettings(str(path), QSettings.Format.IniFormat)
+    old.setValue("meta/version", 1)
+    old.setValue("library/demo_added", True)
+    old.sync()
+    settings = Settings(path)
+    settings.sync()
+    assert settings.version == SETTINGS_VERSION == 2
+    assert "demo_added" not in path.read_text()

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -96,7 +96,6 @@ OPTIONS: dict[str, Option] = {
     o.key: o
     for o in (
         Option("library/location", str, default_library_dir, "Library location"),
-        Option("library/demo_added", bool, False, "Demo library added"),
         Option("library/watch", bool, True, "Watch library folders for changes"),
         Option("model/device", str, "auto", "Compute device", DEVICES),
         Option("model/checkpoint", str, "", "Model checkpoint (empty: the bundled one)"),
@@ -115,7 +114,13 @@ def _upgrade_to_1(store: QSettings) -> None:
     store.remove("legacy")
 
 
-UPGRADES: list[tuple[int, Callable[[QSettings], None]]] = [(1, _upgrade_to_1)]
+def _upgrade_to_2(store: QSettings) -> None:
+    # 0.1.0: the demo is no longer added to a person's library by itself (it is opt-in:
+    # --demo, or Library > Demo media), so whether it was once added means nothing now.
+    store.remove("library/demo_added")
+
+
+UPGRADES: list[tuple[int, Callable[[QSettings], None]]] = [(1, _upgrade_to_1), (2, _upgrade_to_2)]
 
 
 class Settings:
