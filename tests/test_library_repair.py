@@ -205,3 +205,27 @@ def test_a_graph_cut_short_by_a_full_disk_never_replaces_the_saved_one(
         assert again.refresh().saved and VectorIndex(spec, lib.store).check() == []
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_an_index_run_says_when_a_search_index_could_not_be_saved(
+        lib: Library, tmp_path: Path) -> None:
+    """The run's report says so when a graph could not be written (the disk probe: the
+    command ended with exit 0 and nothing said, then doctor found the graph behind)."""
+    import os
+
+    lib.exact_max = 0
+    media = tmp_path / "n"
+    _notes(media, 0, 30)
+    lib.add_folder(media)
+    spec = lib.indexes.spec("note")
+    # The graph's temporary file cannot be made: a folder holds its name.
+    blocker = spec.file.with_name(spec.file.name + f".tmp{os.getpid()}")
+    blocker.mkdir(parents=True)
+    report = lib.index()
+    assert report.added == 30
+    assert [p for p in report.problems if "search index" in p] == [
+        "the note search index could not be saved (Is a directory); searches use it from "
+        "memory, the next index or doctor --repair saves it"]
+    blocker.rmdir()
+    assert lib.doctor(repair=True)[0].endswith("(rebuilt from SQLite)")
+    assert lib.doctor() == []

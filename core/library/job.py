@@ -284,5 +284,9 @@ class IndexJob:
                 for rest in KINDS[i:]:
                     self.indexes.forget(rest)
                 return
-            self.indexes.refresh(kind, threads=self.budget.graph)
+            made = self.indexes.refresh(kind, threads=self.budget.graph)
+            if made.not_saved:  # a full disk: searches still work, from memory
+                self.report.problems.append(
+                    f"the {kind} search index could not be saved ({made.not_saved}); "
+                    "searches use it from memory, the next index or doctor --repair saves it")
             self.progress.emit("saving", i + 1, len(KINDS), None, force=True)

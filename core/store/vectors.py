@@ -84,6 +84,7 @@ class VectorIndex:
         # False for a graph caught up in memory by a reader: the next refresh saves it.
         self.saved = hnsw is None or how in ("loaded", "current")
         self.patch: tuple[int, int] | None = None  # (added, removed) when patched
+        self.not_saved = ""  # why the graph could not be written, when it could not
         self._query = threading.Lock()  # hnswlib's ef is per graph: one query at a time
         self._sample: tuple[np.ndarray, np.ndarray, int] | None = None
 
@@ -190,7 +191,8 @@ class VectorIndex:
         except OSError as e:
             # The graph is a cache: on a read-only or full disk it still serves this
             # session from memory, and the next open rebuilds it from SQLite.
-            self.last_sync += f" (not saved: {e.strerror or e})"
+            self.not_saved = str(e.strerror or e)
+            self.last_sync += f" (not saved: {self.not_saved})"
 
     def _save(self) -> None:
         """Write the graph, then its sidecar, each by rename: a crash leaves either the old
