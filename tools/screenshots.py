@@ -22,7 +22,8 @@ from app.exit_codes import EXIT_ERROR, EXIT_NO_DISPLAY, EXIT_OK
 from core.media import load_audio
 from core.media.audio import SAMPLE_RATE
 
-STATES = ("empty", "indexing", "text-results", "dropped-sound", "recording", "tagging-review")
+STATES = ("empty", "indexing", "text-results", "dropped-sound", "recording", "tagging-review",
+          "browse-tags")
 
 
 class FileMicrophone:
@@ -133,7 +134,7 @@ def _window(args: argparse.Namespace, demo: Path, model_factory: Callable[[], ob
     mic_clip = load_audio(demo / "sounds" / "rain.wav", sample_rate=SAMPLE_RATE)
     window = MainWindow(settings, model_factory=model_factory,
                         input_stream=lambda rate, cb: FileMicrophone(mic_clip, cb),
-                        cache_dir=work / "thumbnails")
+                        cache_dir=work / "thumbnails", add_demo=True)
     window.resize(1200, 760)
     window.show()
     return window
@@ -190,6 +191,29 @@ def _record_and_tag(window, shot: Shots, demo: Path) -> None:
     review.accept()
 
 
+def _browse(window, shot: Shots) -> None:
+    """The tag browser: the tag just taught, with its count, chosen without typing; the
+    preview shows the selected file's details."""
+    panel = window.browse
+    window.browsing.refresh_tags()
+    wait_for(lambda: bool(panel.tags.findItems("seaside", _starts_with())), "the tag list")
+    panel.tabs.setCurrentIndex(2)
+    item = panel.tags.findItems("seaside", _starts_with())[0]
+    panel.tags.setCurrentItem(item)
+    answered: list[object] = []
+    window.searches.results.connect(lambda request, results: answered.append(request))
+    panel.tags.itemActivated.emit(item, 0)
+    wait_for(lambda: bool(answered) and window.results_model.rowCount() > 0, "the tag's items")
+    wait_for(lambda: bool(window.preview.details.text()), "the selected item's details")
+    shot("browse-tags")
+
+
+def _starts_with():
+    from PySide6.QtCore import Qt
+
+    return Qt.MatchFlag.MatchStartsWith
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     from app.gui import NO_DISPLAY, has_display
@@ -208,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     shot = Shots(window, args.out)
     _index_and_search(window, shot, demo)
     _record_and_tag(window, shot, demo)
+    _browse(window, shot)
     window.shutdown()
     print(f"{len(shot.paths)} screenshots in {args.out}")
     return EXIT_OK

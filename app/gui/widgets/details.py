@@ -35,7 +35,7 @@ def detail_lines(d: Any) -> list[str]:
     if d.date_s is not None:
         when = time.strftime("%d %B %Y, %H:%M", time.gmtime(d.date_s)).lstrip("0")
         lines.append(("Taken " if d.date_source == "taken" else "Modified ") + when)
-    if d.title:
+    if d.title and d.kind != "note":  # a note's title is its first line, shown below
         lines.append(f"Title: {d.title}")
     if d.artist or d.album:
         lines.append(" \u2014 ".join(x for x in (d.artist, d.album) if x))
