@@ -17,7 +17,7 @@ LOCK_ARGS ?=
 # --locked: stop, rather than re-resolve, when uv.lock no longer matches pyproject.toml (run make lock).
 SYNC := $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: run test test-fast demo model eval lint bench lock screenshots clean-venv installer
+.PHONY: run test test-fast demo model eval lint bench lock screenshots clean-venv installer bundle
 
 $(UV_STAMP):
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
@@ -45,6 +45,12 @@ screenshots: $(STAMP)
 # the same commit gives the same bytes. (installers/build.sh macos|windows: not run here.)
 installer: $(UV_STAMP)
 	UV=$(UV) installers/build.sh linux dist
+
+# The frozen one-folder build, dist/synesthesia/ (the executables synesthesia and
+# synesthesia-gui; no Python needed on the machine): PyInstaller 6.16.0 over the locked
+# environment, for the build only (not in the lock). 6.5 GB: see the README.
+bundle: $(STAMP)
+	UV=$(UV) installers/pyinstaller/build.sh dist
 
 demo: $(STAMP)
 	$(PY) -m app.cli demo
