@@ -14,7 +14,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 platform="${1:-linux}"
 case "$platform" in
-    linux) scripts=(linux/install.sh linux/uninstall.sh linux/synesthesia.desktop linux/synesthesia.metainfo.xml) ;;
+    linux) scripts=(linux/install.sh linux/uninstall.sh linux/register.sh linux/synesthesia.desktop
+                      linux/synesthesia.metainfo.xml) ;;
     macos) scripts=(macos/install.sh macos/uninstall.sh) ;;
     windows) scripts=(windows/install.ps1 windows/uninstall.ps1) ;;
     *) echo "build.sh: PLATFORM is linux, macos or windows, not $platform" >&2; exit 2 ;;

@@ -5,7 +5,8 @@ $SYNESTHESIA_BUNDLE when it is set (installers/pyinstaller/build.sh prints it), 
 when PyInstaller is importable, else is skipped with that reason (PyInstaller is not part of
 the lock: `make bundle` brings it in for the build only). It runs the bundled command line
 from another directory with an empty environment: --version on both executables, the demo,
-and an index and a search of the bundled demo folder.
+and an index and a search of the bundled demo folder; then installers/linux/register.sh puts
+the frozen folder's window in the application menu and takes it out again.
 """
 
 from __future__ import annotations
@@ -55,3 +56,14 @@ def test_the_frozen_build_runs_without_python(tmp_path):
         "demo_ids.txt")
     found = json.loads(run("synesthesia", "search", "a dog", "--kinds", "image", "--json"))
     assert "dog.png" in [Path(r["path"]).name for r in found["results"][:3]]
+
+    prefix = tmp_path / "prefix"
+    register = [str(REPO / "installers/linux/register.sh"), str(folder), "--prefix", str(prefix)]
+    subprocess.run(register, env=env, check=True)
+    desktop = (prefix / "share/applications/synesthesia.desktop").read_text()
+    assert f"Exec={folder.resolve()}/synesthesia-gui %f" in desktop
+    assert (prefix / "share/icons/hicolor/48x48/apps/synesthesia.png").is_file()
+    assert (prefix / "bin/synesthesia").resolve() == (folder / "synesthesia").resolve()
+    subprocess.run([*register, "--remove"], env=env, check=True)
+    assert not (prefix / "share/applications/synesthesia.desktop").exists()
+    assert not (prefix / "bin/synesthesia-gui").exists()

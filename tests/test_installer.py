@@ -48,7 +48,7 @@ def test_build_install_run_uninstall(tmp_path):
         tar.extractall(tmp_path / "unpacked", filter="data")
     (folder,) = (tmp_path / "unpacked").iterdir()
     assert {p.name for p in folder.iterdir()} >= {
-        "install.sh", "uninstall.sh", "requirements.txt", "synesthesia.desktop",
+        "install.sh", "uninstall.sh", "register.sh", "requirements.txt", "synesthesia.desktop",
         "synesthesia.metainfo.xml", f"{folder.name.removesuffix('-linux')}-py3-none-any.whl"}
 
     home, prefix = tmp_path / "home", tmp_path / "prefix"

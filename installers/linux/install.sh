@@ -44,21 +44,8 @@ rm -rf "$app/venv"
     "$here/requirements.txt"
 "$uv" pip install --quiet "${offline[@]}" --no-deps --python "$app/venv/bin/python" "$wheel"
 bin="$app/venv/bin"
-mkdir -p "$prefix/bin" "$prefix/share/applications" "$prefix/share/metainfo"
-ln -sfn "$bin/synesthesia" "$prefix/bin/synesthesia"
-ln -sfn "$bin/synesthesia-gui" "$prefix/bin/synesthesia-gui"
-sed "s|@BIN@|$bin|g" "$here/synesthesia.desktop" > "$prefix/share/applications/synesthesia.desktop"
-cp "$here/synesthesia.metainfo.xml" "$prefix/share/metainfo/synesthesia.metainfo.xml"
 icons="$("$bin/python" -c 'from core.resources import resource; print(resource("icons"))')"
-for png in "$icons"/hicolor/*/apps/synesthesia.png; do
-    size="$(basename "$(dirname "$(dirname "$png")")")"
-    mkdir -p "$prefix/share/icons/hicolor/$size/apps"
-    cp "$png" "$prefix/share/icons/hicolor/$size/apps/synesthesia.png"
-done
-mkdir -p "$prefix/share/icons/hicolor/scalable/apps"
-cp "$icons/synesthesia.svg" "$prefix/share/icons/hicolor/scalable/apps/synesthesia.svg"
-command -v update-desktop-database >/dev/null && update-desktop-database -q "$prefix/share/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$prefix/share/icons/hicolor" || true
+"$here/register.sh" "$bin" --icons "$icons" --prefix "$prefix"
 echo "Installed $("$bin/synesthesia" --version)."
 echo "  Window: Synesthesia in the application menu, or $prefix/bin/synesthesia-gui"
 echo "  Command line: $prefix/bin/synesthesia --help"
