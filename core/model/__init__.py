@@ -31,6 +31,9 @@ def default_checkpoint() -> Path:
 
 
 def load_model(path: str | Path | None = None, device: str | None = None) -> AlignedModel:
+    from core.model.pretrained import check_in_background
+
+    check_in_background()  # the files' hashes while torch is imported (start-up, issue 16)
     from core.model.api import load_model as _load
 
     return _load(path, device)

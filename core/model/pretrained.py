@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,8 +42,21 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=8)
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
 def _verified(path: str, size: int | None, sha256: str) -> bool:
+    """Checked once per process; a second caller (start-up checks the files in a thread
+    while torch is imported, see `check_in_background`) waits for the first."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(path, threading.Lock())
+    with lock:
+        return _verified_once(path, size, sha256)
+
+
+@lru_cache(maxsize=8)
+def _verified_once(path: str, size: int | None, sha256: str) -> bool:
     p = Path(path)
     if not p.is_file():
         raise CheckpointError(f"{p}: pretrained file missing; reinstall Synesthesia's dependencies")
@@ -72,3 +86,19 @@ def soundnet_weights() -> Path:
     """The converted SoundNet weights (safetensors), checked against their pin."""
     _verified(str(SOUNDNET_WEIGHTS), None, SOUNDNET_WEIGHTS_SHA256)
     return SOUNDNET_WEIGHTS
+
+
+def check_in_background() -> threading.Thread:
+    """Start checking the pretrained files' hashes in a thread (hashlib releases the GIL:
+    it runs on another core while the caller imports torch); the loaders then find them
+    checked, or wait for the check. A failure is raised again by the loader's own call."""
+    def work() -> None:
+        try:
+            minilm_dir()
+            soundnet_weights()
+        except CheckpointError:
+            pass  # the loader's own call raises it, in the caller's thread
+
+    t = threading.Thread(target=work, name="check-pretrained", daemon=True)
+    t.start()
+    return t

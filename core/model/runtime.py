@@ -21,11 +21,13 @@ def tune_allocator() -> bool:
     still takes effect; every entry point calls it through AlignedModel."""
     if os.environ.get("SYNESTHESIA_MALLOC") == "default":
         return False
-    name = ctypes.util.find_library("c")
-    if not name or os.name != "posix":
+    if os.name != "posix":
         return False
     try:
-        libc = ctypes.CDLL(name)
+        # the process's own symbols hold libc's; find_library("c") would run ldconfig
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "mallopt"):
+            libc = ctypes.CDLL(ctypes.util.find_library("c"))
         ok = libc.mallopt(M_MMAP_MAX, 0) and libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
     except (OSError, AttributeError):
         return False
