@@ -38,13 +38,18 @@ def list_tree(roots: list[str], skip: set[str], limit: int) -> tuple[list[str], 
         if len(out) >= limit:
             return out, True
         out.append(folder)
-        try:
-            with os.scandir(folder) as it:
-                stack.extend(e.path for e in it if not is_hidden(e.name)
-                             and e.is_dir(follow_symlinks=False))
-        except OSError:
-            continue  # unreadable or gone: the scan reports it
+        stack.extend(subfolders(folder))
     return out, False
+
+
+def subfolders(folder: str) -> list[str]:
+    """The folder's visible subfolders (links not followed); none when it cannot be read
+    or is gone (the scan reports it)."""
+    try:
+        with os.scandir(folder) as it:
+            return [e.path for e in it if not is_hidden(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
 class FolderWatcher(QObject):
@@ -119,12 +124,7 @@ class FolderWatcher(QObject):
                     return
                 if self._watcher.addPath(folder):
                     self._dirs.add(folder)
-            try:
-                with os.scandir(folder) as it:
-                    stack.extend(e.path for e in it if not is_hidden(e.name)
-                                 and e.is_dir(follow_symlinks=False))
-            except OSError:
-                continue  # unreadable or gone: the scan reports it
+            stack.extend(subfolders(folder))
 
     def _folder_changed(self, folder: str) -> None:
         if os.path.isdir(folder):
