@@ -21,7 +21,11 @@
    most 5 per item) are measured on fold B. Chance precision: the share of
    the vocabulary that is true for an item, i.e. what random proposals get.
    With ``--write-calibration`` the fold-A calibration is stored for this
-   model in ``resources/vocab/calibration.json``.
+   model in ``resources/vocab/calibration.json``. Also measured: what
+   ``tag --all`` ships, that calibration's probability maxed with the tag
+   probability read from the network's ImageNet classes through WordNet
+   (``core.tagging.classtags``; photos and sounds). That route has nothing
+   to fit, so it follows any checkpoint. (``training/eval_zeroshot.py``.)
 
 Labels of the corpus are incomplete (a stamp of a dog on a beach may be
 labelled only "dog"), so precision here is a lower bound.
@@ -40,34 +44,15 @@ from pathlib import Path
 
 import numpy as np
 
-from core.media import KINDS
-from core.tagging.calibration import (
-    Calibration,
-    fit_calibration,
-    reference_from_scores,
-    save_calibrations,
-)
+from core.tagging.calibration import save_calibrations
 from core.tagging.classifier import centre
 from core.tagging.linear import fit_logistic
-from core.tagging.vocabulary import TagVocabulary, load_vocabulary
-from core.tagging.zeroshot import ZeroShotTagger, calibration_path
-from training.glove import tokenize
+from core.tagging.vocabulary import load_vocabulary
+from core.tagging.zeroshot import calibration_path
+from training.eval_zeroshot import TAG_KIND, fold_of, singular, true_tags, zero_shot
 
+__all__ = ["TAG_KIND", "fold_of", "true_tags", "zero_shot", "run", "markdown", "main"]
 log = logging.getLogger(__name__)
-# The library kind (core.media.KINDS) each side of this evaluation is tagged as: the texts
-# here are the images' descriptions, tagged like notes.
-TAG_KIND = dict(zip(("image", "sound", "text"), KINDS, strict=True))
-
-
-def _singular(word: str) -> str:
-    from training.corpus.labels import singular
-
-    return singular(word)
-
-
-def fold_of(group: str) -> int:
-    """0 or 1, fixed per group (a stamp and its sound land in the same fold)."""
-    return hashlib.sha1(f"tagging-fold:{group}".encode()).digest()[0] % 2
 
 
 def corpus_split() -> tuple[list[dict], list[dict]]:
@@ -80,7 +65,7 @@ def corpus_split() -> tuple[list[dict], list[dict]]:
 
 
 def _labels(item: dict) -> set[str]:
-    return {_singular(x) for x in item.get("labels") or []}
+    return {singular(x) for x in item.get("labels") or []}
 
 
 def _pick(items: list[dict], n: int) -> list[dict]:
@@ -211,68 +196,6 @@ def transfer_table(directions: list[Direction],
     return out
 
 
-def true_tags(vocab: TagVocabulary, labels: list[set[str]]) -> np.ndarray:
-    """(n, T) bool: tag t is true for item i when all of t's words are among i's labels."""
-    words = [{_singular(w) for w in tokenize(t)} for t in vocab.words]
-    return np.array([[bool(ws) and ws <= ls for ws in words] for ls in labels], dtype=bool)
-
-
-def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: list[set[str]],
-              groups: list[str], min_score: float = 0.5, top_k: int = 5
-              ) -> tuple[dict, Calibration | None]:
-    """Precision/recall on fold B with a calibration fitted on fold A, for tags embedded
-    from prompt ensembles and from bare words; the ensemble is returned for the product
-    unless the bare word is clearly better on fold A. Returns (metrics, calibration)."""
-    truth = true_tags(vocab, labels)
-    keep = truth.any(axis=1)
-    folds = np.array([fold_of(g) for g in groups])
-    emb, truth, folds = emb[keep], truth[keep], folds[keep]
-    out: dict = {"items": int(keep.sum())}
-    a, b = folds == 0, folds == 1
-    if a.sum() < 10 or b.sum() < 10:
-        return out, None
-    result, cals, fit_top1 = {}, {}, {}
-    for mode in ("ensemble", "word"):
-        tagger = ZeroShotTagger(model, vocab, ensemble=mode == "ensemble", calibrations={})
-        s = tagger.scores(emb, TAG_KIND[kind]).astype(np.float64)
-        cal = fit_calibration(s[a], truth[a], reference_from_scores(s[a]),
-                              fitted_on=f"held-out corpus fold A ({int(a.sum())} {kind}s)",
-                              prompts=mode)
-        p = cal.probability(s[b], reference_from_scores(s[b]))
-        tb = truth[b]
-        at = {}
-        for threshold in (min_score, 0.2):
-            proposed = np.zeros_like(p, dtype=bool)
-            for i in range(len(p)):
-                order = np.argsort(-p[i])[:top_k]
-                proposed[i, order[p[i, order] >= threshold]] = True
-            tp = int((proposed & tb).sum())
-            at[f"{threshold:g}"] = {
-                "precision": tp / max(1, int(proposed.sum())),
-                "recall": tp / max(1, int(tb.sum())),
-                "proposals_per_item": float(proposed.sum(axis=1).mean()),
-            }
-        fit_top1[mode] = float(truth[a][np.arange(int(a.sum())), s[a].argmax(axis=1)].mean())
-        result[mode] = {
-            "at": at,
-            "top1_accuracy": float(tb[np.arange(len(tb)), s[b].argmax(axis=1)].mean()),
-            "calibration": cal.to_dict(),
-            "n_test": int(b.sum()),
-        }
-        cals[mode] = cal
-    # Prompt ensembles are the default; the bare word replaces them only when it is
-    # clearly better on fold A (by two standard errors), not on a difference of one item.
-    n_a = int(a.sum())
-    p_e = fit_top1["ensemble"]
-    margin = 2.0 * np.sqrt(max(p_e * (1 - p_e), 1e-6) / n_a)
-    best = "word" if fit_top1["word"] - p_e > margin else "ensemble"
-    out["fit_top1"] = fit_top1
-    out.update(result)
-    out["chance_precision"] = float(truth[b].mean())
-    out["prompts_used"] = best
-    return out, cals[best]
-
-
 def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None) -> dict:
     from core.model import load_model
 
@@ -364,6 +287,16 @@ def markdown(res: dict) -> str:
                     f"| {kind} | {m['n_test']} | {how} | {thr} | {prec} | "
                     f"{r['recall']:.3f} | {r['proposals_per_item']:.3f} | "
                     f"{m['top1_accuracy']:.3f} | {z['chance_precision']:.3f} |")
+    lines += ["", "What `tag --all` proposes (the calibration above, and for photos and sounds the "
+              "tag probabilities read from the network's ImageNet classes; the larger wins):", "",
+              "| kind | test items | tags from | min-score | items tagged | precision | recall |",
+              "|---|---|---|---|---|---|---|"]
+    for kind, z in res["zero_shot"].items():
+        for name, how in (("classes", "classes alone"), ("shipped", "shipped")):
+            for thr, r in z.get(name, {}).get("at", {}).items():
+                prec = f"{r['precision']:.3f}" if r["proposals_per_item"] > 0 else "- (none)"
+                lines.append(f"| {kind} | {z[name]['n_test']} | {how} | {thr} | "
+                             f"{r['coverage']:.1%} | {prec} | {r['recall']:.3f} |")
     return "\n".join(lines)
 
 

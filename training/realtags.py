@@ -1,14 +1,19 @@
-"""Auto-tag measured on a real folder: the real-media set's photos and recordings, copied into
-a fresh library, indexed and tagged the way `synesthesia tag --all` does it.
+"""Auto-tag measured on a real folder: the real-media set's photos and recordings (or, with
+--set independent, the independent set's; --set demo, the demo library's), copied into a fresh
+library, indexed and tagged the way `synesthesia tag --all` does it.
 
-    python -m training.realtags [--checkpoint PATH] [--json] [--keep DIR]
+    python -m training.realtags [--set realmedia|independent|demo] [--checkpoint PATH] [--json]
+                                [--keep DIR]
 
 For each threshold (the default 0.5 and lower ones a user may choose) it reports, per kind:
 coverage (the share of items that got at least one proposed tag), proposals per tagged item,
-and precision (the share of proposals that are right). A proposal is right when all its
-words (singular) are among the item's hand-written concepts or the words of its one-line
-description (resources/realmedia/labels.tsv); descriptions are short, so this precision is a
-lower bound. The set is for evaluation only: nothing is fitted on it.
+precision (the share of proposals that are right) and recall (the share of the items' right
+vocabulary tags that were proposed). A tag is right when all its words (singular) are among
+the item's hand-written concepts or the words of its one-line description
+(resources/realmedia/labels.tsv; the independent set's concepts and names; the demo files'
+names); descriptions are
+short, so precision is a lower bound. Both sets are for evaluation only: nothing is fitted on
+them.
 """
 
 from __future__ import annotations
@@ -58,14 +63,39 @@ def copy_folder(items: list[dict], folder: Path) -> dict[str, dict]:
     return by_name
 
 
-def measure(checkpoint: str | None, keep: Path | None = None) -> dict:
+def demo_items() -> list[dict]:
+    """The bundled demo library's photos and sounds, each described by its file name
+    ("dune_grass_by_the_sea.jpg": dune grass by the sea)."""
+    from core.media import kind_of
+    from core.resources import resource
+
+    files = sorted(p for folder in ("photos", "sounds")
+                   for p in resource("demo", folder).iterdir() if p.is_file())
+    return [{"kind": kind_of(p), "path": str(p), "labels": [],
+             "texts": [p.stem.replace("_", " ")]} for p in files
+            if kind_of(p) in ("image", "sound")]
+
+
+def load_set(name: str) -> list[dict]:
+    """The photos and recordings of an evaluation set's manifest (built beforehand), or of
+    the demo library."""
+    if name == "demo":
+        return demo_items()
+    if name == "independent":
+        from training.independent import load_manifest
+    else:
+        from training.realmedia import load_manifest
+    return [i for i in load_manifest() if i["kind"] in ("image", "sound")]
+
+
+def measure(checkpoint: str | None, keep: Path | None = None, which: str = "realmedia"
+            ) -> dict:
     from core.library import Library
     from core.model import load_model
     from core.tagging import LibraryTagger
-    from training.realmedia import load_manifest
 
     model = load_model(checkpoint)
-    items = [i for i in load_manifest() if i["kind"] in ("image", "sound")]
+    items = load_set(which)
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="realtags-"))
     try:
         by_name = copy_folder(items, root / "media")
@@ -74,10 +104,12 @@ def measure(checkpoint: str | None, keep: Path | None = None) -> dict:
             lib.add_folder(root / "media")
             lib.index()
             tagger = LibraryTagger(lib)
-            out = {"model_id": model.model_id, "items": len(items), "thresholds": {}}
+            out = {"model_id": model.model_id, "set": which, "items": len(items),
+                   "thresholds": {}}
+            truth = true_counts(tagger.vocab.words, by_name)
             for t in THRESHOLDS:
                 tagger.tag_library(None, min_score=t, force=True)
-                out["thresholds"][f"{t:g}"] = _score(lib, tagger, by_name)
+                out["thresholds"][f"{t:g}"] = _score(lib, tagger, by_name, truth)
             out["units"] = units_report(tagger.concepts(top_k=5), by_name)
             return out
         finally:
@@ -87,7 +119,17 @@ def measure(checkpoint: str | None, keep: Path | None = None) -> dict:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _score(lib, tagger, by_name: dict[str, dict]) -> dict:
+def true_counts(words: tuple[str, ...], by_name: dict[str, dict]) -> dict[str, int]:
+    """Per kind, how many (item, vocabulary tag) pairs are right: recall's denominator."""
+    out = {"image": 0, "sound": 0}
+    for it in by_name.values():
+        ws = item_words(it)
+        out[it["kind"]] += sum(1 for w in words if right(w, ws))
+    out["all"] = out["image"] + out["sound"]
+    return out
+
+
+def _score(lib, tagger, by_name: dict[str, dict], truth: dict[str, int]) -> dict:
     per: dict[str, dict[str, list]] = {}
     proposals: dict[int, list[str]] = {}
     for tag in tagger.tags(status="proposed", source="zero-shot"):
@@ -109,12 +151,13 @@ def _score(lib, tagger, by_name: dict[str, dict]) -> dict:
         kinds[kind] = {"items": n, "coverage": sum(acc["tagged"]) / max(n, 1),
                        "proposals": len(acc["right"]),
                        "precision": float(np.mean(acc["right"])) if acc["right"] else None,
+                       "recall": sum(acc["right"]) / max(truth[kind], 1),
                        "per_tagged_item": float(np.mean(acc["per_item"])) if acc["per_item"]
                        else 0.0}
     tagged = sum(k["coverage"] * k["items"] for k in kinds.values())
     rights = [r for acc in per.values() for r in acc["right"]]
     kinds["all"] = {"items": len(by_name), "coverage": tagged / max(len(by_name), 1),
-                    "proposals": len(rights),
+                    "proposals": len(rights), "recall": sum(rights) / max(truth["all"], 1),
                     "precision": float(np.mean(rights)) if rights else None}
     return kinds
 
@@ -141,14 +184,16 @@ def units_report(units: list, by_name: dict[str, dict], seed: int = 0) -> dict:
 
 
 def format_report(res: dict) -> str:
-    lines = [f"model {res['model_id']}; {res['items']} real photos and recordings, "
-             "tagged as `synesthesia tag --all --min-score T` does", "",
-             "| T | kind | coverage | proposals | precision (lower bound) |",
-             "|---|---|---|---|---|"]
+    lines = [f"model {res['model_id']}; {res['items']} photos and recordings of the "
+             f"{res.get('set', 'realmedia')} set, tagged as `synesthesia tag --all "
+             "--min-score T` does", "",
+             "| T | kind | items tagged | proposals | precision (lower bound) | recall |",
+             "|---|---|---|---|---|---|"]
     for t, kinds in res["thresholds"].items():
         for kind, m in kinds.items():
             prec = "-" if m["precision"] is None else f"{m['precision']:.2f}"
-            lines.append(f"| {t} | {kind} | {m['coverage']:.2f} | {m['proposals']} | {prec} |")
+            lines.append(f"| {t} | {kind} | {m['coverage']:.0%} | {m['proposals']} | {prec} | "
+                         f"{m.get('recall', 0.0):.2f} |")
     u = res.get("units")
     if u:
         lines += ["", f"concept units: {u['cross_kind']} of {u['units']} fire across kinds; a "
@@ -159,11 +204,13 @@ def format_report(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.realtags", description=__doc__)
+    p.add_argument("--set", dest="which", choices=("realmedia", "independent", "demo"),
+                   default="realmedia")
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--json", action="store_true")
     p.add_argument("--keep", type=Path, default=None, help="build the library here and keep it")
     a = p.parse_args(argv)
-    res = measure(a.checkpoint, a.keep)
+    res = measure(a.checkpoint, a.keep, a.which)
     if a.json:
         json.dump(res, sys.stdout, indent=1)
         print()

@@ -23,6 +23,7 @@ from core.tagging.vocabulary import TagVocabulary
 from core.tagging.zeroshot import ZeroShotTagger, max_over_segments
 
 STATE_KEY = "tagging.zero-shot.state"
+METHOD = "cosine+classes"  # part of the state key: a change of method re-tags every item
 BATCH = 256  # items proposed and saved per transaction
 
 
@@ -45,7 +46,8 @@ class ZeroShotRun:
         self.cancelled = cancel.is_set if hasattr(cancel, "is_set") else (
             cancel or (lambda: False))
         self.report = report
-        self.key = json.dumps([self.mid, vocab_digest(vocab), round(min_score, 4), top_k])
+        self.key = json.dumps([self.mid, vocab_digest(vocab), round(min_score, 4), top_k,
+                               METHOD])
         state = json.loads(store.meta.get(STATE_KEY, "{}") or "{}")
         self.done: dict[str, float] = state.get("items", {}) if state.get("key") == self.key \
             else {}
@@ -80,22 +82,36 @@ class ZeroShotRun:
         self.progress(TagProgress(0, len(todo), "embedding tags", kind))
         scores = max_over_segments(self.tagger.scores(vecs, kind), inverse, len(ids))
         reference = reference_from_scores(scores)
+        class_p = self._class_probabilities(kind, vecs, inverse, len(ids), todo)
         self.report.calibration[kind] = self.tagger.calibration(kind).fitted_on
+        if class_p is not None:
+            self.report.class_kinds.append(kind)
         decided = self.store.tags.decided_names()
         for start in range(0, len(todo), BATCH):
             if self.cancelled():
                 self.report.cancelled = True
                 break
             rows = todo[start:start + BATCH]
-            self._propose(kind, ids, rows, scores[rows], reference, decided)
+            self._propose(kind, ids, rows, scores[rows], reference, decided,
+                          None if class_p is None else class_p[rows])
             self.progress(TagProgress(min(start + BATCH, len(todo)), len(todo), "saving", kind))
 
+    def _class_probabilities(self, kind: str, vecs: np.ndarray, inverse: np.ndarray,
+                             n_items: int, todo: list[int]) -> np.ndarray | None:
+        """(n_items, T) tag probabilities from the classes (best segment), filled for the
+        items to do; None when the kind has none."""
+        segs = np.isin(inverse, np.asarray(todo, np.int64))
+        seg_p = self.tagger.class_probabilities(vecs[segs], kind)
+        return None if seg_p is None else max_over_segments(seg_p, inverse[segs], n_items)
+
     def _propose(self, kind: str, ids: np.ndarray, rows: list[int], scores: np.ndarray,
-                 reference: Any, decided: dict[int, set[str]]) -> None:
+                 reference: Any, decided: dict[int, set[str]],
+                 class_p: np.ndarray | None) -> None:
         """Propose and save one batch, and remember its items as done."""
         props = self.tagger.propose(scores, kind, self.min_score, self.top_k, reference,
-                                    exclude=[decided.get(int(ids[j]), set()) for j in rows])
-        best = self.tagger.probabilities(scores, kind, reference).max(axis=1)
+                                    exclude=[decided.get(int(ids[j]), set()) for j in rows],
+                                    class_p=class_p)
+        best = self.tagger.probabilities(scores, kind, reference, class_p).max(axis=1)
         self.report.best_scores += [float(b) for b in best]
         self.report.tagged_items += sum(1 for ps in props if ps)
         by_item = {int(ids[j]): [(p.name, p.score) for p in ps]

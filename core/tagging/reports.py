@@ -27,6 +27,8 @@ class TagReport:
     sidecar_errors: list[str] = field(default_factory=list)
     model_id: str = ""
     calibration: dict[str, str] = field(default_factory=dict)
+    # Kinds whose tags were also read from the network's ImageNet classes (classtags.py).
+    class_kinds: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
     min_score: float = 0.5

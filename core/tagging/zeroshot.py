@@ -6,7 +6,9 @@ re-normalised. An item's raw score for a tag is the cosine between the two;
 for an item with several segments (the windows of a long recording, the
 passages of a note) it is the best segment's score, so a church bell three
 minutes into a recording still counts. ``calibration.py`` turns raw scores
-into probabilities; this module only embeds and scores.
+into probabilities. For photos and sounds a second probability is read from the
+network's ImageNet classes through WordNet (``classtags.py``); a tag's probability
+is the larger of the two.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from core.resources import resource
+from core.tagging import classtags
 from core.tagging.calibration import (
     Calibration,
     ScoreReference,
@@ -26,6 +29,12 @@ from core.tagging.calibration import (
     reference_from_scores,
 )
 from core.tagging.vocabulary import PROMPTS, TagVocabulary
+
+# Kinds whose tower is built on a classifier of real-world input (the ImageNet teacher,
+# SoundNet): their class probabilities are read as tag probabilities too. Notes are read by
+# MiniLM and keep the calibrated cosine alone.
+CLASS_KINDS = ("image", "sound")
+CLASS_CHUNK = 4096  # segments per pass through the class head (bounds memory)
 
 
 def calibration_path() -> Path:
@@ -84,6 +93,7 @@ class ZeroShotTagger:
         if calibrations is None:
             calibrations = load_calibrations(calibration_path(), str(model.model_id))
         self.calibrations = calibrations
+        self._class_matrix: np.ndarray | None = None
 
     def tag_embeddings(self, kind: str) -> np.ndarray:
         """(T, D) float32 unit-norm embeddings of the vocabulary for items of ``kind``.
@@ -105,22 +115,43 @@ class ZeroShotTagger:
         """The fitted calibration of ``kind`` for this model, else the fallback."""
         return self.calibrations.get(kind) or Calibration.fallback(len(self.vocab))
 
+    def class_probabilities(self, embeddings: np.ndarray, kind: str) -> np.ndarray | None:
+        """(n, D) embeddings of ``kind`` -> (n, T) tag probabilities read from the network's
+        ImageNet classes (``classtags``); None for kinds outside ``CLASS_KINDS`` and for a
+        model without a class head."""
+        if kind not in CLASS_KINDS or not hasattr(self.model, "concepts"):
+            return None
+        if self._class_matrix is None:
+            self._class_matrix = classtags.class_tag_matrix(self.vocab.words)
+        e = np.asarray(embeddings, np.float32)
+        out = np.zeros((len(e), len(self.vocab)), np.float32)
+        for s in range(0, len(e), CLASS_CHUNK):
+            q = self.model.concepts(e[s:s + CLASS_CHUNK])
+            out[s:s + CLASS_CHUNK] = classtags.tag_probabilities(q, self._class_matrix)
+        return out
+
     def probabilities(self, scores: np.ndarray, kind: str,
-                      reference: ScoreReference | None = None) -> np.ndarray:
-        """(n, T) raw scores -> (n, T) probabilities; the reference defaults to ``scores``."""
+                      reference: ScoreReference | None = None,
+                      class_p: np.ndarray | None = None) -> np.ndarray:
+        """(n, T) raw scores -> (n, T) probabilities; the reference defaults to ``scores``.
+        With ``class_p`` (``class_probabilities`` of the same items) each tag gets the
+        larger of the two probabilities."""
         ref = reference if reference is not None else reference_from_scores(scores)
-        return self.calibration(kind).probability(scores, ref)
+        p = self.calibration(kind).probability(scores, ref)
+        return p if class_p is None else np.maximum(p, np.asarray(class_p, np.float64))
 
     def propose(self, scores: np.ndarray, kind: str, min_score: float = 0.5, top_k: int = 5,
                 reference: ScoreReference | None = None,
-                exclude: Sequence[set[str]] | None = None) -> list[list[TagProposal]]:
+                exclude: Sequence[set[str]] | None = None,
+                class_p: np.ndarray | None = None) -> list[list[TagProposal]]:
         """Best tags per item: (n, T) raw scores -> n lists of proposals, best first.
 
         A tag is proposed when its probability is at least ``min_score``; at most
         ``top_k`` per item. ``exclude[i]`` holds names (case-folded) never to
-        propose for item i (already tagged, or rejected by the user).
+        propose for item i (already tagged, or rejected by the user). ``class_p``: as
+        in ``probabilities``.
         """
-        p = self.probabilities(scores, kind, reference)
+        p = self.probabilities(scores, kind, reference, class_p)
         out: list[list[TagProposal]] = []
         words = self.vocab.words
         for i in range(p.shape[0]):
