@@ -121,3 +121,20 @@ def test_zero_shot_ranks_the_right_words_high_for_demo_sounds(demo) -> None:
         for _ in range(2000)
     ])
     assert np.mean(best) < np.quantile(null, 0.05), (sorted(best), np.quantile(null, 0.05))
+
+
+def test_auto_tag_at_the_default_names_what_the_photo_teacher_recognises(demo) -> None:
+    """The default `tag --all` (min-score 0.5) proposes tags for the photos the image
+    teacher recognises, read from its classes through WordNet (the corpus-fitted cosine
+    calibration alone proposes none for photos at 0.5)."""
+    lib, tagger = demo
+    report = tagger.tag_library(force=True)
+    assert report.min_score == 0.5 and "image" in report.class_kinds
+    proposed: dict[str, dict[str, float]] = {}
+    for t in tagger.tags(status="proposed", source="zero-shot"):
+        proposed.setdefault(lib.store.files.item(t.item_id).path.name, {})[t.name] = t.score
+    for photo, tag in (("ladybird_on_grass.jpg", "insect"), ("red_umbrella.png", "umbrella"),
+                       ("dog.png", "dog")):
+        assert proposed.get(photo, {}).get(tag, 0.0) >= 0.5, (photo, proposed.get(photo))
+    # sorted by confidence in the review: every proposal is a probability at or above 0.5
+    assert all(0.5 <= s <= 1.0 for tags in proposed.values() for s in tags.values())
