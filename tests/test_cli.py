@@ -106,8 +106,8 @@ def test_errors_and_exit_codes(setup, capsys) -> None:
     assert code == 1 and "no folders" in err
     code, _, err = run(capsys, *L, "search", "--model", str(ckpt))
     assert code == 2 and "exactly one of" in err   # bad arguments: 2 (issue 12 item 12)
-    code, _, err = run(capsys, *L, "search", "x", "--kinds", "videos", "--model", str(ckpt))
-    assert code == 2 and "unknown kind 'videos'" in err
+    code, _, err = run(capsys, *L, "search", "x", "--kinds", "chairs", "--model", str(ckpt))
+    assert code == 2 and "unknown kind 'chairs'" in err
     code, _, err = run(capsys, *L, "search", "x", "--model", str(lib / "missing.pt"))
     assert code == 1
     code, _, err = run(capsys, *L, "search", "--file", str(media / "broken.png"), "--model",

@@ -17,7 +17,7 @@ from core.library import Library
 from core.media.metadata import read_metadata
 from core.media.places import available, place_names
 from core.store import Store
-from core.store.schema import _MIGRATIONS
+from core.store.schema import _MIGRATIONS, SCHEMA_VERSION
 from tools.mediagen import pattern_image, tag_sound, tone, write_photo, write_sound
 
 EIFFEL = (48.8584, 2.2945)
@@ -161,15 +161,21 @@ def test_a_library_from_before_details_is_upgraded_and_described(tmp_path: Path,
     con = sqlite3.connect(old)
     con.executescript(_MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     con.execute("ATTACH DATABASE ? AS new", (str(db),))
-    for table in ("meta", "folders", "files", "segments", "tags"):
+    for table in ("meta", "folders", "files", "tags"):
         con.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
+    cols = "id, file_id, kind, start_s, end_s, char_start, char_end, model_id, vector"
+    con.execute(f"INSERT INTO segments SELECT {cols} FROM new.segments")
     con.commit()
     con.close()
     for p in db.parent.glob("library.sqlite*"):
         p.unlink()
     shutil.copy(old, db)
     store = Store(db)
-    assert store.found_version == 1 and store.schema_version == 2
+    assert store.found_version == 1 and store.schema_version == SCHEMA_VERSION
+    # The files table was rebuilt (2 -> 3, videos) without cascading into its dependants.
+    assert store.query("SELECT COUNT(*) FROM segments")[0][0] >= len(media)
+    assert store.query("PRAGMA foreign_keys")[0][0] == 1
+    assert "'video'" in store.query("SELECT sql FROM sqlite_master WHERE name = 'files'")[0][0]
     assert store.details.count() == 0 and store.items.words("paris") == []
     store.close()
     lib = Library.open(tmp_path / "lib", model=tiny_model)

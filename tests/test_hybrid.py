@@ -149,8 +149,9 @@ def test_query_kinds_folder_and_tag_still_apply(found) -> None:
 def test_bad_filters_say_what_to_write() -> None:
     with pytest.raises(SynesthesiaError, match="not a month"):
         Query(text="date:2023-13").validate()
-    with pytest.raises(SynesthesiaError, match="photo, sound or note"):
-        Query(text="kind:video").validate()
+    with pytest.raises(SynesthesiaError, match="photo, sound, note or video"):
+        Query(text="kind:chair").validate()
+    assert parse_query("kind:video").filters.kinds == frozenset({"video"})
 
 
 def test_parse_query_parts() -> None:

@@ -18,7 +18,7 @@ from training.glove import tokenize
 
 # The library kind (core.media.KINDS) each side of this evaluation is tagged as: the texts
 # here are the images' descriptions, tagged like notes.
-TAG_KIND = dict(zip(("image", "sound", "text"), KINDS, strict=True))
+TAG_KIND = dict(zip(("image", "sound", "text"), KINDS[:3], strict=True))
 
 
 def singular(word: str) -> str:

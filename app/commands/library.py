@@ -18,12 +18,12 @@ QUERY_HELP = """Search by meaning and by words at once, with filters:
   dog -cat tag:garden 2023      words, an excluded word, an accepted tag, a year
   "exact phrase" in:Holidays    a phrase the item must hold; a folder named Holidays
   april 2023  2023-04-12        a month, a day; date:2022..2023  after:2023-04  before:2024
-  kind:photo  place:paris  camera:canon  duration:>30s  -tag:junk
+  kind:photo  kind:video  place:paris  camera:canon  duration:>30s  -tag:junk
 
 Filters alone list the items passing them, newest first. Beside --file or --item the text
 filters the search by example: --file beach.jpg "2023 kind:photo"."""
 KIND_NAMES = {"image": "image", "images": "image", "sound": "sound", "sounds": "sound",
-              "note": "note", "notes": "note"}
+              "note": "note", "notes": "note", "video": "video", "videos": "video"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                            "--file or --item: filters only)")
     p.add_argument("--file", type=Path, help="search by example: an image, sound or note")
     p.add_argument("--item", type=int, help="more like this library item (its id)")
-    p.add_argument("--kinds", default="image,sound,note",
-                   help="comma-separated subset of image,sound,note (default: all)")
+    p.add_argument("--kinds", default="image,sound,note,video",
+                   help="comma-separated subset of image,sound,note,video (default: all)")
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--folder", type=Path, help="only items under this folder")
     p.add_argument("--tag", help="only items with this accepted tag")
@@ -178,7 +178,7 @@ def _parse_kinds(text: str) -> set[str]:
     for part in text.split(","):
         name = KIND_NAMES.get(part.strip().lower())
         if name is None:
-            raise UsageError(f"unknown kind {part.strip()!r}; use image, sound, note")
+            raise UsageError(f"unknown kind {part.strip()!r}; use image, sound, note, video")
         out.add(name)
     return out
 
@@ -268,7 +268,7 @@ def _where(r: Any) -> str:
     """Where it matched (a sound's moment, a note's passage) and how it was found."""
     where = ""
     if r.segment is not None and r.segment.start_s is not None:
-        where = f"  at {_clock(r.segment.start_s)}-{_clock(r.segment.end_s)}"
+        where = f"  {r.segment.moment_text}"
     elif r.segment is not None and r.segment.text and r.segment.char_start:
         where = f'  "{_snippet(r.segment.text)}"'
     return where + {"words": " [words]", "both": " [words+meaning]"}.get(r.found_by, "")
@@ -278,7 +278,8 @@ def _result_json(rank: int, r: Any) -> dict:
     seg = None
     if r.segment is not None:
         seg = {"start_s": r.segment.start_s, "end_s": r.segment.end_s, "text": r.segment.text,
-               "char_start": r.segment.char_start, "char_end": r.segment.char_end}
+               "char_start": r.segment.char_start, "char_end": r.segment.char_end,
+               "track": r.segment.track, "moment": r.segment.moment_text}
     return {"rank": rank, "item_id": r.item_id, "path": str(r.path), "kind": r.kind,
             "score": round(r.score, 6), "segment": seg, "tags": list(r.tags),
             "copies": [str(p) for p in r.copies], "found_by": r.found_by,
@@ -289,11 +290,6 @@ def _result_json(rank: int, r: Any) -> dict:
 def _show(path: Any) -> str:
     """A path for the terminal: undecodable bytes of a file name shown as escapes."""
     return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _clock(s: float | None) -> str:
-    s = int(s or 0)
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def _snippet(text: str, n: int = 60) -> str:
@@ -317,7 +313,7 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
     for f in stats["folders"]:
         print(f"  {f}")
     print(f"items        {stats['images']} images, {stats['sounds']} sounds, "
-          f"{stats['notes']} notes ({stats['segments']} vectors)")
+          f"{stats['notes']} notes, {stats['videos']} videos ({stats['segments']} vectors)")
     print(f"model        {stats['model_id'] or '(none yet)'}"
           + (f", {stats['stale']} items to re-embed" if stats["stale"] else ""))
     print(f"size         {stats['database_bytes'] / 1e6:.1f} MB database, "

@@ -327,7 +327,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.preview.play_when_ready()
 
     def play_selected(self) -> None:
-        if self.preview.result is not None and self.preview.result.kind == "sound":
+        if self.preview.result is not None and self.preview.result.kind in ("sound", "video"):
             self.preview.toggle_play()
 
     def open_selected(self) -> None:
@@ -383,6 +383,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.settings.sync()
         self.recorder.stop()
         self.player.stop()
+        self.preview.video.stop()
+        self.preview.video.wait()
         self.live.watcher.stop()
         self.runner.shutdown()
         self.service.close()

@@ -11,6 +11,7 @@ from core.errors import UnreadableMedia
 from core.library.scan import ScannedFile, content_hash
 from core.media import SAMPLE_RATE, cut_sound, load_audio, load_image, load_note, note_passages
 from core.media.images import fit_square
+from core.media.video import load_video
 from core.store import SegmentRow
 
 # The square the image network sees. Photos are decoded at the largest JPEG reduction that
@@ -45,6 +46,14 @@ def _cut(out: Decoded, path: Path, image_side: int) -> None:
         out.duration_s = len(wave) / SAMPLE_RATE
         out.pieces, spans = cut_sound(wave, SAMPLE_RATE)
         out.segments = [SegmentRow(0, start_s=a, end_s=b) for a, b in spans]
+    elif kind == "video":
+        v = load_video(path, min_side=image_side)
+        out.duration_s = v.duration_s
+        out.pieces = [fit_square(rgb, image_side) for _, rgb in v.frames] + [
+            w for _, _, w in v.sounds]
+        out.segments = [SegmentRow(0, start_s=t, end_s=t, track="picture") for t, _ in v.frames
+                        ] + [SegmentRow(0, start_s=a, end_s=b, track="sound")
+                             for a, b, _ in v.sounds]
     else:
         text = load_note(path)
         passages = note_passages(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,17 @@ from core.library.progress import IndexReport, Progress
 from core.library.scan import ScannedFile
 from core.library.threads import torch_threads
 from core.media import KINDS
+from core.media.video import encode_pieces
 from core.store import Store
 
-BATCH = {"image": 32, "sound": 16, "note": 64}  # pieces per forward pass
+BATCH = {"image": 32, "sound": 16, "note": 64, "video": 32}  # pieces per forward pass
 # A smaller batch goes through the network when the next file is still being decoded: the
 # network works instead of waiting (decode-bound sets: 12 MP photos), full batches otherwise.
-MIN_BATCH = {"image": 8, "sound": 4, "note": 16}
+MIN_BATCH = {"image": 8, "sound": 4, "note": 16, "video": 1}
 READ_AHEAD = 64  # decoded files waiting for the model, at most
+# Videos decoded ahead, at most: one holds up to 20 minutes of soundtrack (77 MB) until
+# its pieces are embedded.
+VIDEOS_AHEAD = 2
 
 
 class Embedder:
@@ -41,9 +46,11 @@ class Embedder:
         self.decoders = decoders
         self.idle_threads = idle_threads
         self.queued: deque[Future[Decoded]] = deque()
+        self.kinds_queued: deque[str] = deque()
         self.image_side = getattr(model, "image_side", IMAGE_SIDE)
         self.encoders = {"image": model.encode_images, "sound": model.encode_sounds,
-                         "note": model.encode_texts}
+                         "note": model.encode_texts,
+                         "video": lambda pieces: encode_pieces(model, pieces)}
         self.pending: dict[str, list[Decoded]] = {k: [] for k in KINDS}
         self.done = 0
         self.total = 0
@@ -55,30 +62,40 @@ class Embedder:
         still saves what was decoded."""
         self.total, self.is_new = len(work), is_new
         self.progress.phase("embedding", self.total)
-        todo = iter(work)
+        todo = deque(work)
         queued = self.queued
         with ThreadPoolExecutor(self.decoders, thread_name_prefix="decode") as pool:
             try:
-                for f in todo:
-                    queued.append(pool.submit(decode, f, hashes.get(f.path), self.image_side))
-                    if len(queued) >= READ_AHEAD:
-                        break
+                self._read_ahead(pool, todo, hashes)
                 while queued:
                     if self.cancelled():
                         self.report.cancelled = True
                         break
                     if not queued[0].done():
                         self._flush_ready()
+                    self.kinds_queued.popleft()
                     self._settle(queued.popleft().result())
-                    nxt = next(todo, None)
-                    if nxt is not None:
-                        queued.append(pool.submit(decode, nxt, hashes.get(nxt.path),
-                                                  self.image_side))
+                    self._read_ahead(pool, todo, hashes)
             finally:
                 for fut in queued:
                     fut.cancel()
         for kind in KINDS:  # when cancelled too: decoded already, keep the work
             self._flush(kind)
+
+    def _read_ahead(self, pool: ThreadPoolExecutor, todo: deque[ScannedFile],
+                    hashes: dict[str, str | None]) -> None:
+        """Hand the decoders files until READ_AHEAD wait, at most VIDEOS_AHEAD of them
+        videos (a video waits behind others; the files after it go ahead)."""
+        while len(self.queued) < READ_AHEAD and todo:
+            videos = self.kinds_queued.count("video")
+            pick = next((i for i, f in islice(enumerate(todo), READ_AHEAD)
+                         if f.kind != "video" or videos < VIDEOS_AHEAD), None)
+            if pick is None:
+                return
+            f = todo[pick]
+            del todo[pick]
+            self.kinds_queued.append(f.kind)
+            self.queued.append(pool.submit(decode, f, hashes.get(f.path), self.image_side))
 
     def _flush_ready(self) -> None:
         """Embed the kinds with at least MIN_BATCH pieces waiting."""

@@ -6,7 +6,9 @@ alike, and must be importable without loading the network.
     load_image(path, max_side=None) -> (H, W, 3) uint8 RGB
     load_audio(path, sample_rate=SAMPLE_RATE) -> (n,) float32 mono in [-1, 1]
     load_note(path) -> str
-    kind_of(path) -> "image" | "sound" | "note" | None
+    kind_of(path) -> "image" | "sound" | "note" | "video" | None
+    load_video(path, min_side=224) -> VideoMoments: the pictures and soundtrack windows a
+        video is searched by (``video.py``; imported from there, not here: it pulls PyAV)
     cut_sound(wave, rate), note_passages(text): the pieces a long sound or note is
         searched by (``segments.py``)
 
@@ -20,7 +22,14 @@ from __future__ import annotations
 
 from core.media.audio import SAMPLE_RATE, audio_duration, load_audio, resample
 from core.media.images import MAX_IMAGE_PIXELS, load_image
-from core.media.kinds import IMAGE_EXTENSIONS, KINDS, NOTE_EXTENSIONS, SOUND_EXTENSIONS, kind_of
+from core.media.kinds import (
+    IMAGE_EXTENSIONS,
+    KINDS,
+    NOTE_EXTENSIONS,
+    SOUND_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    kind_of,
+)
 from core.media.notes import load_note
 from core.media.segments import cut_sound, note_passages
 
@@ -31,6 +40,7 @@ __all__ = [
     "NOTE_EXTENSIONS",
     "SAMPLE_RATE",
     "SOUND_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
     "audio_duration",
     "cut_sound",
     "kind_of",

@@ -15,7 +15,9 @@ from core.errors import UnreadableMedia, UnsupportedFormat
 SAMPLE_RATE = 16000
 
 
-def _open(path: Path):
+def _open(path: Path, need_audio: bool = True):
+    """An open container with an audio stream (``need_audio``) or with any audio or video
+    stream; UnreadableMedia / UnsupportedFormat with a reason otherwise."""
     import av  # deferred: PyAV pulls in FFmpeg's libraries (~100 ms)
 
     try:
@@ -37,9 +39,10 @@ def _open(path: Path):
                                       "kind of file with a sound's name)") from e
     except (av.error.FFmpegError, OSError) as e:
         raise UnreadableMedia(path, f"cannot be opened as sound ({e})") from e
-    if not container.streams.audio:
+    if not container.streams.audio and (need_audio or not container.streams.video):
         container.close()
-        raise UnsupportedFormat(path, "the file has no audio stream")
+        raise UnsupportedFormat(path, "the file has no audio stream" if need_audio else
+                                "the file has no video or audio stream")
     return container
 
 

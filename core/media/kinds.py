@@ -6,18 +6,20 @@ import os
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["image", "sound", "note"]
-KINDS: tuple[Kind, ...] = ("image", "sound", "note")
+Kind = Literal["image", "sound", "note", "video"]
+KINDS: tuple[Kind, ...] = ("image", "sound", "note", "video")
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff",
                               ".gif"})
 SOUND_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac"})
 NOTE_EXTENSIONS = frozenset({".txt", ".md", ".markdown"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
 
 _BY_EXTENSION: dict[str, Kind] = {
     **{e: "image" for e in IMAGE_EXTENSIONS},
     **{e: "sound" for e in SOUND_EXTENSIONS},
     **{e: "note" for e in NOTE_EXTENSIONS},
+    **{e: "video" for e in VIDEO_EXTENSIONS},
 }
 
 

@@ -3,7 +3,9 @@
 - photos: date taken, camera, orientation, GPS position and size, from EXIF through Pillow
   (``Image.getexif``; only the header is read, the pixels are not decoded);
 - sounds: duration, sample rate, title, artist and album, through mutagen;
-- notes: a title (the first heading or line).
+- notes: a title (the first heading or line);
+- videos: date recorded, camera, position, title, length and size, from the container's
+  tags through PyAV.
 
 Reading never raises for a file's content: a photo without EXIF or a sound without tags
 gives the fields it has and None for the rest. The place name of a GPS position is looked
@@ -169,6 +171,71 @@ def sound_metadata(path: str | Path) -> Metadata:
         description=_first_tag(tags, "comment", "description"))
 
 
+_ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)")
+_WHEN = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
+
+
+def _video_tag(tags: dict, *keys: str) -> str | None:
+    for k in keys:
+        if (v := _text(tags.get(k))):
+            return v
+    return None
+
+
+def _recorded(value: str | None) -> float | None:
+    """creation_time (UTC, ISO 8601) as the local wall clock read as UTC, the way photo
+    dates are kept (``metadata.Metadata``)."""
+    m = _WHEN.match(value or "")
+    if m is None:
+        return None
+    y, mo, d, h, mi, s = (int(g) for g in m.groups())
+    if not (1900 < y < 2200 and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None  # 1904-01-01: the QuickTime epoch, written by tools that knew no date
+    return wall_clock(float(calendar.timegm((y, mo, d, h, mi, min(s, 59), 0, 0, 0))))
+
+
+def _position(value: str | None) -> tuple[float | None, float | None]:
+    m = _ISO6709.match(value or "")
+    if m is None:
+        return None, None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else (None, None)
+
+
+def video_metadata(path: str | Path) -> Metadata:
+    """The fields a video's container holds; an empty Metadata when it cannot be opened
+    (the indexer records why separately)."""
+    from core.errors import UnreadableMedia
+    from core.media.video import duration_of, open_video
+
+    try:
+        container = open_video(path)
+    except UnreadableMedia:
+        return Metadata()
+    try:
+        tags = {k.lower(): v for k, v in dict(container.metadata).items()}
+        for s in container.streams:
+            for k, v in dict(s.metadata).items():
+                tags.setdefault(k.lower(), v)
+        width = height = None
+        if container.streams.video:
+            v = container.streams.video[0]
+            width, height = v.width or None, v.height or None
+        duration = duration_of(container)
+    finally:
+        container.close()
+    lat, lon = _position(_video_tag(tags, "location", "com.apple.quicktime.location.iso6709"))
+    make = _video_tag(tags, "make", "com.apple.quicktime.make", "com.android.manufacturer")
+    model = _video_tag(tags, "model", "com.apple.quicktime.model", "com.android.model")
+    taken = _recorded(_video_tag(tags, "creation_time", "com.apple.quicktime.creationdate", "date"))
+    return Metadata(
+        date_s=taken, date_source="taken" if taken is not None else None,
+        camera=" ".join(x for x in (make, model) if x) or None, lat=lat, lon=lon,
+        width=width, height=height, duration_s=duration,
+        title=_video_tag(tags, "title", "com.apple.quicktime.title"),
+        description=_video_tag(tags, "comment", "description", "com.apple.quicktime.description"))
+
+
 def note_title(text: str) -> str | None:
     """The first Markdown heading, else the first non-empty line, shortened."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -185,6 +252,8 @@ def read_metadata(path: str | Path, kind: str, mtime_s: float,
         found = image_metadata(path)
     elif kind == "sound":
         found = sound_metadata(path)
+    elif kind == "video":
+        found = video_metadata(path)
     else:
         found = Metadata(title=note_title(note_text) if note_text else None)
     if found.date_s is None:

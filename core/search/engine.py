@@ -21,6 +21,8 @@ from core.media import (
     note_passages,
     resample,
 )
+from core.media.images import fit_square
+from core.media.video import encode_pieces, load_video
 from core.search.query import Query, SearchResult, Segment
 from core.search.relevance import GOOD_Z, SAME_SCORE, KindReference, references
 from core.store import SegmentInfo, Store, VectorIndex, VectorIndexes
@@ -46,8 +48,21 @@ def _file_vector(model: Any, path: Path) -> np.ndarray:
         text = load_note(path)
         passages = [text[a:b] for a, b in note_passages(text)]
         return _unit(model.encode_texts(passages).mean(axis=0))
-    raise UnsupportedFormat(path, "search by example takes an image, a sound or a note "
-                                  "(jpg, png, wav, mp3, txt, md, ...)")
+    if kind == "video":
+        return _unit(np.mean(_video_vectors(model, path), axis=0))
+    raise UnsupportedFormat(path, "search by example takes an image, a sound, a note or a "
+                                  "video (jpg, png, wav, mp3, txt, md, mp4, ...)")
+
+
+def _video_vectors(model: Any, path: Path) -> list[np.ndarray]:
+    """A video as a query: the mean of its pictures' vectors, the mean of its sound's (each
+    track it has; each counts alike, however many moments it has)."""
+    side = getattr(model, "image_side", 224)
+    v = load_video(path, min_side=side)
+    pieces = [fit_square(rgb, side) for _, rgb in v.frames] + [w for _, _, w in v.sounds]
+    vecs = encode_pieces(model, pieces)
+    n = len(v.frames)
+    return [_unit(part.mean(axis=0)) for part in (vecs[:n], vecs[n:]) if len(part)]
 
 
 def _waveform_vector(model: Any, waveform: Any) -> np.ndarray:
@@ -58,6 +73,16 @@ def _waveform_vector(model: Any, waveform: Any) -> np.ndarray:
     if wave.size == 0 or not np.isfinite(wave).all():
         raise SynesthesiaError("the recording is empty or holds invalid samples")
     return _sound_vector(model, resample(wave, int(sr)))
+
+
+def query_vectors(model: Any, store: Store, query: Query
+                  ) -> tuple[list[np.ndarray], int | None]:
+    """The (D,) float32 unit-norm vectors a query searches by: one, or for a video file one
+    per track (its pictures, its sound); and the item to leave out of the results."""
+    if query.file is not None and kind_of(Path(query.file)) == "video":
+        return _video_vectors(model, Path(query.file)), None
+    q, leave_out = query_vector(model, store, query)
+    return [q], leave_out
 
 
 def query_vector(model: Any, store: Store, query: Query) -> tuple[np.ndarray, int | None]:
@@ -96,7 +121,7 @@ def _best_per_item(store: Store, index: VectorIndex, q: np.ndarray, k: int,
     """file id -> (best score, its segment id) for at least ``k`` items of one kind
     (fewer when the kind has fewer), and the infos of the segments seen."""
     want = k + (1 if leave_out is not None else 0)
-    fetch = want * (1 if index.kind == "image" else 4)
+    fetch = want * {"image": 1, "video": 16}.get(index.kind, 4)
     item = store.files.item(leave_out) if leave_out is not None else None
     same = item.content_hash if item is not None else None  # its copies are left out too
     while True:
@@ -127,28 +152,39 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
     query.validate()
     if k <= 0:
         return []
-    q, leave_out = query_vector(model, store, query)
-    found_files: dict[str, dict[int, tuple[float, int]]] = {}
-    refs: dict[str, KindReference] = {}
+    qs, leave_out = query_vectors(model, store, query)
+    best: dict[int, tuple[float, float, float, int]] = {}
     infos: dict[int, SegmentInfo] = {}
     kinds = sorted(query.kinds)
     with indexes.reading(kinds) as found:
-        for kind in kinds:
-            allowed = _allowed_segments(store, query, kind, model.model_id)
-            if allowed is not None and not len(allowed):
-                continue
-            files, info = _best_per_item(store, found[kind], q, k, allowed, leave_out)
-            if files:
-                infos.update(info)
-                found_files[kind] = files
-                refs[kind] = KindReference.of(q, *found[kind].item_sample())
-    best = _merged(found_files, references(refs))
+        for q in qs:  # a video asks by its pictures and by its sound: the better answer
+            got = _ranked_by(store, found, kinds, query, model, q, k, leave_out, infos)
+            best.update({f: v for f, v in got.items() if f not in best or v[0] > best[f][0]})
     ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][2]))[:k]
     tags = store.tags.accepted_names([fid for fid, _ in ranked])
     copies = store.files.copies_of([fid for fid, _ in ranked])
     return [_result(fid, cos, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())),
                     (z, top))
             for fid, (z, top, cos, sid) in ranked]
+
+
+def _ranked_by(store: Store, found: dict[str, VectorIndex], kinds: list[str], query: Query,
+               model: Any, q: np.ndarray, k: int, leave_out: int | None,
+               infos: dict[int, SegmentInfo]) -> dict[int, tuple[float, float, float, int]]:
+    """file id -> (z, top share, cosine, segment id) for one query vector over ``kinds``
+    (the infos of the segments seen are added to ``infos``)."""
+    found_files: dict[str, dict[int, tuple[float, int]]] = {}
+    refs: dict[str, KindReference] = {}
+    for kind in kinds:
+        allowed = _allowed_segments(store, query, kind, model.model_id)
+        if allowed is not None and not len(allowed):
+            continue
+        files, info = _best_per_item(store, found[kind], q, k, allowed, leave_out)
+        if files:
+            infos.update(info)
+            found_files[kind] = files
+            refs[kind] = KindReference.of(q, *found[kind].item_sample())
+    return _merged(found_files, references(refs))
 
 
 def _merged(files: dict[str, dict[int, tuple[float, int]]], refs: dict[str, KindReference]
@@ -182,8 +218,8 @@ def _result(fid: int, score: float, info: SegmentInfo, tags: tuple[str, ...],
             copies: tuple[Path, ...] = (), relevance: tuple[float, float] | None = None
             ) -> SearchResult:
     seg: Segment | None = None
-    if info.kind == "sound":
-        seg = Segment(start_s=info.start_s, end_s=info.end_s)
+    if info.kind in ("sound", "video"):
+        seg = Segment(start_s=info.start_s, end_s=info.end_s, track=info.track)
     elif info.kind == "note":
         seg = Segment(text=_passage(info.path, info.char_start, info.char_end),
                       char_start=info.char_start, char_end=info.char_end)

@@ -5,7 +5,7 @@ no torch, no store).
     "exact phrase" in:Holidays        a phrase the item's words must hold; a folder's name
     folder:"/home/me/Photos"          a folder and everything below it
     april 2023, 2023-04, 2023-04-12   a month or a day; date:2022..2023, after:, before:
-    kind:photo|sound|note             place:paris  camera:canon  duration:>30s  -tag:x
+    kind:photo|sound|note|video       place:paris  camera:canon  duration:>30s  -tag:x
 
 Words and phrases are searched both by meaning (the network) and as words (full text);
 everything else filters. A ``key:value`` with a key it does not know stays a word
@@ -27,7 +27,8 @@ MONTHS = {name: i for i, names in enumerate(
 KIND_WORDS = {"photo": "image", "photos": "image", "image": "image", "images": "image",
               "picture": "image", "pictures": "image", "sound": "sound", "sounds": "sound",
               "audio": "sound", "recording": "sound", "note": "note", "notes": "note",
-              "text": "note"}
+              "text": "note", "video": "video", "videos": "video", "movie": "video",
+              "movies": "video", "film": "video", "clip": "video", "clips": "video"}
 _TOKEN = re.compile(r'(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')
 _YEAR = re.compile(r"(19\d\d|20\d\d)$")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -172,7 +173,7 @@ class _Builder:
         elif key in ("kind", "is", "type"):
             kinds = {KIND_WORDS.get(v.lower()) for v in value.split(",")}
             if None in kinds:
-                raise SynesthesiaError(f"kind:{value} is not a kind; use photo, sound or note")
+                raise SynesthesiaError(f"kind:{value} is not a kind; use photo, sound, note or video")
             f["kinds"] = frozenset(kinds)
         elif key in ("place", "at"):
             f["places"] = (*f.get("places", ()), value)  # type: ignore[misc]
@@ -232,7 +233,7 @@ def _plain(tokens: list[tuple[str, str, str | None, str | None]], b: _Builder) -
 
 def parse_query(text: str) -> ParsedQuery:
     """Take a typed query apart. Raises SynesthesiaError for a filter whose value cannot be
-    read (``date:2023-13``, ``kind:video``), saying what to write instead."""
+    read (``date:2023-13``, ``kind:chair``), saying what to write instead."""
     b = _Builder()
     plain: list[tuple[str, str, str | None, str | None]] = []
     for m in _TOKEN.finditer(text):

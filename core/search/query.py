@@ -20,14 +20,35 @@ __all__ = ["SORTS", "Filters", "ParsedQuery", "Query", "SearchResult", "Segment"
 
 @dataclass(frozen=True)
 class Segment:
-    """The part of an item that matched: a window of a sound (seconds) or a passage of a
-    note (its text and character range)."""
+    """The part of an item that matched: a window of a sound (seconds), a passage of a
+    note (its text and character range), or a moment of a video: a picture (``track``
+    "picture", at ``start_s`` = ``end_s``) or a window of its soundtrack ("sound")."""
 
     start_s: float | None = None
     end_s: float | None = None
     text: str | None = None
     char_start: int | None = None
     char_end: int | None = None
+    track: str | None = None
+
+    @property
+    def moment_text(self) -> str | None:
+        """Where in a sound or video it matched, for people and screen readers: "at
+        0:40-0:50" for a sound, "at 0:42, by its picture" / "at 0:40, by its sound" for a
+        video; None for a note's passage."""
+        if self.start_s is None:
+            return None
+        at = clock(self.start_s)
+        if self.track is None:
+            return f"at {at}-{clock(self.end_s or self.start_s)}"
+        return f"at {at}, by its {self.track}"
+
+
+def clock(seconds: float) -> str:
+    """0:42, 12:05, 1:02:07."""
+    s = int(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"{h}:{m:02d}:{s % 60:02d}" if h else f"{m}:{s % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +85,8 @@ class SearchResult:
             return f"similarity {self.score:.2f}"
         from core.search.relevance import describe, standing
 
-        words = {"image": "photos", "sound": "sounds", "note": "notes"}.get(self.kind, "items")
+        words = {"image": "photos", "sound": "sounds", "note": "notes",
+                 "video": "videos"}.get(self.kind, "items")
         said = describe(self.relevance)
         if self.found_by == "both":
             said = "its words match, " + said

@@ -30,13 +30,16 @@ class FileError:
 
 @dataclass(frozen=True)
 class SegmentRow:
-    """What a vector stands for: a whole image, a window of a sound, a passage of a note."""
+    """What a vector stands for: a whole image, a window of a sound, a passage of a note, a
+    moment of a video (``track`` "picture": a frame at start_s = end_s; "sound": a window
+    of its soundtrack)."""
 
     file_id: int
     start_s: float | None = None
     end_s: float | None = None
     char_start: int | None = None
     char_end: int | None = None
+    track: str | None = None
 
 
 class SegmentInfo(NamedTuple):
@@ -51,6 +54,7 @@ class SegmentInfo(NamedTuple):
     char_end: int | None
     folder_id: int | None
     content_hash: str | None = None  # copies of one file share it (and their vectors)
+    track: str | None = None  # videos: "picture" or "sound"
 
 
 class FileState(NamedTuple):

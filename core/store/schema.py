@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = ("meta", "folders", "files", "segments", "tags", "details", "words")
 
 # Each entry upgrades the database from version i to i + 1. Never edit a
@@ -102,18 +102,63 @@ _MIGRATIONS: list[str] = [
             WHERE item_id = OLD.item_id AND status = 'accepted') WHERE rowid = OLD.item_id;
     END;
     """,
+    # 2 -> 3: videos. A file may be a 'video' (SQLite cannot change a CHECK in place: the
+    # files table is rebuilt, SQLite's documented way, with foreign keys off so nothing
+    # cascades; its indexes and trigger come back). A video's segments are moments of one
+    # of two tracks: 'picture' (a frame; start_s = end_s) or 'sound' (a soundtrack window).
+    """
+    CREATE TABLE files_new (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('image', 'sound', 'note', 'video')),
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        duration_s REAL,                      -- sounds and videos: length in seconds
+        model_id TEXT,
+        indexed_at REAL,
+        error TEXT,
+        error_at REAL
+    );
+    INSERT INTO files_new SELECT id, path, folder_id, kind, size, mtime_ns, content_hash,
+        duration_s, model_id, indexed_at, error, error_at FROM files;
+    DROP TABLE files;
+    ALTER TABLE files_new RENAME TO files;
+    CREATE INDEX files_hash ON files(content_hash);
+    CREATE INDEX files_folder ON files(folder_id);
+    CREATE TRIGGER words_file_gone AFTER DELETE ON files BEGIN
+        DELETE FROM words WHERE rowid = OLD.id;
+    END;
+    ALTER TABLE segments ADD COLUMN track TEXT;  -- videos: 'picture' | 'sound'
+    """,
 ]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the database to ``SCHEMA_VERSION``; returns the version found before."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found == SCHEMA_VERSION:
+        return found
     if found > SCHEMA_VERSION:
         from core.errors import SynesthesiaError
 
         raise SynesthesiaError(
             f"this library was written by a newer Synesthesia (schema {found}, this version "
             f"reads up to {SCHEMA_VERSION}); update Synesthesia to open it")
+    # Rebuilding a table (2 -> 3) must not cascade deletes: foreign keys are off while
+    # migrating (the pragma has no effect inside a transaction, so it is set here).
+    keys_on = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _steps(conn, found)
+    finally:
+        if keys_on:
+            conn.execute("PRAGMA foreign_keys=ON")
+    return found
+
+
+def _steps(conn: sqlite3.Connection, found: int) -> None:
     for version in range(found, SCHEMA_VERSION):
         try:
             conn.executescript("BEGIN IMMEDIATE;" + _MIGRATIONS[version]
@@ -124,4 +169,3 @@ def migrate(conn: sqlite3.Connection) -> int:
             # Another process opening the same new library migrated it first.
             if conn.execute("PRAGMA user_version").fetchone()[0] <= version:
                 raise
-    return found

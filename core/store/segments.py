@@ -112,8 +112,8 @@ class SegmentRepository:
         """The SegmentInfo of each of one item's segments, in the order of ``of_item``."""
         return [SegmentInfo(*r) for r in self._store.query(
             "SELECT f.id, f.path, f.kind, s.start_s, s.end_s, s.char_start, s.char_end, "
-            "f.folder_id, f.content_hash FROM segments s JOIN files f ON f.id = s.file_id "
-            "WHERE s.file_id = ? ORDER BY s.id", (item_id,))]
+            "f.folder_id, f.content_hash, s.track FROM segments s JOIN files f "
+            "ON f.id = s.file_id WHERE s.file_id = ? ORDER BY s.id", (item_id,))]
 
     def info(self, ids: Iterable[int]) -> dict[int, SegmentInfo]:
         """segment id -> SegmentInfo (its file, path, kind and span) for the ids that exist."""
@@ -121,7 +121,7 @@ class SegmentRepository:
         for chunk, marks in chunks([int(i) for i in ids]):
             for r in self._store.query(
                     "SELECT s.id, f.id, f.path, f.kind, s.start_s, s.end_s, s.char_start, "
-                    "s.char_end, f.folder_id, f.content_hash FROM segments s "
+                    "s.char_end, f.folder_id, f.content_hash, s.track FROM segments s "
                     "JOIN files f ON f.id = s.file_id "
                     f"WHERE s.id IN ({marks})", chunk):
                 out[r[0]] = SegmentInfo(*r[1:])
@@ -134,9 +134,9 @@ class SegmentRepository:
         vecs = np.ascontiguousarray(vectors, dtype="<f4")
         conn.executemany(
             "INSERT INTO segments(file_id, kind, start_s, end_s, char_start, char_end, model_id, "
-            "vector) VALUES (?,?,?,?,?,?,?,?)",
-            [(file_id, kind, s.start_s, s.end_s, s.char_start, s.char_end, model_id, v.tobytes())
-             for s, v in zip(segments, vecs, strict=True)])
+            "vector, track) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(file_id, kind, s.start_s, s.end_s, s.char_start, s.char_end, model_id, v.tobytes(),
+              s.track) for s, v in zip(segments, vecs, strict=True)])
 
     def drop_of_file(self, file_id: int, conn: sqlite3.Connection) -> set[str]:
         """Delete a file's segments; returns the kinds they had (for the caller's bump)."""
@@ -147,8 +147,9 @@ class SegmentRepository:
     def copy_of_file(self, source_id: int, file_id: int, conn: sqlite3.Connection) -> None:
         """Give ``file_id`` copies of the segments of ``source_id``."""
         conn.execute("INSERT INTO segments(file_id, kind, start_s, end_s, char_start, char_end, "
-                     "model_id, vector) SELECT ?, kind, start_s, end_s, char_start, char_end, "
-                     "model_id, vector FROM segments WHERE file_id = ? ORDER BY id",
+                     "model_id, vector, track) SELECT ?, kind, start_s, end_s, char_start, "
+                     "char_end, model_id, vector, track FROM segments WHERE file_id = ? "
+                     "ORDER BY id",
                      (file_id, source_id))
 
     def kinds_of_files(self, file_ids: list[int], conn: sqlite3.Connection) -> set[str]:

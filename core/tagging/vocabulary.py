@@ -22,6 +22,8 @@ PROMPTS: dict[str, tuple[str, ...]] = {
     "image": ("{}", "a photo of {}", "a picture of {}", "an image showing {}"),
     "sound": ("{}", "the sound of {}", "a recording of {}", "{} sound"),
     "note": ("{}", "a note about {}", "text about {}"),
+    # A video is embedded by its pictures and its sound: prompts of both.
+    "video": ("{}", "a video of {}", "a photo of {}", "the sound of {}"),
 }
 
 

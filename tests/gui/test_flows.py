@@ -315,7 +315,7 @@ def test_kind_toggles_rerun_the_search_by_example_not_the_stale_text(make_window
         qtbot.mouseClick(window.search_bar.toggles["note"], Qt.MouseButton.LeftButton)
     request = got.args[0]
     assert request.text is None and request.file == folder / "green.jpg"
-    assert request.kinds == frozenset({"image", "sound"})
+    assert request.kinds == frozenset({"image", "sound", "video"})
     assert "note" not in {r.kind for r in window.results_model.results()}
     assert names(window)[0] == "green.jpg"
     assert window.count_label.text().endswith("for green.jpg")

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from app.gui.services.tasks import Task, TaskRunner
@@ -30,8 +30,9 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("synesthesia", appauthor=False)) / "thumbnails"
 
 
-def cache_file(cache_dir: Path, path: Path, size: int) -> Path:
-    uri = Path(path).resolve().as_uri()
+def cache_file(cache_dir: Path, path: Path, size: int, at_s: float | None = None) -> Path:
+    """Where the thumbnail of ``path`` (of a video: its picture at ``at_s``) is kept."""
+    uri = Path(path).resolve().as_uri() + (f"#t={at_s:.1f}" if at_s is not None else "")
     return cache_dir / str(size) / (hashlib.md5(uri.encode()).hexdigest() + ".png")
 
 
@@ -80,10 +81,11 @@ def _to_rgb(image: QImage) -> np.ndarray:
 
 # PNG encoding and decoding go through OpenCV, which lets go of the GIL while it works;
 # Qt's QImage.save and QImage(file) hold it, and the window would stall meanwhile.
-def read_cached(cache_dir: Path, path: Path, size: int) -> QImage | None:
+def read_cached(cache_dir: Path, path: Path, size: int, at_s: float | None = None
+                ) -> QImage | None:
     import cv2
 
-    file = cache_file(cache_dir, path, size)
+    file = cache_file(cache_dir, path, size, at_s)
     try:
         data = file.read_bytes()
         fresh = png_text(data).get("Thumb::MTime") == _mtime(path)
@@ -95,10 +97,11 @@ def read_cached(cache_dir: Path, path: Path, size: int) -> QImage | None:
     return None if bgr is None else _to_qimage(bgr[:, :, ::-1])
 
 
-def write_cached(cache_dir: Path, path: Path, size: int, image: QImage) -> None:
+def write_cached(cache_dir: Path, path: Path, size: int, image: QImage,
+                 at_s: float | None = None) -> None:
     import cv2
 
-    file = cache_file(cache_dir, path, size)
+    file = cache_file(cache_dir, path, size, at_s)
     file.parent.mkdir(parents=True, exist_ok=True)
     ok, encoded = cv2.imencode(".png", _to_rgb(image)[:, :, ::-1])
     if not ok:
@@ -193,16 +196,45 @@ def note_thumbnail(path: Path, size: int) -> QImage:
     return image
 
 
-MAKERS = {"image": image_thumbnail, "sound": sound_thumbnail, "note": note_thumbnail}
+def video_thumbnail(path: Path, size: int, at_s: float | None = None) -> QImage:
+    """A video's picture at ``at_s`` seconds (the moment a search matched; its first picture
+    when None) with a play mark; a soundtrack without picture as a waveform."""
+    from core.errors import UnreadableMedia
+    from core.media.video import video_frame
+
+    try:
+        image = _to_qimage(_fit(video_frame(path, at_s or 0.0, max_side=size), size))
+    except UnreadableMedia as e:
+        if "no picture" not in e.reason:
+            raise
+        return sound_thumbnail(path, size)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    r = max(6, min(image.width(), image.height()) // 6)
+    x, y = r // 2, image.height() - 2 * r - r // 2
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 150))
+    painter.drawEllipse(x, y, 2 * r, 2 * r)
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawPolygon([QPointF(x + 0.75 * r, y + 0.5 * r), QPointF(x + 0.75 * r, y + 1.5 * r),
+                         QPointF(x + 1.55 * r, y + r)])
+    painter.end()
+    return image
 
 
-def make_thumbnail(path: Path, kind: str, size: int, cache_dir: Path) -> QImage:
-    """Read the cached thumbnail or make and cache a new one (worker thread)."""
-    cached = read_cached(cache_dir, path, size)
+MAKERS = {"image": image_thumbnail, "sound": sound_thumbnail, "note": note_thumbnail,
+          "video": video_thumbnail}
+
+
+def make_thumbnail(path: Path, kind: str, size: int, cache_dir: Path,
+                   at_s: float | None = None) -> QImage:
+    """Read the cached thumbnail or make and cache a new one (worker thread); ``at_s``: the
+    moment of a video to show."""
+    cached = read_cached(cache_dir, path, size, at_s)
     if cached is not None:
         return cached
-    image = MAKERS[kind](path, size)
-    write_cached(cache_dir, path, size, image)
+    image = video_thumbnail(path, size, at_s) if kind == "video" else MAKERS[kind](path, size)
+    write_cached(cache_dir, path, size, image, at_s)
     return image
 
 
@@ -217,21 +249,22 @@ class Thumbnails(QObject):
         self._runner = runner
         self.cache_dir = Path(cache_dir)
         self.size = size
-        self._images: dict[tuple[str, int], QImage | None] = {}
+        self._images: dict[tuple[str, int, float | None], QImage | None] = {}
         self.failures: dict[str, str] = {}
 
     def set_size(self, size: int) -> None:
         self.size = size
 
-    def get(self, path: Path, kind: str) -> QImage | None:
-        key = (str(path), self.size)
+    def get(self, path: Path, kind: str, at_s: float | None = None) -> QImage | None:
+        """The thumbnail (of a video: its picture at ``at_s``), or None while it is made."""
+        key = (str(path), self.size, at_s)
         if key in self._images:
             return self._images[key]
         self._images[key] = None  # pending: ask only once
         size, cache_dir = self.size, self.cache_dir
 
         def work(task: Task) -> QImage:
-            return make_thumbnail(Path(path), kind, size, cache_dir)
+            return make_thumbnail(Path(path), kind, size, cache_dir, at_s)
 
         def done(image: QImage) -> None:
             self._images[key] = image
@@ -258,7 +291,8 @@ def placeholder(kind: str, size: int) -> QImage:
     font.setPixelSize(max(8, size // 8))
     painter.setFont(font)
     painter.drawText(image.rect(), int(Qt.AlignmentFlag.AlignCenter),
-                     {"image": "photo", "sound": "\u266a sound", "note": "note"}.get(kind, kind))
+                     {"image": "photo", "sound": "\u266a sound", "note": "note",
+                      "video": "\u25b6 video"}.get(kind, kind))
     painter.end()
     return image
 

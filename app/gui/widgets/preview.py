@@ -1,4 +1,5 @@
-"""The preview pane: the larger photo, the sound with play/stop and position, the note text."""
+"""The preview pane: the larger photo, the sound with play/stop and position, the note text,
+the video's picture at the matching moment, played from there."""
 
 from __future__ import annotations
 
@@ -24,9 +25,21 @@ from PySide6.QtWidgets import (
 
 from app.gui.services.audio import PLAY_RATE, Player
 from app.gui.services.tasks import Task, TaskRunner
-from app.gui.services.thumbnails import format_seconds, image_thumbnail, waveform_image
+from app.gui.services.thumbnails import (
+    format_seconds,
+    image_thumbnail,
+    video_thumbnail,
+    waveform_image,
+)
+from app.gui.services.video import VideoPlayback
 from app.gui.widgets.details import DetailsLabel
-from app.gui.widgets.results import KIND_WORDS, copies_text, segment_text
+from app.gui.widgets.results import (
+    KIND_WORDS,
+    copies_text,
+    moment_seconds,
+    segment_text,
+    video_moment,
+)
 from app.gui.widgets.tags_panel import TagsPanel
 
 PREVIEW_SIZE = 480
@@ -118,7 +131,8 @@ class PreviewPane(QWidget):
         self.note.setAccessibleName("Note text")
         self.note.setAccessibleDescription("The full text of the selected note")
         self.note.hide()
-        self.play_button = _button("&Play", "Play", "Play or stop the selected sound (Space)", self)
+        self.play_button = _button("&Play", "Play", "Play or stop the selected sound or video "
+                                   "(Space); a video plays from the moment that matched", self)
         self.play_button.clicked.connect(self.toggle_play)
         self.position = QProgressBar(self)
         self.position.setAccessibleName("Playback position")
@@ -129,7 +143,12 @@ class PreviewPane(QWidget):
         self._file_buttons()
         self._layout()
         player.position.connect(self._position_changed)
-        player.playing_changed.connect(self._playing_changed)
+        player.playing_changed.connect(self._sound_playing_changed)
+        self.video = VideoPlayback(player, self)
+        self.video.frame.connect(self._video_frame)
+        self.video.position.connect(self._video_position)
+        self.video.playing_changed.connect(self._playing_changed)
+        self.video.failed.connect(self.message)
         self.show_result(None)
 
     def _file_buttons(self) -> None:
@@ -174,16 +193,18 @@ class PreviewPane(QWidget):
             self._loading.cancel()
         if self._player.playing and self.result is not None and result is not self.result:
             self._player.stop()
+        if result is not self.result:
+            self.video.stop()
         self.result = result
         self._samples = None
         self._autoplay = False
         has = result is not None
         for b in (self.open_button, self.reveal_button, self.copy_button, self.more_button):
             b.setEnabled(has)
-        is_sound = has and result.kind == "sound"
-        self.play_button.setVisible(is_sound)
+        playable = has and result.kind in ("sound", "video")
+        self.play_button.setVisible(playable)
         self.play_button.setEnabled(False)
-        self.position.setVisible(is_sound)
+        self.position.setVisible(playable)
         self.note.setVisible(has and result.kind == "note")
         self.picture.setVisible(not (has and result.kind == "note"))
         self.picture.clear()
@@ -202,6 +223,8 @@ class PreviewPane(QWidget):
             heading += " (holds the words searched)"
         if moment and result.kind == "sound":
             heading += f"<br>Best match at {moment}"
+        elif at := video_moment(result):
+            heading += f"<br>Best match {html.escape(at)}"
         if copies := copies_text(result, most=5):
             heading += f"<br>{html.escape(copies[0].upper() + copies[1:])}"
         self.title.setText(heading)
@@ -214,6 +237,11 @@ class PreviewPane(QWidget):
         def work(task: Task) -> Any:
             if kind == "image":
                 return image_thumbnail(path, PREVIEW_SIZE)
+            if kind == "video":
+                from core.media.video import video_duration
+
+                return (video_thumbnail(path, PREVIEW_SIZE, moment_seconds(result)),
+                        video_duration(path))
             if kind == "sound":
                 from core.media import load_audio
 
@@ -227,6 +255,8 @@ class PreviewPane(QWidget):
                 return
             if kind == "image":
                 self.picture.setPixmap(QPixmap.fromImage(value))
+            elif kind == "video":
+                self._show_poster(*value)
             elif kind == "sound":
                 self._samples = value
                 self._duration = len(value) / PLAY_RATE
@@ -261,8 +291,36 @@ class PreviewPane(QWidget):
         self.note.setTextCursor(cursor)
         self.note.ensureCursorVisible()
 
+    # -- video -----------------------------------------------------------------------
+    def _show_poster(self, poster: Any, duration: float | None) -> None:
+        """The picture at the matching moment, and the controls to play from there."""
+        self.picture.setPixmap(QPixmap.fromImage(poster))
+        self._duration = duration or 0.0
+        self.play_button.setEnabled(True)
+        self.position.setRange(0, max(1, int(self._duration * 10)))
+        self._video_position(moment_seconds(self.result) or 0.0)
+        if self._autoplay:
+            self._autoplay = False
+            self.toggle_play()
+
+    def _video_frame(self, image: Any) -> None:
+        if self.result is not None and self.result.kind == "video":
+            self.picture.setPixmap(QPixmap.fromImage(image).scaled(
+                self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+
+    def _video_position(self, seconds: float) -> None:
+        self.position.setValue(int(seconds * 10))
+        self.position.setFormat(f"{format_seconds(seconds)} / {format_seconds(self._duration)}")
+
     # -- sound -----------------------------------------------------------------------
     def toggle_play(self) -> None:
+        if self.result is not None and self.result.kind == "video":
+            if self.video.playing:
+                self.video.stop()
+            elif self.play_button.isEnabled():
+                self.video.play(Path(self.result.path), moment_seconds(self.result) or 0.0)
+            return
         if self._player.playing:
             self._player.stop()
         elif self._samples is not None and self.result is not None:
@@ -272,7 +330,13 @@ class PreviewPane(QWidget):
                               start_s=start)
 
     def play_when_ready(self) -> None:
-        """Play the shown sound now, or as soon as it is decoded."""
+        """Play the shown sound or video now, or as soon as it is decoded."""
+        if self.result is not None and self.result.kind == "video":
+            if self.video.playing or self.play_button.isEnabled():
+                self.toggle_play()
+            else:
+                self._autoplay = True
+            return
         if self._player.playing:
             self._player.stop()
         elif self._samples is not None:
@@ -281,10 +345,15 @@ class PreviewPane(QWidget):
             self._autoplay = True
 
     def _position_changed(self, seconds: float) -> None:
-        if self.result is None or self._player.source != str(self.result.path):
+        if self.result is None or self._player.source != str(self.result.path) \
+                or self.result.kind == "video":  # a video's position is its pictures'
             return
         self.position.setValue(int(seconds * 10))
         self.position.setFormat(f"{format_seconds(seconds)} / {format_seconds(self._duration)}")
+
+    def _sound_playing_changed(self, playing: bool) -> None:
+        if self.result is None or self.result.kind != "video":
+            self._playing_changed(playing)
 
     def _playing_changed(self, playing: bool) -> None:
         self.play_button.setText("&Stop" if playing else "&Play")

@@ -23,7 +23,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon, QImage, QPainter, QPale
 
 from app.gui.services.thumbnails import Thumbnails, format_seconds, placeholder
 
-KIND_WORDS = {"image": "photo", "sound": "sound", "note": "note"}
+KIND_WORDS = {"image": "photo", "sound": "sound", "note": "note", "video": "video"}
 ResultRole = Qt.ItemDataRole.UserRole + 1
 KindRole = Qt.ItemDataRole.UserRole + 2
 
@@ -51,6 +51,21 @@ def segment_text(result: Any) -> str:
     return f"{format_seconds(start)}\u2013{format_seconds(end or start)}"
 
 
+def video_moment(result: Any) -> str:
+    """ "at 0:42, by its sound": where and by which track a video matched, or ""."""
+    segment = getattr(result, "segment", None)
+    text = getattr(segment, "moment_text", None) if getattr(result, "kind", "") == "video" \
+        else None
+    return text if isinstance(text, str) else ""
+
+
+def moment_seconds(result: Any) -> float | None:
+    """The second of a video that matched (None for other kinds, or when it is unknown)."""
+    segment = getattr(result, "segment", None)
+    start = getattr(segment, "start_s", None) if getattr(result, "kind", "") == "video" else None
+    return float(start) if start is not None else None
+
+
 def relevance_words(result: Any) -> str:
     """ "good match, 62%" (or the similarity where no search ranked the result)."""
     text = getattr(result, "relevance_text", None)
@@ -62,6 +77,8 @@ def accessible_text(result: Any) -> str:
     kind = KIND_WORDS.get(result.kind, result.kind)
     tags = tag_names(result)
     head = f"{name}, {kind}, {relevance_words(result)}"
+    if moment := video_moment(result):
+        head += f", {moment}"
     return f"{head}; tags: {', '.join(tags)}" if tags else head
 
 
@@ -89,7 +106,10 @@ def tooltip_text(result: Any) -> str:
     if found in ("words", "both"):
         lines.append("holds the words searched")
     moment = segment_text(result)
-    if moment and result.kind == "sound":
+    if result.kind == "video":
+        if moment := video_moment(result):
+            lines.append(f"best match {moment}")
+    elif moment and result.kind == "sound":
         lines.append(f"best match at {moment}")
     elif moment:
         lines.append(f"\u201c{moment[:200]}\u201d")
@@ -211,6 +231,8 @@ class ResultsModel(QAbstractListModel):
             lines = [Path(result.path).name]
             if result.kind == "sound" and (moment := segment_text(result)):
                 lines.append(moment)
+            elif moment := video_moment(result):
+                lines.append(moment)
             if getattr(result, "relevance", None) is not None:
                 lines.append(relevance_words(result))
             if tags := tag_names(result):
@@ -240,7 +262,7 @@ class ResultsModel(QAbstractListModel):
             image = passage_image(passage, size)
             self._icons[row] = QIcon(square_tile(image, size))
             return self._icons[row]
-        image = self._thumbnails.get(Path(result.path), result.kind)
+        image = self._thumbnails.get(Path(result.path), result.kind, moment_seconds(result))
         if image is None:
             key = (result.kind, size)
             if key not in self._placeholders:

@@ -1,4 +1,5 @@
-"""The search field with search-as-you-type and the Photos / Sounds / Notes toggles."""
+"""The search field with search-as-you-type and the Photos / Sounds / Notes / Videos
+toggles."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 DEBOUNCE_MS = 250
-KIND_TOGGLES = (("image", "P&hotos"), ("sound", "Soun&ds"), ("note", "&Notes"))
+KIND_TOGGLES = (("image", "P&hotos"), ("sound", "Soun&ds"), ("note", "&Notes"),
+                ("video", "&Videos"))
 
 
 class SearchBar(QWidget):
@@ -21,13 +23,13 @@ class SearchBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText("Search photos, sounds and notes by words\u2026 "
+        self.field.setPlaceholderText("Search photos, sounds, notes and videos by words\u2026 "
                                       "(tag:beach  2023  in:Holidays  -rain)")
         self.field.setClearButtonEnabled(True)
         self.field.setAccessibleName("Search")
         self.field.setAccessibleDescription(
-            "Type words to find matching photos, sounds and notes; results update as you type. "
-            "Filters: tag:name, in:folder, a year or a month such as april 2023, kind:photo, "
+            "Type words to find matching photos, sounds, notes and videos; results update as you "
+            "type. Filters: tag:name, in:folder, a year or a month such as april 2023, kind:photo, "
             "place:name, duration:>30s, a minus before a word to leave it out"
         )
         # The clear button ("x") is an action of the field: give it, and its button, a name.
@@ -66,7 +68,7 @@ class SearchBar(QWidget):
         return self.field.text().strip()
 
     def _kinds_changed(self) -> None:
-        if not self.kinds():  # never leave all three off: that would search nothing
+        if not self.kinds():  # never leave them all off: that would search nothing
             sender = self.sender()
             if isinstance(sender, QCheckBox):
                 sender.setChecked(True)
