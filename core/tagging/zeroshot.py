@@ -31,9 +31,10 @@ from core.tagging.calibration import (
 from core.tagging.vocabulary import PROMPTS, TagVocabulary
 
 # Kinds whose tower is built on a classifier of real-world input (the ImageNet teacher,
-# SoundNet): their class probabilities are read as tag probabilities too. Notes are read by
-# MiniLM and keep the calibrated cosine alone.
-CLASS_KINDS = ("image", "sound")
+# SoundNet): their class probabilities are read as tag probabilities too; a video's
+# moments are pictures and soundtrack windows, through the same two towers. Notes are read
+# by MiniLM and keep the calibrated cosine alone.
+CLASS_KINDS = ("image", "sound", "video")
 CLASS_CHUNK = 4096  # segments per pass through the class head (bounds memory)
 
 
