@@ -14,6 +14,7 @@ from core.tagging.classtags import (
 )
 
 GOLDEN_RETRIEVER, LABRADOR, TABBY, SEASHORE, TRUMPET = 207, 208, 281, 978, 513
+CHURCH, COMPUTER_MOUSE = 497, 673
 
 
 def test_tables_follow_the_teachers_class_order() -> None:
@@ -40,6 +41,19 @@ def test_a_tag_is_true_of_the_classes_below_its_first_sense() -> None:
     assert entity.sum() == 0                 # true of everything: says nothing
     assert rain.sum() == 0 and sense_of("rain") is None  # no class is rain
     assert cat[TABBY] == 1 and cat[GOLDEN_RETRIEVER] == 0
+
+
+def test_the_vocabulary_group_picks_a_later_sense_only_when_no_class_has_the_first() -> None:
+    words = ["church", "church", "mouse", "mouse", "wind", "dog"]
+    groups = ["places", "events", "animals", "objects", "weather", "objects"]
+    church_place, church_event, mouse_animal, mouse_object, wind, dog = \
+        class_tag_matrix(words, groups).T
+    assert church_place[CHURCH] == 1 and church_place.sum() == 1  # the building
+    assert church_event.sum() == 0           # no domain: the first sense (the institution)
+    assert mouse_animal.sum() == 0           # never the computer mouse among animals
+    assert mouse_object[COMPUTER_MOUSE] == 1
+    assert wind.sum() == 0
+    assert dog[GOLDEN_RETRIEVER] == 1        # a first sense a class has is kept in any group
 
 
 def test_tag_probability_is_the_mass_of_the_classes_it_is_true_of() -> None:
@@ -72,7 +86,7 @@ golden_retriever n 1 1 @ 1 0 00004000
 
 
 def test_the_builder_reads_wordnet_hypernyms_and_first_senses(tmp_path) -> None:
-    from training.class_words import closure, first_senses, parse_nouns
+    from training.class_words import closure, first_senses, noun_senses, parse_nouns
 
     (tmp_path / "data.noun").write_text(DATA_NOUN)
     (tmp_path / "index.noun").write_text(INDEX_NOUN)
@@ -83,3 +97,4 @@ def test_the_builder_reads_wordnet_hypernyms_and_first_senses(tmp_path) -> None:
     assert senses["dog"] == "00003000"
     assert senses["wind"] == "00009999"          # the first sense, not the instrument
     assert senses["golden retriever"] == "00004000"
+    assert noun_senses(tmp_path / "index.noun")["wind"] == ["00009999", "00005000"]

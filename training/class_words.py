@@ -4,9 +4,12 @@ turns the image teacher's class probabilities into tag probabilities:
 - resources/imagenet/hypernyms.tsv: per class, the WordNet synsets it belongs to, itself and
   every hypernym above it ("golden retriever" -> retriever, sporting dog, dog, canine, ...,
   animal), as noun offsets, with their first lemmas for reading;
-- resources/imagenet/senses.tsv: per word, its most common noun sense (WordNet's first
-  sense), for every word whose first sense is one of those synsets. A tag means its first
-  sense: "wind" is moving air, never the wind instrument; "dog" the domestic dog.
+- resources/imagenet/senses.tsv: per word with a noun sense among those synsets, its most
+  common noun sense (WordNet's first sense) when it is one of them ("-" when not), then its
+  other senses among them, most common first. A tag means its first sense ("wind" is moving
+  air, never the wind instrument); only when that one is no class's does the tag's group of
+  the vocabulary pick a later one (classtags.GROUP_ROOTS: "church" among places is the
+  building, not the institution).
 
     python -m training.class_words [--wordnet /usr/share/wordnet]
 
@@ -44,8 +47,8 @@ def parse_nouns(path: Path) -> dict[str, tuple[list[str], list[str]]]:
     return out
 
 
-def first_senses(path: Path) -> dict[str, str]:
-    """WordNet ``index.noun`` -> {word: offset of its most common noun sense}."""
+def noun_senses(path: Path) -> dict[str, list[str]]:
+    """WordNet ``index.noun`` -> {word: offsets of its noun senses, most common first}."""
     out = {}
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -53,8 +56,13 @@ def first_senses(path: Path) -> dict[str, str]:
                 continue
             fields = line.split()
             n_senses = int(fields[2])
-            out[fields[0].replace("_", " ").lower()] = fields[-n_senses]
+            out[fields[0].replace("_", " ").lower()] = fields[-n_senses:]
     return out
+
+
+def first_senses(path: Path) -> dict[str, str]:
+    """WordNet ``index.noun`` -> {word: offset of its most common noun sense}."""
+    return {w: senses[0] for w, senses in noun_senses(path).items()}
 
 
 def closure(offset: str, nouns: dict[str, tuple[list[str], list[str]]]) -> list[str]:
@@ -87,9 +95,13 @@ def build(wordnet: Path) -> tuple[list[str], list[str]]:
         used |= set(syns)
         classes.append(f"{index}\t{wnid}\t{' '.join(syns)}\t"
                        f"{'; '.join(nouns[o][0][0] for o in syns)}")
-    senses = ["word\tfirst noun sense (offset)"]
-    senses += [f"{w}\t{o}" for w, o in sorted(first_senses(wordnet / "index.noun").items())
-               if o in used]
+    senses = ["word\tfirst noun sense (offset, - when no class has it)\tlater senses a class "
+              "has, most common first"]
+    for w, offsets in sorted(noun_senses(wordnet / "index.noun").items()):
+        later = [o for o in offsets[1:] if o in used]
+        if offsets[0] in used or later:
+            first = offsets[0] if offsets[0] in used else "-"
+            senses.append(f"{w}\t{first}\t{' '.join(later)}")
     return classes, senses
 
 

@@ -113,7 +113,11 @@ class ZeroShotRun:
                                     class_p=class_p)
         best = self.tagger.probabilities(scores, kind, reference, class_p).max(axis=1)
         self.report.best_scores += [float(b) for b in best]
-        self.report.tagged_items += sum(1 for ps in props if ps)
+        tagged = sum(1 for ps in props if ps)
+        self.report.tagged_items += tagged
+        counts = self.report.kinds.setdefault(kind, [0, 0])
+        counts[0] += len(rows)
+        counts[1] += tagged
         by_item = {int(ids[j]): [(p.name, p.score) for p in ps]
                    for j, ps in zip(rows, props, strict=True)}
         self.report.proposed += self.store.tags.replace_proposals("zero-shot", self.mid,

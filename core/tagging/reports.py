@@ -36,6 +36,8 @@ class TagReport:
     # lower threshold would tag (``would_tag``), for the hint when few or none were tagged.
     best_scores: list[float] = field(default_factory=list)
     tagged_items: int = 0
+    # Per kind: [items looked at, items that got a tag], for the hint's breakdown.
+    kinds: dict[str, list[int]] = field(default_factory=dict)
 
     def would_tag(self, threshold: float) -> int:
         """How many of the items looked at have a tag at probability ``threshold`` or more."""
@@ -56,13 +58,20 @@ class TagReport:
         if not n or self.tagged_items * 2 >= n:
             return ""
         said = (f"No tag reached {self.min_score:.0%} for {n - self.tagged_items} of the {n} "
-                "items.")
+                f"items{self._by_kind()}.")
         t = self.suggested_min_score()
         if t is not None:
             said += (f" At {t:.0%}, {self.would_tag(t)} of them would get one: lower the "
                      "lowest probability of a proposed tag and auto-tag again.")
         return said + (" Or teach a tag from a few examples (select results, then Tags > "
                        "Teach a tag), which works for sounds too.")
+
+    def _by_kind(self) -> str:
+        """" (41 of 66 photos, 76 of 78 sounds)": the untagged per kind, when several."""
+        words = {"image": "photos", "sound": "sounds", "note": "notes"}
+        parts = [f"{n - tagged} of {n} {words.get(k, k + 's')}"
+                 for k, (n, tagged) in self.kinds.items() if n]
+        return f" ({', '.join(parts)})" if len(parts) > 1 else ""
 
 
 @dataclass

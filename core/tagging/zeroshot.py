@@ -123,7 +123,7 @@ class ZeroShotTagger:
         if kind not in CLASS_KINDS or not hasattr(self.model, "concepts"):
             return None
         if self._class_matrix is None:
-            self._class_matrix = classtags.class_tag_matrix(self.vocab.words)
+            self._class_matrix = classtags.class_tag_matrix(self.vocab.words, self.vocab.groups)
         e = np.asarray(embeddings, np.float32)
         out = np.zeros((len(e), len(self.vocab)), np.float32)
         for s in range(0, len(e), CLASS_CHUNK):

@@ -55,6 +55,10 @@ def test_auto_tag_report_suggests_a_lower_threshold_when_little_was_tagged():
     assert hint.startswith("No tag reached 50% for 5 of the 6 items. At 30%, 3 of them")
     assert "Teach a tag" in hint
     assert TagReport(min_score=0.5, best_scores=[0.7, 0.6], tagged_items=2).hint() == ""
+    by_kind = TagReport(min_score=0.5, best_scores=[0.6, 0.05, 0.1], tagged_items=1,
+                        kinds={"image": [2, 1], "sound": [1, 0]})
+    assert by_kind.hint().startswith("No tag reached 50% for 2 of the 3 items (1 of 2 photos, "
+                                     "1 of 1 sounds).")
     nothing = TagReport(min_score=0.5, best_scores=[0.01, 0.02], tagged_items=0)
     assert nothing.suggested_min_score() is None and "teach a tag" in nothing.hint()
 
