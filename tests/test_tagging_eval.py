@@ -68,3 +68,18 @@ def test_transfer_table_finds_transfer_in_a_clustered_world() -> None:
         assert r["chance"] == 0.25 and r["chance_balanced"] == 0.25
         assert r["centred"] > 0.8 and r["balanced_centred"] > 0.8
 
+
+
+def test_proposals_are_counted_at_each_threshold_with_at_most_top_k_per_item() -> None:
+    from training.eval_zeroshot import at_thresholds
+
+    p = np.array([[0.9, 0.6, 0.1],     # two proposals at 0.5, one right
+                  [0.3, 0.2, 0.4],     # none at 0.5; at 0.2 only its best one (top_k 1)
+                  [0.0, 0.0, 0.0]])
+    truth = np.array([[True, False, False], [False, False, True], [False, True, False]])
+    at = at_thresholds(p, truth, (0.5, 0.2), top_k=2)
+    assert at["0.5"] == {"precision": 0.5, "recall": 1 / 3, "proposals_per_item": 2 / 3,
+                         "coverage": 1 / 3}
+    assert at["0.2"]["precision"] == 2 / 4 and at["0.2"]["coverage"] == 2 / 3
+    one = at_thresholds(p, truth, (0.2,), top_k=1)["0.2"]
+    assert one["precision"] == 1.0 and one["recall"] == 2 / 3
