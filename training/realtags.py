@@ -1,6 +1,6 @@
 """Auto-tag measured on a real folder: the real-media set's photos and recordings (or, with
---set independent, the independent set's; --set demo, the demo library's), copied into a fresh
-library, indexed and tagged the way `synesthesia tag --all` does it.
+--set independent, the independent set's; --set demo, the demo library's, notes included),
+copied into a fresh library, indexed and tagged the way `synesthesia tag --all` does it.
 
     python -m training.realtags [--set realmedia|independent|demo] [--checkpoint PATH] [--json]
                                 [--keep DIR]
@@ -64,16 +64,16 @@ def copy_folder(items: list[dict], folder: Path) -> dict[str, dict]:
 
 
 def demo_items() -> list[dict]:
-    """The bundled demo library's photos and sounds, each described by its file name
+    """The bundled demo library's photos, sounds and notes, each described by its file name
     ("dune_grass_by_the_sea.jpg": dune grass by the sea)."""
     from core.media import kind_of
     from core.resources import resource
 
-    files = sorted(p for folder in ("photos", "sounds")
+    files = sorted(p for folder in ("photos", "sounds", "notes")
                    for p in resource("demo", folder).iterdir() if p.is_file())
     return [{"kind": kind_of(p), "path": str(p), "labels": [],
              "texts": [p.stem.replace("_", " ")]} for p in files
-            if kind_of(p) in ("image", "sound")]
+            if kind_of(p) in ("image", "sound", "note")]
 
 
 def load_set(name: str) -> list[dict]:
@@ -121,11 +121,11 @@ def measure(checkpoint: str | None, keep: Path | None = None, which: str = "real
 
 def true_counts(words: tuple[str, ...], by_name: dict[str, dict]) -> dict[str, int]:
     """Per kind, how many (item, vocabulary tag) pairs are right: recall's denominator."""
-    out = {"image": 0, "sound": 0}
+    out: dict[str, int] = {}
     for it in by_name.values():
         ws = item_words(it)
-        out[it["kind"]] += sum(1 for w in words if right(w, ws))
-    out["all"] = out["image"] + out["sound"]
+        out[it["kind"]] = out.get(it["kind"], 0) + sum(1 for w in words if right(w, ws))
+    out["all"] = sum(out.values())
     return out
 
 
@@ -145,7 +145,7 @@ def _score(lib, tagger, by_name: dict[str, dict], truth: dict[str, int]) -> dict
         if names:
             acc["per_item"].append(len(names))
     kinds = {}
-    for kind in ("image", "sound"):
+    for kind in sorted({it["kind"] for it in by_name.values()}):
         n = sum(1 for it in by_name.values() if it["kind"] == kind)
         acc = per.get(kind, {"tagged": [], "right": [], "per_item": []})
         kinds[kind] = {"items": n, "coverage": sum(acc["tagged"]) / max(n, 1),
@@ -184,7 +184,7 @@ def units_report(units: list, by_name: dict[str, dict], seed: int = 0) -> dict:
 
 
 def format_report(res: dict) -> str:
-    lines = [f"model {res['model_id']}; {res['items']} photos and recordings of the "
+    lines = [f"model {res['model_id']}; {res['items']} items of the "
              f"{res.get('set', 'realmedia')} set, tagged as `synesthesia tag --all "
              "--min-score T` does", "",
              "| T | kind | items tagged | proposals | precision (lower bound) | recall |",
