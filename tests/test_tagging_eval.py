@@ -83,3 +83,18 @@ def test_proposals_are_counted_at_each_threshold_with_at_most_top_k_per_item() -
     assert at["0.2"]["precision"] == 2 / 4 and at["0.2"]["coverage"] == 2 / 3
     one = at_thresholds(p, truth, (0.2,), top_k=1)["0.2"]
     assert one["precision"] == 1.0 and one["recall"] == 2 / 3
+
+
+def test_several_topic_notes_join_descriptions_of_one_fold_with_all_their_labels() -> None:
+    from training.eval_zeroshot import multi_topic_notes
+
+    texts = [f"A thing number {i}." for i in range(10)]
+    labels = [{f"t{i}"} for i in range(10)]
+    folds = np.array([0] * 6 + [1] * 4)
+    notes, labs, fold = multi_topic_notes(texts, labels, folds, seed=1)
+    assert len(notes) == 10 and (fold == 0).sum() == 6 and (fold == 1).sum() == 4
+    for note, lab, f in zip(notes, labs, fold, strict=True):
+        parts = [int(x) for x in note.replace(".", "").split("A thing number ") if x.strip()]
+        assert 2 <= len(parts) <= 4 and len(set(parts)) == len(parts)
+        assert all(folds[j] == f for j in parts)          # never mixes the folds
+        assert lab == {f"t{j}" for j in parts}

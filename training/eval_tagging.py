@@ -20,8 +20,11 @@
    fitted on fold A and precision / recall of the proposals (p >= 0.5, at
    most 5 per item) are measured on fold B. Chance precision: the share of
    the vocabulary that is true for an item, i.e. what random proposals get.
-   With ``--write-calibration`` the fold-A calibration is stored for this
-   model in ``resources/vocab/calibration.json``. Also measured: what
+   For notes, fold A also holds synthetic notes about several things (2-4
+   descriptions of the fold joined, ``multi_topic_notes``), since notes are
+   paragraphs, and fold B's are measured apart. With ``--write-calibration``
+   the fold-A calibration is stored for this model in
+   ``resources/vocab/calibration.json``. Also measured: what
    ``tag --all`` ships, that calibration's probability maxed with the tag
    probability read from the network's ImageNet classes through WordNet
    (``core.tagging.classtags``; photos and sounds). That route has nothing
@@ -49,7 +52,14 @@ from core.tagging.classifier import centre
 from core.tagging.linear import fit_logistic
 from core.tagging.vocabulary import load_vocabulary
 from core.tagging.zeroshot import calibration_path
-from training.eval_zeroshot import TAG_KIND, fold_of, singular, true_tags, zero_shot
+from training.eval_zeroshot import (
+    TAG_KIND,
+    fold_of,
+    multi_topic_notes,
+    singular,
+    true_tags,
+    zero_shot,
+)
 
 __all__ = ["TAG_KIND", "fold_of", "true_tags", "zero_shot", "run", "markdown", "main"]
 log = logging.getLogger(__name__)
@@ -196,6 +206,15 @@ def transfer_table(directions: list[Direction],
     return out
 
 
+def _several_topic_notes(model, items: list[dict], labels: list[set[str]]
+                         ) -> tuple[np.ndarray, list[set[str]], np.ndarray]:
+    """Notes about several things, from the descriptions of one fold: (embeddings, labels,
+    folds)."""
+    texts, lab, folds = multi_topic_notes([i["texts"][0] for i in items], labels,
+                                          np.array([fold_of(i["group"]) for i in items]))
+    return np.asarray(model.encode_texts(texts), np.float32), lab, folds
+
+
 def run(checkpoint: str | None, write_calibration: bool, features: Path | None = None) -> dict:
     from core.model import load_model
 
@@ -243,8 +262,10 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
     for kind, its in held_items.items():
         e, row = emb[kind]
         its = [i for i in its if i["id"] in row]
-        metrics, cal = zero_shot(model, vocab, kind, e[[row[i["id"]] for i in its]],
-                                 [_labels(i) for i in its], [i["group"] for i in its])
+        labels = [_labels(i) for i in its]
+        several = _several_topic_notes(model, its, labels) if kind == "text" else None
+        metrics, cal = zero_shot(model, vocab, kind, e[[row[i["id"]] for i in its]], labels,
+                                 [i["group"] for i in its], several=several)
         result["zero_shot"][kind] = metrics
         if cal is not None:
             cals[TAG_KIND[kind]] = cal
@@ -281,10 +302,13 @@ def markdown(res: dict) -> str:
             m = z[mode]
             used = " (used)" if z.get("prompts_used") == mode else ""
             how = ("prompts" if mode == "ensemble" else "word") + used
-            for thr, r in m["at"].items():
+            rows = [(kind, m["n_test"], r) for r in m["at"].items()]
+            rows += [(f"{kind} (several things)", m["n_several"], r)
+                     for r in m.get("at_several", {}).items()]
+            for name, n, (thr, r) in rows:
                 prec = f"{r['precision']:.3f}" if r["proposals_per_item"] > 0 else "- (none)"
                 lines.append(
-                    f"| {kind} | {m['n_test']} | {how} | {thr} | {prec} | "
+                    f"| {name} | {n} | {how} | {thr} | {prec} | "
                     f"{r['recall']:.3f} | {r['proposals_per_item']:.3f} | "
                     f"{m['top1_accuracy']:.3f} | {z['chance_precision']:.3f} |")
     lines += ["", "What `tag --all` proposes (the calibration above, and for photos and sounds the "
