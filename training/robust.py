@@ -156,7 +156,8 @@ def apply(checkpoint: str | None, alpha: float, center: bool, out: str) -> str:
     from core.model.api import save_checkpoint
     from training.config import TrainConfig
     from training.data import cache_root, load_items, split_items
-    from training.features import sound_features
+    from training.evaluate import evaluate
+    from training.features import image_features, sound_features
 
     tuned = load_model(checkpoint)
     manifest = dict(tuned.meta.get("manifest") or {})
@@ -165,16 +166,18 @@ def apply(checkpoint: str | None, alpha: float, center: bool, out: str) -> str:
     names = trained_names(model.net, tc)
     start = {n: v for n, v in _pretrained_values(model.net).items() if n in names}
     interpolate(model.net, start, alpha)
+    cfg = TrainConfig()
+    items = load_items(cfg)
+    train_items, held = split_items(items, cfg)
+    imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache_root())
+    snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache_root())
     if center:
-        cfg = TrainConfig()
-        items = load_items(cfg)
-        train_items, _ = split_items(items, cfg)
-        snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache_root())
         fit_sound_center(model.net, snds, train_sound_rows(train_items, snds))
     tc.update(wise_alpha=alpha, center_sounds=center)
     manifest["train_config"] = tc
     manifest["robust_from"] = tuned.model_id
-    return save_checkpoint(model, out, manifest=manifest, metrics=tuned.meta.get("metrics"))
+    metrics = evaluate(model, held, imgs, snds)  # the held-out split, as training.train stores
+    return save_checkpoint(model, out, manifest=manifest, metrics=metrics)
 
 
 def _centred_copy(model, center: bool = True):

@@ -260,8 +260,7 @@ def train(cfg: TrainConfig, items: list[dict] | None = None, cache: Path | None 
         ddp = DistributedDataParallel(net, find_unused_parameters=True)
     groups = param_groups(net, cfg)
     params = [p for g in groups for p in g["params"]]
-    anchors = anchored(net)
-    start = trainable_snapshot(net)
+    anchors, start = anchored(net), trainable_snapshot(net)
     opt = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
     kl_w, rank_w = RECIPES[cfg.recipe]
     t0 = time.time()
