@@ -39,26 +39,46 @@ def smoke(tmp_path_factory):
     items = toy_corpus(root / "train", per_concept=6, seed=0)
     held = toy_corpus(root / "held", per_concept=3, seed=1, prefix="held")
     # Toy tones and colour patches are far from what the pretrained towers know: the pretrained
-    # parts get the shared layers' learning rate so 150 steps can align them.
+    # parts get the shared layers' learning rate so 150 steps can align them, and WiSE-FT is
+    # off (alpha 1), since going halfway back to the pretrained weights is the point there.
     cfg = TrainConfig(tiny=True, steps=150, batch_text=32, batch_sound=16, batch_class=16,
                       warmup=10, lr_pretrained=1e-3, pivot_min_conf=0.0, eval_every=0,
-                      out=str(root / "toy.pt"), device="cpu")
+                      out=str(root / "toy.pt"), device="cpu", wise_alpha=1.0)
     metrics = train(cfg, items=items, held=held, cache=root / "cache")
-    return metrics, root / "toy.pt"
+    return metrics, root / "toy.pt", (cfg, items, held, root)
 
 
 @pytest.mark.parametrize("direction", ["img->txt", "txt->img", "img->snd", "snd->img",
                                        "txt->snd", "snd->txt"])
 def test_smoke_training_beats_chance(smoke, direction):
-    metrics, _ = smoke
+    metrics, _, _ = smoke
     m = metrics[direction]
     assert m["R@1"] > m["chance"]["R@1"] + 0.2, m
 
 
 def test_smoke_checkpoint_is_self_describing(smoke):
-    metrics, path = smoke
+    metrics, path, _ = smoke
     m = load_model(path)
     ckpt = torch.load(path, weights_only=True)
     assert ckpt["manifest"]["image_sound_pairs"] == 24
     assert ckpt["metrics"]["txt->snd"]["R@1"] == metrics["txt->snd"]["R@1"]
     assert m.model_id == ckpt["model_id"]
+
+
+def test_wise_alpha_zero_gives_back_the_pretrained_sound_branch(smoke):
+    """training.train ends with WiSE-FT: at alpha 0 every trained parameter with a pretrained
+    start is back at it, while the new layers (the units and class head) keep their training."""
+    from dataclasses import replace
+
+    from core.model import ModelConfig, create_model
+
+    _, _, (cfg, items, held, root) = smoke
+    out = root / "wise0.pt"
+    train(replace(cfg, steps=20, wise_alpha=0.0, out=str(out)), items=items, held=held,
+          cache=root / "cache")
+    trained = load_model(out).net.state_dict()
+    fresh = create_model(ModelConfig.tiny(), seed=cfg.seed).net.state_dict()
+    for name in ("sound.objects.weight", "sound.adapter.weight",
+                 "sound.soundnet.blocks.conv7.conv.weight"):
+        assert torch.allclose(trained[name].float(), fresh[name].float(), atol=1e-6), name
+    assert not torch.allclose(trained["shared.classifier.weight"], fresh["shared.classifier.weight"])
