@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="held-out retrieval metrics in all six directions",
                        add_help=False)
     p.set_defaults(handler=_eval, passthrough=True)
+    p = sub.add_parser("adapt", help="fine-tune the sound tower on the library's own videos",
+                       add_help=False)
+    p.set_defaults(handler=_adapt, passthrough=True)
 
 
 def _train(args: argparse.Namespace, rest: list[str]) -> int:
@@ -30,3 +33,9 @@ def _eval(args: argparse.Namespace, rest: list[str]) -> int:
     from training.evaluate import main
 
     return main(rest)
+
+
+def _adapt(args: argparse.Namespace, rest: list[str]) -> int:
+    from training.adapt import main
+
+    return main(rest, args.library)
