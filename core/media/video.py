@@ -9,9 +9,10 @@ A video is searched by two tracks, each a list of moments:
   ``MAX_SOUND_WINDOWS`` spread over the whole length; silent windows are left out.
 
 Time and memory per file are bounded: a video up to ``SEQUENTIAL_MAX_S`` long is read
-through once for its keyframes (only keyframes are decoded) and its soundtrack; a longer
-one (a film) is sought to ``MAX_FRAMES`` moments for pictures and ``MAX_SOUND_WINDOWS``
-moments for sound, so a 2-hour film costs about what a 20-minute video does.
+through once for its keyframes (only keyframes are decoded; at most 2 x ``MAX_FRAMES``
+pictures held) and its soundtrack (77 MB at 20 minutes); a longer one (a film) is sought
+to ``MAX_FRAMES`` moments for pictures and ``MAX_SOUND_WINDOWS`` for sound, so a 2-hour
+film costs no more than a 20-minute video (benchmarks/bench_video.py).
 
 A file with only a soundtrack (an .mp4 of audio) gives sound moments only; a video without
 sound gives picture moments only; a damaged or truncated file gives what decoded before the
@@ -33,7 +34,7 @@ from core.media.video_sound import soundtrack, spread
 MAX_FRAMES = 48  # pictures per video, at most
 FRAME_EVERY_S = 3.0  # a picture at least this often, where the video has keyframes to give
 SCENE_MIN_S = 0.5  # a scene change closer than this to the last picture kept is skipped
-SCENE_CHANGE = 0.12  # mean absolute difference (0-1) of 32x32 grey thumbnails: a new scene
+SCENE_CHANGE = 0.15  # mean absolute difference (0-1) of 32x32 grey thumbnails: a new scene
 SEQUENTIAL_MAX_S = 1200.0  # longer videos are sought to, not read through
 # Where keyframes are further apart than FILL_GAP_S, every frame between is decoded and
 # looked at (at most FILL_FRAMES frames per video).
@@ -121,7 +122,8 @@ def _thumb(frame: Any) -> np.ndarray:
 
 class _Pictures:
     """Chooses the keyframes to keep as they come: the first, each scene change (at least
-    SCENE_MIN_S after the last kept), and one at least every FRAME_EVERY_S."""
+    SCENE_MIN_S after the last kept), and one at least every FRAME_EVERY_S; never more
+    than 2 x MAX_FRAMES pictures held (``_thin``)."""
 
     def __init__(self, min_side: int | None) -> None:
         self.min_side = min_side
@@ -129,21 +131,36 @@ class _Pictures:
         self.last_t = -1e9
         self.last_thumb: np.ndarray | None = None
         self.rotation = 0
+        self.every, self.min_gap = FRAME_EVERY_S, SCENE_MIN_S
 
     def offer(self, frame: Any) -> None:
         t = frame.time
         if t is None:
             return
         gap = t - self.last_t
-        if gap < SCENE_MIN_S:
+        if gap < self.min_gap:
             return
         thumb = _thumb(frame)
         changed = self.last_thumb is None or float(
             np.abs(thumb - self.last_thumb).mean()) >= SCENE_CHANGE
-        if changed or gap >= FRAME_EVERY_S:
+        if changed or gap >= self.every:
             rgb, self.rotation = _rgb(frame, self.min_side)
             self.kept.append((float(t), rgb))
             self.last_t, self.last_thumb = t, thumb
+            if len(self.kept) >= 2 * MAX_FRAMES:
+                self._thin()
+
+    def _thin(self) -> None:
+        """Too many kept for memory (a long video): twice the spacing from here on, and
+        the kept ones thinned to it, so they stay spread over the whole length."""
+        self.every *= 2
+        self.min_gap *= 2
+        thinned, last = [], -1e9
+        for t, rgb in self.kept:
+            if t - last >= self.every / 2:
+                thinned.append((t, rgb))
+                last = t
+        self.kept = thinned
 
 
 def _keyframes(container: Any, out: VideoMoments, min_side: int | None) -> _Pictures:
@@ -188,7 +205,8 @@ def _keyframe_at(container: Any, t: float) -> Any | None:
 def _gaps(picks: _Pictures, duration: float) -> list[tuple[float, float]]:
     """Stretches longer than FILL_GAP_S without a picture (a video with few keyframes)."""
     times = [0.0, *(t for t, _ in picks.kept), duration]
-    return [(a, b) for a, b in zip(times[:-1], times[1:], strict=True) if b - a > FILL_GAP_S]
+    longest = FILL_GAP_S * picks.every / FRAME_EVERY_S  # wider once thinned (a long video)
+    return [(a, b) for a, b in zip(times[:-1], times[1:], strict=True) if b - a > longest]
 
 
 def _fill_gaps(container: Any, picks: _Pictures, duration: float | None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import UnreadableMedia
-from core.media.audio import SAMPLE_RATE, _decode_stream
+from core.media.audio import SAMPLE_RATE
 
 MAX_SOUND_WINDOWS = 120  # soundtrack windows per video, at most (a 2-hour film: one a minute)
 SILENT_RMS = 1e-4  # a window quieter than this (digital silence) is not searched by
@@ -40,16 +40,48 @@ def _audible(windows: list[tuple[float, float, np.ndarray]]) -> list:
             if w[2].size and float(np.sqrt(np.mean(np.square(w[2])))) >= SILENT_RMS]
 
 
+def _decode_into(container: Any, limit: int) -> tuple[np.ndarray, bool]:
+    """The first audio stream as (n,) float32 mono 16 kHz, at most ``limit`` samples, written
+    into one array (no list of chunks beside it), and whether packets were damaged."""
+    import av
+
+    stream = container.streams.audio[0]
+    stream.thread_type = "AUTO"
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    wave, n, damaged = np.empty(limit, np.float32), 0, False  # pages are used as written
+
+    def put(frames: list) -> None:
+        nonlocal wave, n
+        for out in frames:
+            x = out.to_ndarray().reshape(-1)[: limit - n]
+            wave[n:n + len(x)] = x
+            n += len(x)
+
+    try:
+        for packet in container.demux(stream):
+            try:
+                for frame in packet.decode():
+                    put(resampler.resample(frame))
+            except av.error.FFmpegError:
+                damaged = True
+            if n >= limit:
+                break
+        else:
+            put(resampler.resample(None))
+    except av.error.FFmpegError:
+        damaged = True  # truncated: keep what decoded
+    return wave[:n], damaged
+
+
 def _read_through(container: Any, where: Path, seconds: float) -> tuple[list, bool]:
     """The soundtrack read through (a video up to ``seconds`` long): (windows, damaged)."""
-    chunks, errors = _decode_stream(container, where, SAMPLE_RATE, int(seconds * SAMPLE_RATE))
-    if not chunks:
-        return [], errors > 0
-    wave = np.clip(np.concatenate(chunks).astype(np.float32, copy=False), -1.0, 1.0)
-    wave = wave[: int(seconds * SAMPLE_RATE)]
+    wave, damaged = _decode_into(container, int(seconds * SAMPLE_RATE))
+    if not wave.size:
+        return [], damaged
+    np.clip(wave, -1.0, 1.0, out=wave)
     if not np.isfinite(wave).all():
         return [], True
-    return spread(_audible(_windows(wave)), MAX_SOUND_WINDOWS), errors > 0
+    return spread(_audible(_windows(wave)), MAX_SOUND_WINDOWS), damaged
 
 
 def _sound_at(container: Any, start: float, seconds: float, rate: int = SAMPLE_RATE
@@ -105,7 +137,7 @@ def soundtrack(container: Any, where: Path, duration: float | None, long: bool,
         if long:
             return _sought_soundtrack(container, float(duration or 0.0)), False
         container.seek(0)
-        return _read_through(container, where, read_through_s)
+        return _read_through(container, where, min(read_through_s, (duration or 1e9) + 1.0))
     except (UnreadableMedia, av.error.FFmpegError):
         return [], True  # the soundtrack is damaged: the pictures still stand
 
