@@ -195,3 +195,23 @@ def test_the_poster_is_the_picture_at_the_moment(tmp_path: Path) -> None:
     assert turned.shape[0] > turned.shape[1]
     with pytest.raises(UnreadableMedia, match="no picture"):
         video_frame(write_video(tmp_path / "a.mp4", None, tone(2.0)))
+
+
+def test_a_long_read_through_holds_few_pictures(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read through (not a film), more keyframes than MAX_FRAMES: never more than twice that
+    held while reading, and the ones kept spread over the whole length."""
+    monkeypatch.setattr(V, "MAX_FRAMES", 4)
+    held = []
+    offer = V._Pictures.offer
+
+    def counting(self, frame):
+        offer(self, frame)
+        held.append(len(self.kept))
+
+    monkeypatch.setattr(V._Pictures, "offer", counting)
+    scenes = [(pattern_image(120, 160, seed=i), 3.0) for i in range(20)]
+    v = load_video(write_video(tmp_path / "long.mkv", scenes, None, fps=4, gop=4))
+    times = [t for t, _ in v.frames]
+    assert max(held) < 8 and len(times) == 4
+    assert times[0] < 3 and times[-1] > 45

@@ -153,14 +153,15 @@ class _Pictures:
     def _thin(self) -> None:
         """Too many kept for memory (a long video): twice the spacing from here on, and
         the kept ones thinned to it, so they stay spread over the whole length."""
-        self.every *= 2
-        self.min_gap *= 2
-        thinned, last = [], -1e9
-        for t, rgb in self.kept:
-            if t - last >= self.every / 2:
-                thinned.append((t, rgb))
-                last = t
-        self.kept = thinned
+        while len(self.kept) >= 2 * MAX_FRAMES:
+            self.every *= 2
+            self.min_gap *= 2
+            thinned, last = [], -1e9
+            for t, rgb in self.kept:
+                if t - last >= 0.75 * self.every:
+                    thinned.append((t, rgb))
+                    last = t
+            self.kept = thinned
 
 
 def _keyframes(container: Any, out: VideoMoments, min_side: int | None) -> _Pictures:
