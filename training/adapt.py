@@ -280,6 +280,17 @@ def _table(rep: AdaptReport) -> str:
     return "\n".join(lines)
 
 
+def _video_files(paths: list[Path]) -> list[Path]:
+    """The video files among ``paths`` and inside the folders among them, sorted."""
+    from core.media import kind_of
+
+    out: set[Path] = set()
+    for p in paths:
+        found = p.rglob("*") if p.is_dir() else [p]
+        out.update(f for f in found if f.is_file() and kind_of(f) == "video")
+    return sorted(out)
+
+
 def main(argv: list[str], library: Path) -> int:
     """``synesthesia adapt``: adapt, say what was measured, and with ``--use`` re-embed the
     library with the adapted checkpoint. Exit 0 when a checkpoint was written, 1 when none
@@ -296,11 +307,17 @@ def main(argv: list[str], library: Path) -> int:
     ap.add_argument("--no-realmedia", action="store_true",
                     help="do not check the real-media evaluation set")
     ap.add_argument("--use", action="store_true", help="re-embed the library with the result")
+    ap.add_argument("--videos", type=Path, nargs="+", metavar="PATH",
+                    help="learn from these videos or folders of videos instead of the library's "
+                         "(the library need not be opened: the window may hold it)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     model = load_model(args.model) if args.model else load_model()
-    with Library.open(library, read_only=True) as lib:
-        videos = [(r.item_id, Path(r.path)) for r in lib.browse("kind:video", k=100_000)]
+    if args.videos:
+        videos = list(enumerate(_video_files(args.videos)))
+    else:
+        with Library.open(library, read_only=True) as lib:
+            videos = [(r.item_id, Path(r.path)) for r in lib.browse("kind:video", k=100_000)]
     cfg = AdaptConfig(steps=args.steps)
 
     def progress(step: int, total: int, loss: float) -> None:
@@ -315,7 +332,7 @@ def main(argv: list[str], library: Path) -> int:
     print(json.dumps(report_json(rep), indent=1, default=str) if args.json else
           _table(rep) + f"\n{rep.reason}" + (f"\nwritten: {rep.checkpoint}" if rep.checkpoint
                                              else ""))
-    if rep.checkpoint and args.use:
+    if rep.checkpoint and args.use:  # the library is opened as its writer: not while busy
         with Library.open(library, model=load_model(rep.checkpoint)) as lib:
             done = lib.index()
         print(f"re-embedded with {rep.checkpoint}: {done.updated} items "

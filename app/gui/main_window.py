@@ -221,7 +221,8 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.folders = list(folders)
 
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, library_dir=self.service.library_dir,
+                                folders=self.folders)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._settings_changed)
         dialog.open()

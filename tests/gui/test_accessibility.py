@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.gui.dialogs.adapt import AdaptDialog
 from app.gui.dialogs.concepts import ConceptsDialog
 from app.gui.dialogs.folders import FoldersDialog
 from app.gui.dialogs.record import RecordDialog
@@ -44,7 +45,8 @@ def test_every_focusable_control_has_an_accessible_name(make_window, qtbot):
     dialogs = [
         RecordDialog(window.recorder, window.player, 10.0, window.speech, window),
         FoldersDialog([], window),
-        SettingsDialog(window.settings, window),
+        SettingsDialog(window.settings, window, library_dir=Path("/x")),
+        AdaptDialog(window.settings, Path("/x"), [Path("/x")], window),
         ProblemsDialog([], window),
         ReviewDialog(window.tagging, "Review",
                      [Proposal(1, Path("/x/beach.jpg"), "image", "sea", "zero-shot", 0.8)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.dialogs.adapt import AdaptDialog
+from app.gui.dialogs.adapt import available as _adapt_available
 from app.gui.services.settings import OPTIONS, Settings
 from app.gui.widgets.accessible import NamedComboBox
 
@@ -32,7 +36,8 @@ RANGES = {"view/thumbnail_size": (64, 512), "search/results": (8, 500),
 class SettingsDialog(QDialog):
     """Edits the options; ``apply()`` writes them back (called on OK)."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 library_dir: Path | None = None, folders: list[Path] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -74,6 +79,13 @@ class SettingsDialog(QDialog):
                 form.addRow(option.label + ":", self._with_browse(editor, key, option.label))
             else:
                 form.addRow(option.label + ":", editor)
+        if library_dir is not None and _adapt_available():
+            self.adapt_button = QPushButton("&Adapt to my library\u2026", self)
+            self.adapt_button.setAccessibleName("Adapt to my library")
+            self.adapt_button.setAccessibleDescription(
+                "Fine-tune the network on the library's own videos, measured before it is used")
+            self.adapt_button.clicked.connect(lambda: self._adapt(library_dir, folders or []))
+            form.addRow("Network:", self.adapt_button)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
@@ -101,6 +113,11 @@ class SettingsDialog(QDialog):
 
         button.clicked.connect(browse)
         return row
+
+    def _adapt(self, library_dir: Path, folders: list[Path]) -> None:
+        """Open Adapt to my library (it runs `synesthesia adapt` as a process)."""
+        self.adapt_dialog = AdaptDialog(self.settings, library_dir, folders, self)
+        self.adapt_dialog.open()
 
     def values(self) -> dict[str, object]:
         out: dict[str, object] = {}
