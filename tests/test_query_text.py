@@ -55,13 +55,14 @@ def test_notes_say_how_emoji_were_read():
     ("\u72d7", "Chinese"), ("\u3044\u306c", "Japanese"), ("\uac1c", "Korean"),
     ("\u0441\u043e\u0431\u0430\u043a\u0430", "Cyrillic"), ("\u0643\u0644\u0628", "Arabic"),
 ])
-def test_another_script_is_refused_with_what_is_supported(text, script):
-    with pytest.raises(UnsupportedLanguage) as e:
-        read_query(text)
-    message = str(e.value)
-    assert script in message and SUPPORTED in message and "Type the words in English" in message
-    with pytest.raises(UnsupportedLanguage):
-        Query(text=text).validate()
+def test_another_script_alone_is_searched_by_words_with_what_is_supported(text, script):
+    q = read_query(text)
+    assert q.words_only and q.text == ""
+    (note,) = q.notes
+    assert script in note and SUPPORTED in note and "words of file names" in note
+    assert "Type the words in English" in note
+    Query(text=text).validate()  # not refused: searched by its words
+    assert not read_query("a dog").words_only and not read_query("\U0001F436 \u72d7").words_only
 
 
 def test_words_of_another_script_are_left_out_with_a_note():
@@ -136,11 +137,33 @@ def test_cli_searches_an_emoji_by_its_name(indexed, capsys):
         [(r["path"], r["score"]) for r in words["results"]]
 
 
-def test_cli_says_which_language_it_reads(indexed, capsys):
+def test_cli_searches_another_script_by_its_words_without_the_model(tmp_path, tiny_checkpoint,
+                                                                    capsys):
+    """Issue 10: a query only in another script finds the files whose words hold it (a note's
+    text, a file's name) and says the text model cannot read it; the model is not loaded."""
     from app.cli import main
 
-    lib, ckpt = indexed
-    code = main(["--library", str(lib), "search", "\u72d7", "--model", str(ckpt)])
-    err = capsys.readouterr().err
-    assert code == 1 and "Traceback" not in err
-    assert "Chinese" in err and SUPPORTED in err and "has no words" not in err
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "walk.txt").write_text("\u0441\u043e\u0431\u0430\u043a\u0430 \u043d\u0430 "
+                                    "\u043f\u043b\u044f\u0436\u0435", encoding="utf-8")
+    (media / "\u72d7.txt").write_text("a note about our pet", encoding="utf-8")
+    (media / "weather.txt").write_text("a storm over the harbour at night")
+    lib = tmp_path / "lib"
+    assert main(["--library", str(lib), "index", str(media), "--model",
+                 str(tiny_checkpoint)]) == 0
+    capsys.readouterr()
+    # no --model: a words-only search must not need one (a missing checkpoint would fail)
+    args = ["--library", str(lib), "search", "--model", str(tmp_path / "no-such.pt"), "--json"]
+    assert main([*args, "\u0441\u043e\u0431\u0430\u043a\u0430"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [Path(r["path"]).name for r in out["results"]] == ["walk.txt"]
+    assert out["results"][0]["found_by"] == "words"
+    assert any("Cyrillic" in n for n in out["query"]["notes"])
+    assert main([*args, "\u72d7"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [Path(r["path"]).name for r in out["results"]] == ["\u72d7.txt"]
+    code = main(["--library", str(lib), "search", "\u732b", "--model", str(tiny_checkpoint)])
+    captured = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in captured.err
+    assert "Chinese" in captured.err and SUPPORTED in captured.err

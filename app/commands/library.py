@@ -204,8 +204,10 @@ def _search(args: argparse.Namespace, rest: list[str]) -> int:
     if example and parse_query(args.text or "").text:
         raise UsageError("beside --file or --item the text holds only filters (2023, "
                          "tag:beach, kind:photo, in:Holidays); search words on their own")
-    filters_only = not example and not parse_query(args.text).text  # no model needed
-    lib = _open(args, read_only=True, need_model=not filters_only)
+    # no model needed for filters alone, nor for words the text model cannot read
+    filters_only = not example and not parse_query(args.text).text
+    words_only = read is not None and read.words_only
+    lib = _open(args, read_only=True, need_model=not (filters_only or words_only))
     try:
         t0 = time.perf_counter()
         results = lib.search(query, k=args.k)

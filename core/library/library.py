@@ -132,11 +132,14 @@ class Library:
         words are searched by meaning and as words, and the two rankings fused; filters
         of the query language apply to both (``core.search.hybrid``). Reads only: never
         writes the store or an index file. A query of filters alone ("tag:beach 2023")
-        reads SQLite only: the model is not loaded for it."""
+        reads SQLite only: the model is not loaded for it, nor for a text of words the text
+        model cannot read (searched by its words alone)."""
         from core.search import parse_query
         from core.search.hybrid import hybrid_search
+        from core.text import read_query
 
-        if query.text is not None and not parse_query(query.text).text:
+        if query.text is not None and (not parse_query(query.text).text
+                                       or read_query(query.text).words_only):
             return hybrid_search(self.store, self.indexes, None, query, k)
         model = self.model
         stored = self.store.meta.get("model_id")

@@ -23,6 +23,7 @@ from core.search.fusion import DEFAULT, Fusion
 from core.search.language import Filters, ParsedQuery, parse_query
 from core.search.query import Query, SearchResult
 from core.store import SegmentInfo, Store, VectorIndexes
+from core.text import read_query
 from core.text.emoji import read_emoji
 
 POOL = 50  # items read from each list before fusing
@@ -61,6 +62,8 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
         return _sorted(store, run_search(store, indexes, model, base, k), query.sort)
     if not parsed.text:
         return listing(store, filters, k, sort=query.sort)
+    if read_query(query.text).words_only:  # nothing the text model reads: words alone
+        return _sorted(store, words_only(store, parsed, filters, k), query.sort)
     network = run_search(store, indexes, model, replace(base, text=parsed.text), max(k, POOL))
     match = parsed.words_match()
     words = [i for i, _ in store.items.words(match, filters, POOL)] if match else []
@@ -75,6 +78,19 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
                                         good=found[i].good or by != "network")
                                 for i, by in fused if i in found])[:k]
     return _sorted(store, results, query.sort)
+
+
+def words_only(store: Store, parsed: ParsedQuery, filters: Filters, k: int
+               ) -> list[SearchResult]:
+    """The items whose words hold the query's words, by full-text rank, for a text the
+    network cannot read (only words of another script): no model is needed."""
+    match = parsed.words_match()
+    if not match:
+        return []
+    ids = [i for i, _ in store.items.words(match, filters, k + COPIES_SLACK)]
+    found = _word_results(store, None, parsed, ids)
+    return _one_per_content([replace(found[i], found_by="words", good=True)
+                             for i in ids if i in found])[:k]
 
 
 def _one_per_content(results: list[SearchResult]) -> list[SearchResult]:
@@ -132,8 +148,8 @@ def _first_word_at(path: str, words: tuple[str, ...]) -> int | None:
 def _word_results(store: Store, model: Any, parsed: ParsedQuery,
                   items: list[int]) -> dict[int, SearchResult]:
     """Results for items found by their words only: their network score (the cosine of
-    their best segment) and, for a note, the passage holding the words."""
-    q, _ = query_vector(model, store, Query(text=parsed.text))
+    their best segment; 0 without a model) and, for a note, the passage holding the words."""
+    q = query_vector(model, store, Query(text=parsed.text))[0] if model is not None else None
     tags = store.tags.accepted_names(items)
     copies = store.files.copies_of(items)
     out: dict[int, SearchResult] = {}
@@ -142,8 +158,8 @@ def _word_results(store: Store, model: Any, parsed: ParsedQuery,
         if not infos:
             continue
         _, mid, vecs = store.segments.of_item(item)
-        scores = (vecs @ q if mid == model.model_id and len(vecs) == len(infos)
-                  else np.zeros(len(infos), np.float32))
+        scores = (vecs @ q if q is not None and mid == model.model_id
+                  and len(vecs) == len(infos) else np.zeros(len(infos), np.float32))
         best = int(np.argmax(scores))
         info: SegmentInfo = infos[best]
         if info.kind == "note":

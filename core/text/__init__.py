@@ -3,8 +3,10 @@ use it before a search, the engine when it encodes the text).
 
 ``read_query("🐶 on the beach")`` -> ``QueryText(text="dog face on the beach", notes=(...))``:
 emoji are read through their CLDR names (``core.text.emoji``); words in a script the text
-model does not know are left out with a note, and a text with nothing left raises
-``UnsupportedLanguage`` with a message naming what is supported (``core.text.language``).
+model does not know are left out with a note. A text of such words only is searched by its
+words alone (file names, notes, tags, titles, places: ``words_only``), with a note naming
+what the text model reads; a text with no word or emoji at all raises ``UnsupportedLanguage``
+(``core.text.language``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ class QueryText:
     original: str
     text: str  # what the text model reads
     notes: tuple[str, ...] = ()  # what a person should be told (emoji read, words left out)
+    # Only words the text model cannot read: the search goes by words alone, not by meaning.
+    words_only: bool = False
 
 
 def read_query(text: str) -> QueryText:
-    """The searchable reading of ``text``; raises UnsupportedLanguage when nothing in it can
-    be read (only words of another script, or no word or emoji at all)."""
+    """The searchable reading of ``text``; raises UnsupportedLanguage when it holds no word or
+    emoji at all. Only words of another script: ``words_only``, with a note saying why."""
     read, emoji = read_emoji(text)
     notes = [f"Read {e} as \u201c{name}\u201d." for e, name in emoji]
     foreign = foreign_words(read)
@@ -41,9 +45,11 @@ def read_query(text: str) -> QueryText:
             read = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", read)
         read = " ".join(read.split())
         if not re.search(r"\w", read):
-            raise UnsupportedLanguage(
-                f"Synesthesia cannot read {' or '.join(scripts)}: its text model knows "
-                f"{SUPPORTED}. {TRY_INSTEAD}")
+            return QueryText(text, "", (
+                f"Synesthesia's text model cannot read {' or '.join(scripts)}: it knows "
+                f"{SUPPORTED}. Searched the words of file names, notes, tags, titles and "
+                f"places only, not the meaning of photos and sounds. {TRY_INSTEAD}",),
+                words_only=True)
         notes.append(f"Left out {', '.join(w for w, _ in foreign)}: the text model reads "
                      f"{SUPPORTED}, not {' or '.join(scripts)}.")
     elif not re.search(r"\w", read):
