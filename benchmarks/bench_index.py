@@ -1,7 +1,8 @@
 """Indexing throughput, end to end (scan, decode, embed, store, HNSW save), for photos of
 0.3, 3 and 12 megapixels, sounds and notes; against the same pipeline with a CLIP
 ViT-B/32 image encoder, in the same run. Also the share of the machine's FLOP-bound
-ceiling that the image path reaches.
+ceiling that the image path reaches, and for every set the share of its slower bound (its
+own decode step alone, or its network alone) that indexing reaches.
 
     nice python -m benchmarks.bench_index [--photos 32]
 """
@@ -87,19 +88,47 @@ def index_once(model, folder: Path, budget=None) -> tuple[float, int]:
 
 def decode_rate(folder: Path, decoders: int) -> float:
     """Files/s through the indexer's own decode step (read, hash, decode at reduced size,
-    cut to the network's square) on `decoders` threads, nothing else running."""
+    cut to the network's square; for sounds decode and resample; for notes read and cut
+    into passages) on `decoders` threads, nothing else running."""
+    return decode_all(folder, decoders)[0]
+
+
+def decode_all(folder: Path, decoders: int) -> tuple[float, list]:
+    """(files/s, the decoded files) of `decode_rate`."""
     from concurrent.futures import ThreadPoolExecutor
 
     from core.library.decode import decode
     from core.library.scan import ScannedFile
+    from core.media import kind_of
 
-    files = [ScannedFile(str(p), p.stat().st_size, 0, "image", 0)
-             for p in sorted(folder.glob("*.jpg"))]
+    files = [ScannedFile(str(p), p.stat().st_size, 0, kind_of(p), 0)
+             for p in sorted(folder.iterdir()) if kind_of(p) is not None]
     t = time.perf_counter()
     with ThreadPoolExecutor(decoders) as pool:
         out = list(pool.map(lambda f: decode(f, None), files))
     assert all(d.error is None for d in out)
-    return len(files) / (time.perf_counter() - t)
+    return len(files) / (time.perf_counter() - t), out
+
+
+def pieces_rate(model, decoded: list) -> float:
+    """Files/s of the kind's network alone on already decoded files (sounds: waveforms at
+    16 kHz; notes: passages), in the indexer's batch sizes, nothing else running; the best
+    of 1 thread and every core."""
+    from core.library.embed import BATCH
+    from core.library.threads import torch_threads
+
+    kind = decoded[0].file.kind
+    encode = {"sound": model.encode_sounds, "note": model.encode_texts}[kind]
+    pieces = [p for d in decoded for p in d.pieces]
+    encode(pieces[: BATCH[kind]])  # warm-up at the batch size
+    best = 0.0
+    for threads in (1, os.cpu_count() or 1):
+        with torch_threads(threads):
+            t = time.perf_counter()
+            for s in range(0, len(pieces), BATCH[kind]):
+                encode(pieces[s : s + BATCH[kind]])
+            best = max(best, len(decoded) / (time.perf_counter() - t))
+    return best
 
 
 def network_rate(model, n: int = 64) -> float:
@@ -162,8 +191,14 @@ def measure_set(name: str, folder: Path, ours, base, bounds: dict, g_ours: float
                 peak: float) -> tuple[dict, list]:
     dt, n = index_once(ours, folder)
     entry = {"files": n, "ours_files_per_s": n / dt}
-    if not name.startswith("photos"):
-        return entry, [name, n, f"{n / dt:.1f}", "(same path)", "-", "-", "-", "-", "-"]
+    if not name.startswith("photos"):  # the bounds of its own decode step and network
+        dec, decoded = max((decode_all(folder, bounds["decoders"]) for _ in range(3)),
+                           key=lambda r: r[0])
+        net = max(pieces_rate(ours, decoded) for _ in range(3))
+        entry.update(decode_alone=dec, network_alone=net,
+                     share_of_bound=(n / dt) / min(dec, net))
+        return entry, [name, n, f"{n / dt:.1f}", "(same path)", "-", f"{net:.0f}",
+                       f"{dec:.0f}", f"{entry['share_of_bound'] * 100:.0f}%", "-"]
     dtb, nb = index_once(base, folder)
     # the bounds measured next to this set (the machine's load drifts): best of three
     dec = max(decode_rate(folder, bounds["decoders"]) for _ in range(3))
