@@ -283,3 +283,23 @@ def test_name_units_discounts_words_that_excite_everything() -> None:
     word_units = np.array([[5.0, 5.0, 5.0], [3.0, 0.1, 0.1], [0.1, 0.1, 2.0]])
     names = name_units(word_units, ["thing", "dog", "bell"], n_names=1)
     assert [n[0][0] for n in names] == ["dog", "thing", "bell"]
+
+
+def test_an_items_best_tag_is_marked_and_its_margin_over_the_others_measured() -> None:
+    from core.tagging.calibration import item_standing
+
+    zi = np.array([[3.0, 1.0, -1.0], [0.5, 2.5, 2.0]])
+    top, margin = item_standing(zi)
+    assert top.tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert np.allclose(margin, [[2.0, -2.0, -4.0], [-2.0, 0.5, -0.5]])
+    assert item_standing(np.array([[9.0, -9.0]]))[1].tolist() == [[5.0, -5.0]]  # clipped
+
+
+def test_a_calibration_saved_before_the_standing_terms_reads_them_as_zero() -> None:
+    old = {"w_tag": 0.2, "w_item": 0.5, "bias": -6.0, "fitted_on": "fold A"}
+    cal = Calibration.from_dict(old)
+    assert cal.w_top == 0.0 and cal.w_margin == 0.0
+    s = np.random.default_rng(0).normal(size=(4, 6))
+    ref = reference_from_scores(s)
+    expected = 1 / (1 + np.exp(-(0.2 * ref.tag_z(s) + 0.5 * item_z(s) - 6.0)))
+    assert np.allclose(cal.probability(s, ref), expected)

@@ -8,7 +8,7 @@ embedding and the tag's prompt embedding. Raw cosines are not comparable:
   everything;
 - across items, because some items are near many tags at once.
 
-So each score is read twice against a reference:
+So each score is read against references:
 
 1. **Tag z-score** ``zt = (s - mean_t) / std_t``: how unusual this score is for
    *this tag* over reference items of the same kind (the user's library, or a
@@ -19,9 +19,14 @@ So each score is read twice against a reference:
    photos does not get a wild per-tag threshold.
 2. **Item z-score** ``zi = (s - mean_i) / std_i`` over the item's own scores on
    all tags: the tag must stand out among the item's candidates.
+3. **Where the tag stands among the item's candidates**: ``top`` (1 for the item's
+   best tag, else 0) and ``margin``, the tag's ``zi`` minus the best ``zi`` of the
+   item's other tags (positive only for the best tag; clipped to [-5, 5]). How
+   often an item's best tag is right differs from how often any tag with the same
+   ``zi`` is right, and a linear term in ``zi`` cannot say so.
 
-A two-feature logistic model ``p = sigmoid(a * zt + b * zi + c)`` maps the pair
-to the probability that the tag applies. ``(a, b, c)`` are fitted on held-out
+A logistic model ``p = sigmoid(a * zt + b * zi + c * top + d * margin + e)`` maps
+these to the probability that the tag applies. The weights are fitted on held-out
 labelled data (``fit_calibration``; ``training/eval_tagging.py`` does it for
 the default checkpoint and stores the result next to it); a tag is proposed
 when ``p >= min_score`` (0.5 by default: more likely than not). Without a
@@ -84,15 +89,40 @@ def item_z(scores: np.ndarray) -> np.ndarray:
     return (s - s.mean(axis=1, keepdims=True)) / (s.std(axis=1, keepdims=True) + _EPS)
 
 
+def item_standing(zi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, T) item z-scores -> (top, margin): 1 for each item's best tag, else 0; and each
+    tag's z minus the best z of the item's other tags, clipped to [-5, 5]."""
+    z = np.asarray(zi, np.float64)
+    if z.shape[1] < 2:
+        return np.ones_like(z), np.zeros_like(z)
+    best = z.argmax(axis=1)
+    top = np.zeros_like(z)
+    top[np.arange(len(z)), best] = 1.0
+    two = np.sort(z, axis=1)[:, -2:]  # second best, best
+    other_best = np.where(top == 1.0, two[:, :1], two[:, 1:])
+    return top, np.clip(z - other_best, -5.0, 5.0)
+
+
+def features(scores: np.ndarray, reference: ScoreReference) -> np.ndarray:
+    """(n, T) raw scores -> (n, T, 4): zt, zi, top, margin (see the module doc)."""
+    zi = item_z(scores)
+    top, margin = item_standing(zi)
+    return np.stack([reference.tag_z(scores), zi, top, margin], axis=-1)
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """``p = sigmoid(w_tag * zt + w_item * zi + bias)``: probability that a tag applies."""
+    """``p = sigmoid(w_tag * zt + w_item * zi + w_top * top + w_margin * margin + bias)``:
+    probability that a tag applies (calibrations saved before ``top`` and ``margin`` read
+    them as 0)."""
 
     w_tag: float
     w_item: float
     bias: float
     fitted_on: str = "fallback"
     prompts: str = "ensemble"  # how tags were embedded when fitted: "ensemble" or "word"
+    w_top: float = 0.0
+    w_margin: float = 0.0
 
     @classmethod
     def fallback(cls, n_tags: int) -> Calibration:
@@ -112,9 +142,9 @@ class Calibration:
 
     def probability(self, scores: np.ndarray, reference: ScoreReference) -> np.ndarray:
         """(n, T) raw cosine scores -> (n, T) probabilities in [0, 1]."""
-        zt = reference.tag_z(scores)
-        zi = item_z(scores)
-        return sigmoid(self.w_tag * zt + self.w_item * zi + self.bias)
+        f = features(scores, reference)
+        w = np.array([self.w_tag, self.w_item, self.w_top, self.w_margin])
+        return sigmoid(f @ w + self.bias)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +157,8 @@ class Calibration:
             bias=float(d["bias"]),
             fitted_on=str(d.get("fitted_on", "")),
             prompts=str(d.get("prompts", "ensemble")),
+            w_top=float(d.get("w_top", 0.0)),
+            w_margin=float(d.get("w_margin", 0.0)),
         )
 
 
@@ -134,20 +166,19 @@ def fit_calibration(
     scores: np.ndarray, labels: np.ndarray, reference: ScoreReference, fitted_on: str = "",
     prompts: str = "ensemble",
 ) -> Calibration:
-    """Fit the logistic map from (tag z, item z) to "tag applies".
+    """Fit the logistic map from (tag z, item z, top, margin) to "tag applies".
 
     scores: (n, T) raw cosines of held-out items; labels: (n, T) bool, True
     where the tag applies; reference: the per-tag distribution to read the
     scores against (usually from the same held-out items).
     """
-    zt = reference.tag_z(scores).reshape(-1)
-    zi = item_z(scores).reshape(-1)
+    x = features(scores, reference).reshape(-1, 4)
     y = np.asarray(labels, bool).reshape(-1)
     if y.all() or not y.any():
         raise ValueError("calibration needs both positive and negative labels")
-    w, b = fit_logistic(np.stack([zt, zi], axis=1), y.astype(np.float64), l2=1e-4)
+    w, b = fit_logistic(x, y.astype(np.float64), l2=1e-4)
     return Calibration(w_tag=float(w[0]), w_item=float(w[1]), bias=b, fitted_on=fitted_on,
-                       prompts=prompts)
+                       prompts=prompts, w_top=float(w[2]), w_margin=float(w[3]))
 
 
 def save_calibrations(path: str | Path, model_id: str, by_kind: dict[str, Calibration]) -> None:
