@@ -26,6 +26,7 @@ def has_display(environ: os._Environ[str] | dict[str, str] = os.environ) -> bool
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from app.gui.automation import add_options, check
     from app.locations import app_version
 
     parser = argparse.ArgumentParser(prog="synesthesia-gui", description=__doc__)
@@ -42,11 +43,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="open the demo library: the bundled demo media in a library of "
                              "their own (<user data folder>/demo-library unless --library "
                              "says), never your own library")
-    return parser.parse_args(argv)
+    add_options(parser)
+    args = parser.parse_args(argv)
+    check(parser, args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.recognise is not None:  # no window: the speech recogniser on a recording
+        from app.gui.automation import recognise_file
+
+        return recognise_file(args.recognise)
     if not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_NO_DISPLAY
@@ -60,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("synesthesia")
     app.setWindowIcon(app_icon())
     window = open_window(args)
+    from app.gui.automation import automate
+
+    automate(app, window, args)
     code = app.exec()
     window.shutdown()
     return int(code)
