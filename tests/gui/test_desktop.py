@@ -70,3 +70,59 @@ def test_open_with_synesthesia_searches_by_the_file(qtbot, tmp_path, tiny_model,
     finally:
         qtbot.waitUntil(lambda: window.index_panel.last_report is not None, timeout=TIMEOUT)
         window.shutdown()
+
+
+def test_query_and_screenshot_options_drive_the_window(qtbot, tmp_path, tiny_model, audio,
+                                                       capsys):
+    """What the frozen bundle's test runs (tests/test_bundle.py): --query searches once the
+    library is open and indexed, --screenshot saves the window with the results and prints them."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui import open_window, parse_args
+    from app.gui.automation import automate
+
+    shot = tmp_path / "window.png"
+    args = parse_args(["--demo", "--library", str(tmp_path / "library"), "--settings",
+                       str(tmp_path / "settings.ini"), "--query", "a dog",
+                       "--screenshot", str(shot)])
+    window = open_window(args, model_factory=lambda: tiny_model, input_stream=audio.input,
+                         output_stream=audio.output, cache_dir=tmp_path / "thumbnails")
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+            automate(QApplication.instance(), window, args)
+        assert got.args[0].text == "a dog" and window.index_panel.last_report.added >= 50
+        qtbot.waitUntil(shot.is_file, timeout=TIMEOUT)
+    finally:
+        window.shutdown()
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == ["opened", "indexed", f"results {len(got.args[1])}"]
+    names = [line.removeprefix("result ") for line in out if line.startswith("result ")]
+    assert names == [r.path.name for r in got.args[1][:10]]
+    assert out[-1] == f"screenshot {shot}"
+
+
+def test_screenshot_needs_a_query(capsys):
+    import pytest
+
+    from app.gui import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--screenshot", "x.png"])
+    assert "--screenshot needs --query" in capsys.readouterr().err
+
+
+def test_recognise_option_hears_a_recording_in_the_spawned_child(capsys):
+    """--recognise WAV: the recogniser in its spawned child, with the words a search can use."""
+    from app.gui import main
+    from app.gui.services.speech import recognise
+    from core.media import load_audio
+    from core.tagging.vocabulary import load_vocabulary
+    from core.text.words import search_words
+    from tests.gui.test_speech import RAIN
+
+    assert main(["--recognise", str(RAIN)]) == 0
+    heard = capsys.readouterr().out.strip()
+    assert heard == recognise(load_audio(RAIN, 16000), words=search_words(load_vocabulary().words))
+    assert {"rain", "roof"} <= set(heard.split())
+    assert main(["--recognise", str(bundled_demo_dir() / "PROVENANCE.md")]) == 1
