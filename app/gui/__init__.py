@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     window = open_window(args)
     from app.gui.automation import automate
 
-    automate(app, window, args)
+    automate(window, args, app.exit)
     code = app.exec()
     window.shutdown()
     return int(code)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,9 @@ def recognise_file(path: Path) -> int:
     return 0
 
 
-def automate(app: Any, window: Any, args: argparse.Namespace) -> None:
-    """Wire ``--query`` (and ``--screenshot``) to the window's signals."""
+def automate(window: Any, args: argparse.Namespace, finish: Callable[[int], None]) -> None:
+    """Wire ``--query`` (and ``--screenshot``) to the window's signals; ``finish(status)`` ends
+    the application (``QApplication.exit``) once the screenshot is saved or a step failed."""
     if not args.query:
         return
     state = {"searched": False, "shot": False}
@@ -83,21 +85,21 @@ def automate(app: Any, window: Any, args: argparse.Namespace) -> None:
             say(f"result {Path(result.path).name}")
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(SETTLE_MS, lambda: shoot(app, window, args.screenshot))
+        QTimer.singleShot(SETTLE_MS, lambda: shoot(window, args.screenshot, finish))
 
     def failed(message: str) -> None:
         print(f"synesthesia-gui: {message}", file=sys.stderr, flush=True)
-        app.exit(1)
+        finish(1)
 
     window.searches.results.connect(shown)
     window.searches.failed.connect(lambda _request, message: failed(message))
     window.service.open_failed.connect(failed)
 
 
-def shoot(app: Any, window: Any, path: Path) -> None:
+def shoot(window: Any, path: Path, finish: Callable[[int], None]) -> None:
     saved = window.grab().save(str(path))
     if saved:
         say(f"screenshot {path}")
     else:
         print(f"synesthesia-gui: could not save {path}", file=sys.stderr, flush=True)
-    app.exit(0 if saved else 1)
+    finish(0 if saved else 1)

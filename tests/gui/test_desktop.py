@@ -76,8 +76,6 @@ def test_query_and_screenshot_options_drive_the_window(qtbot, tmp_path, tiny_mod
                                                        capsys):
     """What the frozen bundle's test runs (tests/test_bundle.py): --query searches once the
     library is open and indexed, --screenshot saves the window with the results and prints them."""
-    from PySide6.QtWidgets import QApplication
-
     from app.gui import open_window, parse_args
     from app.gui.automation import automate
 
@@ -88,11 +86,13 @@ def test_query_and_screenshot_options_drive_the_window(qtbot, tmp_path, tiny_mod
     window = open_window(args, model_factory=lambda: tiny_model, input_stream=audio.input,
                          output_stream=audio.output, cache_dir=tmp_path / "thumbnails")
     qtbot.addWidget(window)
+    status: list[int] = []  # what QApplication.exit would have been given
     try:
         with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
-            automate(QApplication.instance(), window, args)
+            automate(window, args, status.append)
         assert got.args[0].text == "a dog" and window.index_panel.last_report.added >= 50
-        qtbot.waitUntil(shot.is_file, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: status == [0], timeout=TIMEOUT)
+        assert shot.is_file()
     finally:
         window.shutdown()
     out = capsys.readouterr().out.splitlines()
