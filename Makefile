@@ -47,8 +47,8 @@ installer: $(UV_STAMP)
 	UV=$(UV) installers/build.sh linux dist
 
 # The frozen one-folder build, dist/synesthesia/ (the executables synesthesia and
-# synesthesia-gui; no Python needed on the machine): PyInstaller 6.16.0 over the locked
-# environment, for the build only (not in the lock). 6.5 GB: see the README.
+# synesthesia-gui; no Python needed on the machine): PyInstaller 6.16.0 (the test extra's)
+# over the locked environment. 5-6.5 GB, mostly PyTorch's CUDA libraries: see the README.
 bundle: $(STAMP)
 	UV=$(UV) installers/pyinstaller/build.sh dist
 
