@@ -31,7 +31,7 @@ def test_adapt_from_settings_then_use_it(make_window, qtbot, tmp_path, settings,
     assert isinstance(dialog.adapt_dialog, AdaptDialog)
     dialog.adapt_dialog.close()
     adapt = AdaptDialog(settings, window.service.library_dir, window.folders, window,
-                        extra_args=("--no-realmedia", "--lr", "3e-4"))
+                        extra_args=("--no-realmedia", "--lr", "3e-4", "--wise", "1"))
     qtbot.addWidget(adapt)
     with qtbot.waitSignal(adapt.finished_run, timeout=TIMEOUT) as done:
         adapt.start_button.click()
