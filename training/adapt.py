@@ -189,17 +189,13 @@ def fine_tune(model: Any, pairs: list[Pair], cfg: AdaptConfig,
 
 
 def _interpolate(tuned: Any, start: Any, alpha: float) -> None:
-    """WiSE-FT: each trained sound-tower weight of ``tuned`` set to alpha x tuned +
-    (1 - alpha) x its value in ``start``."""
-    import torch
+    """WiSE-FT (training.robust.interpolate): each trained sound-tower weight of ``tuned``
+    set to alpha x tuned + (1 - alpha) x its value in ``start``."""
+    from training.robust import interpolate
 
-    if alpha >= 1.0:
-        return
-    begin = dict(start.net.sound.named_parameters())
-    with torch.no_grad():
-        for name, p in tuned.net.sound.named_parameters():
-            if p.requires_grad:
-                p.copy_(alpha * p + (1.0 - alpha) * begin[name].to(p.device))
+    begin = dict(start.net.named_parameters())
+    interpolate(tuned.net, {n: begin[n].detach() for n, p in tuned.net.named_parameters()
+                            if p.requires_grad and n.startswith("sound.")}, alpha)
 
 
 def realmedia_check(before: Any, after: Any) -> dict[str, tuple[float, float]]:
