@@ -24,7 +24,7 @@ from typing import Any
 from core.library.decode import safe_hash
 from core.library.embed import Embedder
 from core.library.progress import IndexProgress, IndexReport, Progress, cancel_check
-from core.library.scan import ScannedFile, ScanResult, scan
+from core.library.scan import ScannedFile, ScanResult, scan, scan_digest
 from core.library.threads import ThreadBudget, torch_threads
 from core.media import KINDS
 from core.store import FileState, Store, VectorIndexes
@@ -52,6 +52,7 @@ class ScanPlan:
     new: list[ScannedFile] = field(default_factory=list)  # paths the store does not know
     changed: list[ScannedFile] = field(default_factory=list)  # known, to embed again
     vanished: dict[str, FileState] = field(default_factory=dict)  # known, gone from disk
+    in_step: bool = False  # the store was found in step with the scan: nothing to do
 
 
 @dataclass
@@ -97,6 +98,8 @@ class IndexJob:
             self.describe()
             self.store.meta.set("last_index", str(time.time()))
         self.save()
+        if plan is not None and not plan.in_step and not self.report.cancelled:
+            self._remember_if_in_step(plan.found)
         self.report.seconds = time.monotonic() - t0
         return self.report
 
@@ -142,17 +145,43 @@ class IndexJob:
 
     def _unchanged(self, found: ScanResult) -> ScanPlan | None:
         """An empty plan when every file found is one the store knows with the same size,
-        time and kind, and the store knows no other (compared in bulk, as sets, without
-        loading each file's state); None when anything differs."""
+        time and kind, and the store knows no other; None when anything differs. Both in
+        bulk: the scan's digest against the one recorded when the store was last found in
+        step with the disk (valid while the store's change counter has not moved since),
+        else the store's keys as one set against the scanned files."""
         if found.problems or found.unreachable:
             return None
+        mark = self._in_step_mark(found)
+        if mark is None or self.store.meta.get("scan.in_step") != mark:
+            if not self._in_step(found):
+                return None
+            self._remember_if_in_step(found, checked=True)
+        self.report.unchanged += len(found.files)
+        return ScanPlan(found, {}, in_step=True)
+
+    def _in_step_mark(self, found: ScanResult) -> str | None:
+        changes = self.store.meta.changes()
+        if changes is None:
+            return None
+        return f"{self.model.model_id}:{changes}:{scan_digest(found.files)}"
+
+    def _in_step(self, found: ScanResult) -> bool:
+        """The store's (path, size, mtime, kind) keys as one set against the scan's files."""
         keys, known = self.store.files.scan_keys(self.model.model_id)
         files = found.files
-        if not (known == len(keys) == len(files)
-                and keys.issuperset(f[:4] for f in files.values())):
-            return None
-        self.report.unchanged += len(files)
-        return ScanPlan(found, {})
+        return known == len(keys) == len(files) and keys.issuperset(f[:4] for f in files.values())
+
+    def _remember_if_in_step(self, found: ScanResult, checked: bool = False) -> None:
+        """Record the scan's digest when the store is in step with it (after a run that
+        changed it: checked once here, so the next re-scan of the same disk is quick)."""
+        if found.problems or found.unreachable or found.cancelled:
+            return
+        with _gc_paused():
+            if not (checked or self._in_step(found)):
+                return
+            mark = self._in_step_mark(found)
+        if mark is not None:
+            self.store.meta.set("scan.in_step", mark)
 
     def _sort(self, plan: ScanPlan) -> None:
         mid = self.model.model_id
@@ -270,8 +299,14 @@ class IndexJob:
         indexed before the library kept details say): dates, cameras, places, words."""
         from core.library.describe import describe
 
+        meta = self.store.meta
+        done = meta.changes()  # nothing changed since describe last found nothing to do
+        if done is not None and meta.get("scan.described") == done:
+            return
         self.report.described = describe(self.store, self.progress, self._stop,
                                           self.budget.decoders)
+        if self.report.described == 0 and not self.report.cancelled and done is not None:
+            meta.set("scan.described", done)
 
     # -- save ------------------------------------------------------------------------------
     def save(self) -> None:

@@ -7,6 +7,7 @@ import fnmatch
 import hashlib
 import operator
 import os
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +15,15 @@ from typing import NamedTuple
 
 from core.media.kinds import EXTENSION_KINDS
 
-# Files and folders that operating systems and NAS boxes scatter into media folders.
+# Files and folders that operating systems and NAS boxes scatter into media folders. None
+# has a media extension: the walker tests a file's extension first and skips this set then.
 OS_JUNK = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", "$recycle.bin",
                      "system volume information", "@eadir", "__macosx", "lost+found",
                      ".ds_store", "icon\r"})
 
 
 _NAME = operator.attrgetter("name")
+_SIZE, _MTIME, _KIND = operator.itemgetter(1), operator.itemgetter(2), operator.itemgetter(3)
 
 
 class ScannedFile(NamedTuple):
@@ -87,7 +90,8 @@ class _Walker:
         self.skip = skip
         self.cancel = cancel
         self.seen_dirs: set[tuple[int, int]] = set()
-        self.seen_files: set[tuple[int, int]] = set()
+        self.seen_files: set[int | tuple[int, int]] = set()  # inode, or (device, inode)
+        self.dev = -1  # the device of the first library folder
 
     def walk(self, folder_id: int, root: str, patterns: list[str]) -> bool:
         """Scan one library folder; False when cancelled."""
@@ -98,6 +102,8 @@ class _Walker:
             self.out.problems.append((root, None, f"library folder not reachable ({e.strerror}); "
                                                   "its items are kept until it is back"))
             return True
+        if self.dev == -1:
+            self.dev = st.st_dev
         stack: list[tuple[str, str]] = [(root, "")]
         self.seen_dirs.add((st.st_dev, st.st_ino))
         while stack:
@@ -110,7 +116,9 @@ class _Walker:
 
     def _folder(self, folder_id: int, dir_path: str, rel_dir: str, patterns: list[str]
                 ) -> list[tuple[str, str]]:
-        """Record the media files of one folder; returns its subfolders to walk."""
+        """Record the media files of one folder; returns its subfolders to walk. The loop
+        runs for every file of the library: names are tested cheapest first, and no media
+        extension is an OS file's (a media file is never junk, see OS_JUNK)."""
         try:
             with os.scandir(dir_path) as it:
                 entries = sorted(it, key=_NAME)
@@ -120,27 +128,45 @@ class _Walker:
                                                       "its items are kept until it is readable"))
             return []
         subdirs: list[tuple[str, str]] = []
+        kinds, files, seen, dev = EXTENSION_KINDS, self.out.files, self.seen_files, self.dev
         for entry in entries:
             name = entry.name
-            if is_hidden(name):
+            if name[0] == "." or not (name.isascii() or _utf8(name)):
+                if name[0] != ".":
+                    self.out.problems.append((entry.path, None, "the name is not valid "
+                                                                "UTF-8; rename it to index it"))
                 continue
             try:
-                name.encode("utf-8")
-            except UnicodeEncodeError:
-                self.out.problems.append((entry.path, None, "the name is not valid UTF-8; "
-                                                            "rename it to index it"))
-                continue
-            try:
-                is_dir = entry.is_dir(follow_symlinks=True)
+                is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
-            rel = (f"{rel_dir}/{name}" if rel_dir else name) if is_dir or patterns else ""
             if is_dir:
-                sub = self._subfolder(entry, rel, patterns)
-                if sub is not None:
-                    subdirs.append(sub)
-            else:
-                self._file(entry, rel, patterns, folder_id)
+                if name.lower() not in OS_JUNK:
+                    sub = self._subfolder(entry, f"{rel_dir}/{name}" if rel_dir else name,
+                                          patterns)
+                    if sub is not None:
+                        subdirs.append(sub)
+                continue
+            dot = name.rfind(".")
+            kind = kinds.get(name[dot:].lower()) if dot > 0 else None
+            if kind is None:
+                if name[-4:].lower() == ".xmp":
+                    self.out.sidecars.append(entry.path)
+                continue
+            path = entry.path
+            if patterns and _excluded(name, f"{rel_dir}/{name}" if rel_dir else name, path,
+                                      patterns):
+                continue
+            fst = self._stat(entry, kind)
+            if fst is None or fst.st_mode & 0o170000 != 0o100000:
+                continue  # gone, unreadable, or a pipe or device with a media name
+            # one int per file where the folder's device holds it (no tuple to make)
+            fkey = fst.st_ino if fst.st_dev == dev else (fst.st_dev, fst.st_ino)
+            if fkey in seen or path in files:
+                continue
+            seen.add(fkey)
+            # tuple.__new__: NamedTuple's own __new__ is Python code, 100k calls
+            files[path] = _new(ScannedFile, (path, fst.st_size, fst.st_mtime_ns, kind, folder_id))
         return subdirs
 
     def _subfolder(self, entry: os.DirEntry, rel: str, patterns: list[str]
@@ -150,7 +176,7 @@ class _Walker:
         if self.skip is not None and entry.path == self.skip:
             return None
         try:
-            dst = entry.stat(follow_symlinks=True)
+            dst = entry.stat()
         except OSError as e:
             self.out.problems.append((entry.path, None, f"folder cannot be read ({e.strerror})"))
             return None
@@ -160,34 +186,40 @@ class _Walker:
         self.seen_dirs.add(key)
         return entry.path, rel
 
-    def _file(self, entry: os.DirEntry, rel: str, patterns: list[str], folder_id: int) -> None:
-        name = entry.name
-        dot = name.rfind(".")  # kind_of for a bare name, inline: it runs for every file
-        kind = EXTENSION_KINDS.get(name[dot:].lower()) if dot > 0 else None
-        if kind is None:
-            if name[-4:].lower() == ".xmp":
-                self.out.sidecars.append(entry.path)
-            return
-        if patterns and _excluded(name, rel, entry.path, patterns):
-            return
+    def _stat(self, entry: os.DirEntry, kind: str) -> os.stat_result | None:
         try:
-            fst = entry.stat(follow_symlinks=True)
+            return entry.stat()
         except FileNotFoundError:
             if entry.is_symlink():
                 self.out.problems.append((entry.path, kind, "broken link: the file it points "
                                                             "to does not exist"))
-            return  # deleted between listing and stat
+            return None  # deleted between listing and stat
         except OSError as e:
             self.out.problems.append((entry.path, kind, f"cannot be read ({e.strerror})"))
-            return
-        if not entry.is_file(follow_symlinks=True):
-            return  # a pipe or device with a media name
-        fkey = (fst.st_dev, fst.st_ino)
-        if fkey in self.seen_files or entry.path in self.out.files:
-            return
-        self.seen_files.add(fkey)
-        self.out.files[entry.path] = ScannedFile(entry.path, fst.st_size, fst.st_mtime_ns, kind,
-                                                 folder_id)
+            return None
+
+
+_new = tuple.__new__
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scan_digest(files: dict[str, ScannedFile]) -> str:
+    """A digest of what a scan found (paths, sizes, times and kinds, in the scan's order):
+    equal digests, equal scans. Bulk operations only: 100k files in a few milliseconds."""
+    values = files.values()
+    h = hashlib.blake2b(digest_size=20)
+    h.update("\0".join(files).encode("utf-8", "surrogateescape"))
+    h.update(array("q", map(_SIZE, values)).tobytes())
+    h.update(array("q", map(_MTIME, values)).tobytes())
+    h.update("\0".join(map(_KIND, values)).encode())
+    return h.hexdigest()
 
 
 def content_hash(path: str | Path, size: int | None = None) -> str:

@@ -1,7 +1,7 @@
 """Library settings and counters kept in the ``meta`` table (key -> text value).
 
-Keys ``model_id``, ``dim``, ``generation.<kind>``, ``last_index`` and ``scan.problems``
-belong to the engine; keys under ``tagging.`` to core.tagging."""
+Keys ``model_id``, ``dim``, ``generation.<kind>``, ``last_index`` and ``scan.*`` belong
+to the engine; keys under ``tagging.`` to core.tagging."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class MetaRepository:
             conn.execute(_UPSERT, (key, value))
         else:
             self._store.execute(_UPSERT, (key, value))
+
+    def changes(self) -> str | None:
+        """A counter that triggers bump on every change to the files and details tables
+        (whoever makes it); None where it is missing (then nothing may rely on it)."""
+        return self.get("scan.changes")
 
     def with_prefix(self, prefix: str) -> list[tuple[str, str]]:
         """(key, value) of every key starting with ``prefix``, by key."""

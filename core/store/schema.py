@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TABLES = ("meta", "folders", "files", "segments", "tags", "details", "words")
 
 # Each entry upgrades the database from version i to i + 1. Never edit a
@@ -131,6 +131,31 @@ _MIGRATIONS: list[str] = [
         DELETE FROM words WHERE rowid = OLD.id;
     END;
     ALTER TABLE segments ADD COLUMN track TEXT;  -- videos: 'picture' | 'sound'
+    """,
+    # 3 -> 4: a counter of changes to the files and details tables, bumped by triggers
+    # whoever writes them, so a re-scan that finds the disk as it was when the store was
+    # last checked in step with it can skip reading every row (issue 16). A step that
+    # rebuilds either table must create these triggers again.
+    """
+    INSERT OR IGNORE INTO meta(key, value) VALUES ('scan.changes', '0');
+    CREATE TRIGGER files_changes_insert AFTER INSERT ON files BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
+    CREATE TRIGGER files_changes_update AFTER UPDATE ON files BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
+    CREATE TRIGGER files_changes_delete AFTER DELETE ON files BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
+    CREATE TRIGGER details_changes_insert AFTER INSERT ON details BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
+    CREATE TRIGGER details_changes_update AFTER UPDATE ON details BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
+    CREATE TRIGGER details_changes_delete AFTER DELETE ON details BEGIN
+        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
+    END;
     """,
 ]
 
