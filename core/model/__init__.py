@@ -20,7 +20,8 @@ from core.model.config import ModelConfig
 if TYPE_CHECKING:
     from core.model.api import AlignedModel
 
-__all__ = ["ModelConfig", "load_model", "create_model", "save_checkpoint", "default_checkpoint"]
+__all__ = ["ModelConfig", "load_model", "load_text_first", "create_model", "save_checkpoint",
+           "default_checkpoint"]
 
 
 def default_checkpoint() -> Path:
@@ -37,6 +38,15 @@ def load_model(path: str | Path | None = None, device: str | None = None) -> Ali
     from core.model.api import load_model as _load
 
     return _load(path, device)
+
+
+def load_text_first(path: str | Path | None = None, device: str | None = None):
+    """``load_model(path, device)`` for a window's start: text queries are embedded in numpy
+    at once, torch and the full model are loaded on first need of anything else
+    (``core.model.quick.TextFirstModel``)."""
+    from core.model.quick import TextFirstModel
+
+    return TextFirstModel(path, device)
 
 
 def create_model(cfg: ModelConfig | None = None, seed: int = 0, device: str | None = None

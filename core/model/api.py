@@ -16,7 +16,7 @@ from core.errors import CheckpointError, EmptyInput, UnreadableMedia
 from core.model.classes import class_names
 from core.model.config import ModelConfig
 from core.model.image import cpu_dtype, load_teacher, preprocess, teacher_outputs
-from core.model.minilm import has_words
+from core.model.textpath import has_words
 from core.model.network import AlignedNetwork
 from core.model.pretrained import RESOURCES
 from core.model.runtime import pick_device, tune_allocator

@@ -7,20 +7,14 @@ Every file is checked against its pinned hash before it is read (core.model.pret
 
 from __future__ import annotations
 
-import re
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-MAX_TOKENS = 128
+from core.model.textpath import MAX_TOKENS, has_words
+
 DIM = 384
-_WORDY = re.compile(r"\w", re.UNICODE)
-
-
-def has_words(text: str) -> bool:
-    """Whether a text has anything to embed (a letter or digit in any script)."""
-    return bool(_WORDY.search(text))
+__all__ = ["DIM", "MAX_TOKENS", "MiniLM", "has_words"]
 
 
 class MiniLM(nn.Module):

@@ -120,11 +120,11 @@ class LibraryService(QObject):
 
             if self._model_factory is not None:
                 model = self._model_factory()
-            else:
-                from core.model import load_model
+            else:  # texts embedded without torch: a query typed at launch answers sooner
+                from core.model import load_text_first
 
                 device = None if self._device == "auto" else self._device
-                model = load_model(self._checkpoint or None, device=device)
+                model = load_text_first(self._checkpoint or None, device=device)
             self.library_dir.mkdir(parents=True, exist_ok=True)
             library = Library.open(self.library_dir, model=model)
             # Import now what the first search and the first tag will need: an import holds
@@ -139,12 +139,25 @@ class LibraryService(QObject):
             self.status.emit("Ready")
             self.opened.emit()
             self.refresh_folders()
+            self._load_full_model(library)
 
         def failed(exc: Exception) -> None:
             self.status.emit("The library could not be opened")
             self.open_failed.emit(str(exc))
 
         self._runner.run(LIBRARY_POOL, work, done, failed)
+
+    def _load_full_model(self, library: Any) -> None:
+        """The rest of the model (torch, the image and sound towers), loaded behind the first
+        searches on the indexing thread, which needs it next."""
+        model = library.model
+        if getattr(model, "full_loaded", True):
+            return
+
+        def failed(exc: Exception) -> None:
+            self.status.emit(f"The model could not be loaded: {exc}")
+
+        self._runner.run(INDEX_POOL, lambda task: model.load_full(), None, failed)
 
     def close(self) -> None:
         """Close the library; call after the runner has shut down (no worker uses it)."""
