@@ -82,3 +82,22 @@ def test_wise_alpha_zero_gives_back_the_pretrained_sound_branch(smoke):
                  "sound.soundnet.blocks.conv7.conv.weight"):
         assert torch.allclose(trained[name].float(), fresh[name].float(), atol=1e-6), name
     assert not torch.allclose(trained["shared.classifier.weight"], fresh["shared.classifier.weight"])
+
+
+def test_image_map_stage_moves_the_class_map_and_nothing_else(smoke):
+    """training.image_map tunes only the image branch's class map; WiSE-FT at 0 gives the
+    checkpoint back; a confidence no image reaches leaves nothing to train on."""
+    from training.image_map import tune
+
+    _, path, (_, items, held, root) = smoke
+    before = load_model(path).net.state_dict()
+    kw = dict(steps=30, min_conf=0.0, lr=1e-3, items=items, held=held, cache=root / "cache")
+    tune(str(path), str(root / "map1.pt"), alpha=1.0, **kw)
+    after = load_model(root / "map1.pt")
+    moved = [n for n, v in after.net.state_dict().items() if not torch.equal(v, before[n])]
+    assert moved == ["image.weight"]
+    assert torch.load(root / "map1.pt", weights_only=True)["manifest"]["image_map"]["steps"] == 30
+    tune(str(path), str(root / "map0.pt"), alpha=0.0, **kw)
+    assert torch.equal(load_model(root / "map0.pt").net.image.weight, before["image.weight"])
+    with pytest.raises(SystemExit, match="nothing to train on"):
+        tune(str(path), str(root / "none.pt"), alpha=1.0, **{**kw, "min_conf": 0.999})

@@ -47,6 +47,9 @@ class TrainConfig:
     # nonsense (a drawn dog as "envelope", "hook", "analog clock"): keep only paired images
     # whose top teacher class has at least this probability (0 keeps all; 269 of 1,349 here).
     pivot_min_conf: float = 0.5
+    # The same for image+text pairs (0 keeps all): with the image class map trained, only
+    # images the teacher recognises teach it how people name what it sees.
+    text_pivot_min_conf: float = 0.0
     # Sound categories of the corpus to train on (effect, instrument, music, voice); empty: all.
     sound_categories: tuple[str, ...] = ()
     threads: int = 0

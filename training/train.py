@@ -135,14 +135,19 @@ def _setup(cfg: TrainConfig):
     return model, world, rank
 
 
+def top_confidence(imgs) -> np.ndarray:
+    """The teacher's top-1 probability for every cached image."""
+    lg = imgs.logits.astype(np.float32)
+    return 1.0 / np.exp(lg - lg.max(1, keepdims=True)).sum(1)
+
+
 def pivot_images(cfg: TrainConfig, imgs, train_items: list[dict]) -> set[str]:
     """Training images sounds may pair with: all, or (pivot_min_conf) only those whose top
     teacher class is that probable; images without sounds are kept for image+text pairs."""
     train_images = {i["id"] for i in train_items if i["kind"] == "image"}
     if cfg.pivot_min_conf <= 0:
         return train_images
-    lg = imgs.logits.astype(np.float32)
-    conf = 1.0 / np.exp(lg - lg.max(1, keepdims=True)).sum(1)  # top-1 probability
+    conf = top_confidence(imgs)
     known = {k for k, c in zip(imgs.ids, conf, strict=True) if c >= cfg.pivot_min_conf}
     sound_images = {i for it in train_items if it["kind"] == "sound" for i in it.get("image_ids", [])}
     log.info("pivot images the teacher recognises (p >= %.2f): %d of %d",
@@ -172,6 +177,12 @@ def prepare(cfg: TrainConfig, model, items, held, cache: Path | None) -> Prepare
     imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache)
     snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache)
     pairs = build_pairs(train_items, imgs, snds, allowed_images=pivot_images(cfg, imgs, train_items))
+    if cfg.text_pivot_min_conf > 0:
+        conf = top_confidence(imgs)
+        before = len(pairs.image_text)
+        pairs.image_text = [p for p in pairs.image_text if conf[p[0]] >= cfg.text_pivot_min_conf]
+        log.info("image+text pairs the teacher recognises (p >= %.2f): %d of %d",
+                 cfg.text_pivot_min_conf, len(pairs.image_text), before)
     if not pairs.image_text or not pairs.image_sound:
         raise SystemExit(f"nothing to train on: {len(pairs.image_text)} image+text and "
                          f"{len(pairs.image_sound)} image+sound pairs (is --pivot-min-conf "
@@ -327,6 +338,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--lr-pretrained", type=float, default=d.lr_pretrained)
     p.add_argument("--pivot-min-conf", type=float, default=d.pivot_min_conf,
                    help="pair sounds only with images whose top teacher class has this probability")
+    p.add_argument("--text-pivot-min-conf", type=float, default=d.text_pivot_min_conf,
+                   help="pair texts only with images whose top teacher class has this probability")
     p.add_argument("--wise-alpha", type=float, default=d.wise_alpha,
                    help="after training: (1-a)*pretrained + a*fine-tuned weights (1: no WiSE-FT)")
     p.add_argument("--center-sounds", action="store_true",
@@ -339,6 +352,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
                        batch_sound=a.batch_sound, train_trunk=a.train_trunk,
                        train_image_map=a.train_image_map, sound_adapter=not a.no_sound_adapter,
                        lr_pretrained=a.lr_pretrained, pivot_min_conf=a.pivot_min_conf,
+                       text_pivot_min_conf=a.text_pivot_min_conf,
                        wise_alpha=a.wise_alpha, center_sounds=a.center_sounds,
                        sound_categories=tuple(x for x in a.sound_categories.split(",") if x),
                        sound_layers=tuple(x for x in a.sound_layers.split(",") if x))
