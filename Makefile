@@ -70,6 +70,7 @@ model: $(UV_STAMP)
 	$(SYNC) --extra test --extra train
 	touch $(STAMP)
 	$(PY) -m training.train
+	$(PY) -m training.image_map --out resources/models/default.pt
 	$(PY) -m training.eval_tagging --write-calibration
 	$(PY) -m training.relevance
 	$(PY) -m training.independent build && $(PY) -m training.independent eval

@@ -11,7 +11,11 @@ as "envelope" and the pair would teach the wrong class). Nothing else moves: the
 MiniLM, the trunk, the head and the sound branch stay as the checkpoint has them. Losses are
 the paper's: ranking image<->text, ranking class prototype<->class text (each class keeps
 its own texts), the teacher's KL through the checkpoint's head, and an L2 pull back to the
-pretrained map. It ends with WiSE-FT at `alpha` towards the pretrained map (training.robust).
+pretrained map. It can end with WiSE-FT at `alpha` towards the pretrained map
+(training.robust); on the held-out split of the training corpus alpha 1 (the tuned map) was
+better than 0.5 in image<->text (R@10 0.155 vs 0.116 img->txt, 0.329 vs 0.281 txt->img) and
+no worse in the sound directions, so 1 is the default. `make model` runs this after
+training.train.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ def image_text_steps(model, batches, cfg: TrainConfig, steps: int, lr: float) ->
 
 
 def tune(checkpoint: str | None, out: str, steps: int = 2000, min_conf: float = 0.5,
-         alpha: float = 0.5, lr: float | None = None, seed: int = 0,
+         alpha: float = 1.0, lr: float | None = None, seed: int = 0,
          items: list[dict] | None = None, held: list[dict] | None = None, cache=None) -> str:
     """A trained checkpoint -> the same with its image class map tuned; saved at `out`, with
     the held-out split's metrics. Returns the new model_id. `items`, `held` and `cache` as
@@ -110,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--min-conf", type=float, default=0.5)
-    p.add_argument("--alpha", type=float, default=0.5, help="WiSE-FT towards the pretrained map")
+    p.add_argument("--alpha", type=float, default=1.0,
+                   help="WiSE-FT towards the pretrained map (1: the tuned map)")
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
