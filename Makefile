@@ -49,8 +49,11 @@ installer: $(UV_STAMP)
 # The frozen one-folder build, dist/synesthesia/ (the executables synesthesia and
 # synesthesia-gui; no Python needed on the machine): PyInstaller 6.16.0 (the test extra's)
 # over the locked environment. 5-6.5 GB, mostly PyTorch's CUDA libraries: see the README.
+# Then packs it for users as dist/synesthesia-<version>-linux-<machine>-frozen.tar.gz (the
+# folder, install.sh and uninstall.sh; reproducible: installers/frozen_archive.py).
 bundle: $(STAMP)
 	UV=$(UV) installers/pyinstaller/build.sh dist
+	$(PY) -m installers.frozen_archive dist/synesthesia dist
 
 demo: $(STAMP)
 	$(PY) -m app.cli demo
