@@ -200,13 +200,14 @@ def test_the_packed_frozen_build_installs_and_uninstalls_for_a_user(folder, env,
     archive = pack(folder, tmp_path / "dist")
     packed = time.monotonic() - started
     unpacked = tmp_path / "unpacked"
+    started = time.monotonic()
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         content = sum(m.size for m in tar.getmembers() if m.isreg())
         tar.extractall(unpacked, filter="data")
     print(f"\nfrozen archive {archive.name}: {archive.stat().st_size / 2**30:.2f} GiB "
           f"({archive.stat().st_size / 1e9:.2f} GB), {content / 1e9:.2f} GB unpacked, "
-          f"packed in {packed:.0f} s")
+          f"packed in {packed:.0f} s, unpacked in {time.monotonic() - started:.0f} s")
     archive.unlink()
     top = unpacked / names[0]
     assert {p.name for p in top.iterdir()} == {
