@@ -143,3 +143,27 @@ def test_a_library_indexed_with_the_full_model_is_searched_text_first(
     assert [r.item_id for r in got] == [r.item_id for r in want] and want
     assert np.allclose([r.score for r in got], [r.score for r in want], atol=1e-5)
     assert not quick.full_loaded
+
+
+def test_a_tensor_larger_than_its_storage_is_refused(tmp_path):
+    """Sizes and strides come from the file: one that would read past the storage is an
+    error, not a read of whatever memory follows it."""
+    t = torch.arange(4, dtype=torch.float32)
+    buf = io.BytesIO()
+    torch.save({"w": t}, buf)
+    good = tmp_path / "good.pt"
+    good.write_bytes(buf.getvalue())
+    assert read_checkpoint_arrays(good)["w"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    with zipfile.ZipFile(good) as z:
+        names = z.namelist()
+        pkl_name = next(n for n in names if n.endswith("/data.pkl"))
+        parts = {n: z.read(n) for n in names}
+    # the pickled size tuple (4,) becomes (4000,): same storage, a far larger view
+    parts[pkl_name] = parts[pkl_name].replace(b"K\x04\x85", b"M\xa0\x0f\x85", 1)
+    assert parts[pkl_name] != buf.getvalue()
+    bad = tmp_path / "bad.pt"
+    with zipfile.ZipFile(bad, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    with pytest.raises(CheckpointError, match="larger than its storage"):
+        read_checkpoint_arrays(bad)

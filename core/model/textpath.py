@@ -40,6 +40,11 @@ class _Storage:
 
 def _rebuild_tensor(storage: np.ndarray, offset: int, size: tuple, stride: tuple,
                     *_: object) -> np.ndarray:
+    if offset < 0 or any(n < 0 for n in size) or any(st < 0 for st in stride):
+        raise ValueError("a tensor with a negative size, stride or offset")
+    extent = 1 + sum((n - 1) * st for n, st in zip(size, stride, strict=True)) if all(size) else 0
+    if offset + extent > len(storage):  # as_strided would read past the storage
+        raise ValueError("a tensor larger than its storage")
     flat = storage[offset:]
     if not size:
         return flat[:1].reshape(()).copy()
