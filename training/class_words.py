@@ -105,6 +105,41 @@ def build(wordnet: Path) -> tuple[list[str], list[str]]:
     return classes, senses
 
 
+class WordNetJudge:
+    """Whether a tag is true of an item by WordNet, for the evaluations (never at run time):
+    the tag's most common noun sense is the most common noun sense of one of the item's
+    labels, or a hypernym of it ("horse" -> animal, "pizza" -> food, "helicopter" ->
+    transport). A label is looked up as written, then by its singular. Labels' first
+    senses only, so the judge errs on the strict side ("saw" is first a proverb)."""
+
+    def __init__(self, wordnet: Path = Path("/usr/share/wordnet")):
+        if not (wordnet / "data.noun").is_file():
+            raise SystemExit(f"{wordnet}/data.noun not found: install WordNet 3.0 "
+                             "(apt-get install wordnet-base)")
+        self.nouns = parse_nouns(wordnet / "data.noun")
+        self.first = first_senses(wordnet / "index.noun")
+        self._above: dict[str, frozenset[str]] = {}
+
+    def sense(self, word: str) -> str | None:
+        from training.corpus.labels import singular
+
+        w = " ".join(word.casefold().replace("_", " ").split())
+        parts = w.split(" ")
+        return self.first.get(w.replace(" ", "_")) or self.first.get(w) or self.first.get(
+            " ".join([*parts[:-1], singular(parts[-1])]))
+
+    def above(self, label: str) -> frozenset[str]:
+        """The label's first sense and every hypernym above it (empty when it has none)."""
+        if label not in self._above:
+            s = self.sense(label)
+            self._above[label] = frozenset(closure(s, self.nouns)) if s else frozenset()
+        return self._above[label]
+
+    def true(self, tag: str, labels: list[str] | set[str]) -> bool:
+        s = self.sense(tag)
+        return s is not None and any(s in self.above(lab) for lab in labels)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.class_words", description=__doc__)
     p.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))

@@ -29,6 +29,10 @@
    probability read from the network's ImageNet classes through WordNet
    (``core.tagging.classtags``; photos and sounds). That route has nothing
    to fit, so it follows any checkpoint. (``training/eval_zeroshot.py``.)
+3. **The sound tag probe** (``core.tagging.probe``): per-tag logistic regressions on the
+   sound embedding, fitted on the training split's sounds, L2 chosen on fold A, measured
+   on fold B alone and in what `tag --all` ships; ``--write-calibration`` stores it for
+   this model in ``resources/vocab/probes.safetensors``. (``training/eval_probe.py``.)
 
 Labels of the corpus are incomplete (a stamp of a dog on a beach may be
 labelled only "dog"), so precision here is a lower bound.
@@ -50,8 +54,11 @@ import numpy as np
 from core.tagging.calibration import save_calibrations
 from core.tagging.classifier import centre
 from core.tagging.linear import fit_logistic
+from core.tagging.probe import probes_path, save_probes
 from core.tagging.vocabulary import load_vocabulary
 from core.tagging.zeroshot import calibration_path
+from training.eval_probe import markdown as probe_markdown
+from training.eval_probe import run_probe
 from training.eval_zeroshot import (
     TAG_KIND,
     fold_of,
@@ -269,9 +276,14 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
         result["zero_shot"][kind] = metrics
         if cal is not None:
             cals[TAG_KIND[kind]] = cal
+    probe, result["probe"] = run_probe(model, vocab, by["train", "sound"], held_items["sound"],
+                                       cals.get(TAG_KIND["sound"]), cache)
     if write_calibration and cals:
         save_calibrations(calibration_path(), str(model.model_id), cals)
         result["calibration_written"] = str(calibration_path())
+    if write_calibration and probe is not None:
+        save_probes(probes_path(), [probe])
+        result["probe_written"] = str(probes_path())
     return result
 
 
@@ -321,6 +333,8 @@ def markdown(res: dict) -> str:
                 prec = f"{r['precision']:.3f}" if r["proposals_per_item"] > 0 else "- (none)"
                 lines.append(f"| {kind} | {z[name]['n_test']} | {how} | {thr} | "
                              f"{r['coverage']:.1%} | {prec} | {r['recall']:.3f} |")
+    if res.get("probe", {}).get("tags"):
+        lines += ["", probe_markdown(res["probe"])]
     return "\n".join(lines)
 
 

@@ -12,8 +12,11 @@ vocabulary tags that were proposed). A tag is right when all its words (singular
 the item's hand-written concepts or the words of its one-line description
 (resources/realmedia/labels.tsv; the independent set's concepts and names; the demo files'
 names); descriptions are
-short, so precision is a lower bound. Both sets are for evaluation only: nothing is fitted on
-them.
+short, so precision is a lower bound. A second judge also counts a tag right when WordNet puts
+it above one of the item's concepts ("horse" -> animal, "pizza" -> food;
+``training.class_words.WordNetJudge``; the demo files have no concepts: the nouns of their
+names); precision and recall are reported under both. Both sets are for evaluation only:
+nothing is fitted on them.
 """
 
 from __future__ import annotations
@@ -49,6 +52,21 @@ def item_words(item: dict) -> set[str]:
 def right(tag: str, words: set[str]) -> bool:
     need = _words(tag)
     return bool(need) and need <= words
+
+
+_STOP = {"a", "an", "the", "by", "of", "in", "on", "at", "with", "and", "to", "for", "from"}
+
+
+def concepts(item: dict) -> list[str]:
+    """What the WordNet judge reads: the item's concepts, else the words of its name."""
+    if item["labels"]:
+        return list(item["labels"])
+    return [w for w in _WORD.findall(item["texts"][0].lower()) if w not in _STOP]
+
+
+def right_wordnet(tag: str, item: dict, judge) -> bool:
+    """Right by the words, or by WordNet: the tag is above one of the item's concepts."""
+    return right(tag, item_words(item)) or judge.true(tag, concepts(item))
 
 
 def copy_folder(items: list[dict], folder: Path) -> dict[str, dict]:
@@ -93,6 +111,7 @@ def measure(checkpoint: str | None, keep: Path | None = None, which: str = "real
     from core.library import Library
     from core.model import load_model
     from core.tagging import LibraryTagger
+    from training.class_words import WordNetJudge
 
     model = load_model(checkpoint)
     items = load_set(which)
@@ -106,10 +125,13 @@ def measure(checkpoint: str | None, keep: Path | None = None, which: str = "real
             tagger = LibraryTagger(lib)
             out = {"model_id": model.model_id, "set": which, "items": len(items),
                    "thresholds": {}}
+            judge = WordNetJudge()
             truth = true_counts(tagger.vocab.words, by_name)
+            truth_wn = true_counts(tagger.vocab.words, by_name, judge)
             for t in THRESHOLDS:
                 tagger.tag_library(None, min_score=t, force=True)
-                out["thresholds"][f"{t:g}"] = _score(lib, tagger, by_name, truth)
+                out["thresholds"][f"{t:g}"] = _score(lib, tagger, by_name, truth, truth_wn,
+                                                     judge)
             out["units"] = units_report(tagger.concepts(top_k=5), by_name)
             return out
         finally:
@@ -119,17 +141,22 @@ def measure(checkpoint: str | None, keep: Path | None = None, which: str = "real
             shutil.rmtree(root, ignore_errors=True)
 
 
-def true_counts(words: tuple[str, ...], by_name: dict[str, dict]) -> dict[str, int]:
-    """Per kind, how many (item, vocabulary tag) pairs are right: recall's denominator."""
+def true_counts(words: tuple[str, ...], by_name: dict[str, dict], judge=None
+                ) -> dict[str, int]:
+    """Per kind, how many (item, vocabulary tag) pairs are right: recall's denominator (with
+    ``judge``, right by the words or by WordNet)."""
     out: dict[str, int] = {}
     for it in by_name.values():
         ws = item_words(it)
-        out[it["kind"]] = out.get(it["kind"], 0) + sum(1 for w in words if right(w, ws))
+        n = sum(1 for w in words if right(w, ws) or (judge is not None
+                                                     and judge.true(w, concepts(it))))
+        out[it["kind"]] = out.get(it["kind"], 0) + n
     out["all"] = sum(out.values())
     return out
 
 
-def _score(lib, tagger, by_name: dict[str, dict], truth: dict[str, int]) -> dict:
+def _score(lib, tagger, by_name: dict[str, dict], truth: dict[str, int],
+           truth_wn: dict[str, int], judge) -> dict:
     per: dict[str, dict[str, list]] = {}
     proposals: dict[int, list[str]] = {}
     for tag in tagger.tags(status="proposed", source="zero-shot"):
@@ -139,26 +166,37 @@ def _score(lib, tagger, by_name: dict[str, dict], truth: dict[str, int]) -> dict
         item = by_name.get(Path(it.path).name) if it is not None else None
         if item is None:
             continue
-        acc = per.setdefault(item["kind"], {"tagged": [], "right": [], "per_item": []})
+        acc = per.setdefault(item["kind"], {"tagged": [], "right": [], "per_item": [],
+                                            "right_wn": [], "tags": []})
         acc["tagged"].append(bool(names))
         acc["right"] += [right(n, item_words(item)) for n in names]
+        acc["right_wn"] += [right_wordnet(n, item, judge) for n in names]
+        acc["tags"] += [f"{n} <- {item['texts'][0]}" for n in names]
         if names:
             acc["per_item"].append(len(names))
     kinds = {}
     for kind in sorted({it["kind"] for it in by_name.values()}):
         n = sum(1 for it in by_name.values() if it["kind"] == kind)
-        acc = per.get(kind, {"tagged": [], "right": [], "per_item": []})
+        acc = per.get(kind, {"tagged": [], "right": [], "per_item": [], "right_wn": [],
+                             "tags": []})
         kinds[kind] = {"items": n, "coverage": sum(acc["tagged"]) / max(n, 1),
                        "proposals": len(acc["right"]),
                        "precision": float(np.mean(acc["right"])) if acc["right"] else None,
                        "recall": sum(acc["right"]) / max(truth[kind], 1),
+                       "precision_wordnet": float(np.mean(acc["right_wn"])) if acc["right_wn"]
+                       else None,
+                       "recall_wordnet": sum(acc["right_wn"]) / max(truth_wn[kind], 1),
+                       "tags": acc["tags"],
                        "per_tagged_item": float(np.mean(acc["per_item"])) if acc["per_item"]
                        else 0.0}
     tagged = sum(k["coverage"] * k["items"] for k in kinds.values())
     rights = [r for acc in per.values() for r in acc["right"]]
+    rights_wn = [r for acc in per.values() for r in acc["right_wn"]]
     kinds["all"] = {"items": len(by_name), "coverage": tagged / max(len(by_name), 1),
                     "proposals": len(rights), "recall": sum(rights) / max(truth["all"], 1),
-                    "precision": float(np.mean(rights)) if rights else None}
+                    "precision": float(np.mean(rights)) if rights else None,
+                    "recall_wordnet": sum(rights_wn) / max(truth_wn["all"], 1),
+                    "precision_wordnet": float(np.mean(rights_wn)) if rights_wn else None}
     return kinds
 
 
@@ -187,13 +225,15 @@ def format_report(res: dict) -> str:
     lines = [f"model {res['model_id']}; {res['items']} items of the "
              f"{res.get('set', 'realmedia')} set, tagged as `synesthesia tag --all "
              "--min-score T` does", "",
-             "| T | kind | items tagged | proposals | precision (lower bound) | recall |",
-             "|---|---|---|---|---|---|"]
+             "| T | kind | items tagged | proposals | precision: words / WordNet | recall: "
+             "words / WordNet |", "|---|---|---|---|---|---|"]
     for t, kinds in res["thresholds"].items():
         for kind, m in kinds.items():
             prec = "-" if m["precision"] is None else f"{m['precision']:.2f}"
+            pwn = m.get("precision_wordnet")
+            prec += "" if pwn is None else f" / {pwn:.2f}"
             lines.append(f"| {t} | {kind} | {m['coverage']:.0%} | {m['proposals']} | {prec} | "
-                         f"{m.get('recall', 0.0):.2f} |")
+                         f"{m.get('recall', 0.0):.2f} / {m.get('recall_wordnet', 0.0):.2f} |")
     u = res.get("units")
     if u:
         lines += ["", f"concept units: {u['cross_kind']} of {u['units']} fire across kinds; a "

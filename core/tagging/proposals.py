@@ -23,7 +23,7 @@ from core.tagging.vocabulary import TagVocabulary
 from core.tagging.zeroshot import ZeroShotTagger, max_over_segments
 
 STATE_KEY = "tagging.zero-shot.state"
-METHOD = "cosine+classes"  # part of the state key: a change of method re-tags every item
+METHOD = "cosine+classes+probe"  # part of the state key: a change of method re-tags all
 BATCH = 256  # items proposed and saved per transaction
 
 

@@ -7,8 +7,9 @@ for an item with several segments (the windows of a long recording, the
 passages of a note) it is the best segment's score, so a church bell three
 minutes into a recording still counts. ``calibration.py`` turns raw scores
 into probabilities. For photos and sounds a second probability is read from the
-network's ImageNet classes through WordNet (``classtags.py``); a tag's probability
-is the larger of the two.
+network's ImageNet classes through WordNet (``classtags.py``), and for sounds a third
+from the tag probe fitted on the training corpus (``probe.py``); a tag's probability is
+the largest of them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.tagging.calibration import (
     load_calibrations,
     reference_from_scores,
 )
+from core.tagging.probe import TagProbe, load_probes
 from core.tagging.vocabulary import PROMPTS, TagVocabulary
 
 # Kinds whose tower is built on a classifier of real-world input (the ImageNet teacher,
@@ -86,7 +88,8 @@ class ZeroShotTagger:
     """
 
     def __init__(self, model: Any, vocab: TagVocabulary, ensemble: bool = True,
-                 calibrations: dict[str, Calibration] | None = None):
+                 calibrations: dict[str, Calibration] | None = None,
+                 probes: dict[str, TagProbe] | None = None):
         self.model = model
         self.vocab = vocab
         self.ensemble = ensemble
@@ -94,6 +97,7 @@ class ZeroShotTagger:
         if calibrations is None:
             calibrations = load_calibrations(calibration_path(), str(model.model_id))
         self.calibrations = calibrations
+        self.probes = load_probes(str(model.model_id)) if probes is None else probes
         self._class_matrix: np.ndarray | None = None
 
     def tag_embeddings(self, kind: str) -> np.ndarray:
@@ -118,17 +122,24 @@ class ZeroShotTagger:
 
     def class_probabilities(self, embeddings: np.ndarray, kind: str) -> np.ndarray | None:
         """(n, D) embeddings of ``kind`` -> (n, T) tag probabilities read from the network's
-        ImageNet classes (``classtags``); None for kinds outside ``CLASS_KINDS`` and for a
-        model without a class head."""
-        if kind not in CLASS_KINDS or not hasattr(self.model, "concepts"):
-            return None
-        if self._class_matrix is None:
-            self._class_matrix = classtags.class_tag_matrix(self.vocab.words, self.vocab.groups)
+        ImageNet classes (``classtags``; kinds in ``CLASS_KINDS`` with a class head) and, for
+        a kind with a probe for this model, the probe's; the larger of the two. None when
+        the kind has neither."""
         e = np.asarray(embeddings, np.float32)
+        probe = self.probes.get(kind)
+        with_classes = kind in CLASS_KINDS and hasattr(self.model, "concepts")
+        if not with_classes and probe is None:
+            return None
         out = np.zeros((len(e), len(self.vocab)), np.float32)
-        for s in range(0, len(e), CLASS_CHUNK):
-            q = self.model.concepts(e[s:s + CLASS_CHUNK])
-            out[s:s + CLASS_CHUNK] = classtags.tag_probabilities(q, self._class_matrix)
+        if with_classes:
+            if self._class_matrix is None:
+                self._class_matrix = classtags.class_tag_matrix(self.vocab.words,
+                                                                self.vocab.groups)
+            for s in range(0, len(e), CLASS_CHUNK):
+                q = self.model.concepts(e[s:s + CLASS_CHUNK])
+                out[s:s + CLASS_CHUNK] = classtags.tag_probabilities(q, self._class_matrix)
+        if probe is not None:
+            out = np.maximum(out, probe.probabilities(e, self.vocab.words).astype(np.float32))
         return out
 
     def probabilities(self, scores: np.ndarray, kind: str,
