@@ -44,17 +44,20 @@ def test_probes_are_saved_per_model_and_kind_and_read_back(tmp_path) -> None:
     assert load_probes("a", path) == {}                    # no file: no probe
     pa = fit_probe(x, truth, ["animal", "transport"], "a", "sound", 1e-2, fitted_on="A")
     pb = fit_probe(x, truth[:, ::-1], ["x", "transport", "animal"], "b", "sound", 1e-1)
+    pa = pa.with_max_distance(x[:50])
     save_probes(path, [pa])
     save_probes(path, [pb])                                # keeps a's
     got = load_probes("a", path)["sound"]
     assert isinstance(got, TagProbe) and got.words == pa.words and got.fitted_on == "A"
+    assert got.max_distance == pytest.approx(pa.max_distance)
+    assert load_probes("b", path)["sound"].max_distance == float("inf")
     assert np.allclose(got.raw(x), pa.raw(x), atol=1e-5)
     assert load_probes("b", path)["sound"].words == pb.words
     assert load_probes("c", path) == {}
 
 
-def test_the_tagger_takes_the_larger_of_class_route_and_probe_for_sounds_only(tiny_model
-                                                                             ) -> None:
+def test_the_tagger_reads_sounds_through_the_probe_and_other_kinds_through_classes(
+        tiny_model) -> None:
     vocab = TagVocabulary(("dog", "animal", "rain"), ("animals", "animals", "weather"))
     rng = np.random.default_rng(1)
     x = rng.normal(size=(40, tiny_model.dim)).astype(np.float32)
@@ -64,16 +67,30 @@ def test_the_tagger_takes_the_larger_of_class_route_and_probe_for_sounds_only(ti
     probe = fit_probe(x, truth, ["rain"], str(tiny_model.model_id), "sound", 1e-3)
     plain = ZeroShotTagger(tiny_model, vocab, calibrations={}, probes={})
     probed = ZeroShotTagger(tiny_model, vocab, calibrations={}, probes={"sound": probe})
-    before = plain.class_probabilities(x, "sound")
+    assert plain.class_probabilities(x, "sound")[:, :2].sum() > 0  # the class route
     after = probed.class_probabilities(x, "sound")
-    assert np.allclose(after[:, :2], before[:, :2])        # the class route is unchanged
-    assert np.allclose(after[:, 2], probe.raw(x)[:, 0], atol=1e-6)  # no class is rain
+    assert (after[:, :2] == 0).all()                       # the probe has no dog/animal
+    assert np.allclose(after[:, 2], probe.raw(x)[:, 0], atol=1e-6)
     assert (after[:20, 2] > 0.5).all() and (after[20:, 2] < 0.5).all()
     assert np.allclose(probed.class_probabilities(x, "image"),
-                       plain.class_probabilities(x, "image"))
+                       plain.class_probabilities(x, "image"))  # photos keep the classes
     assert probed.class_probabilities(x, "note") is None   # notes: neither route
     props = probed.propose(np.zeros((40, 3)), "sound", 0.5, class_p=after)
     assert all(p[0].name == "rain" for p in props[:20])
+
+
+def test_the_distance_guard_silences_the_probe_far_from_what_it_was_validated_on() -> None:
+    x, truth, which = _world()
+    probe = fit_probe(x[:200], truth[:200], ["animal", "transport"], "m", "sound", 1e-2)
+    assert probe.max_distance == float("inf")
+    guarded = probe.with_max_distance(x[200:250])
+    d = probe.distance(x[200:250])
+    assert (d <= guarded.max_distance).mean() == pytest.approx(0.96, abs=0.03)  # 95th pct
+    far = x[250:] * 0 + 10 * probe.std.astype(np.float32) + probe.mean.astype(np.float32)
+    assert (probe.probabilities(far, ["animal", "transport"]).max(axis=1) > 0.5).any()
+    assert (guarded.probabilities(far, ["animal", "transport"]) == 0).all()
+    near = guarded.probabilities(x[250:], ["animal"])[:, 0]
+    assert (near[which[250:] == 0] > 0.5).mean() > 0.8    # typical sounds keep their tags
 
 
 DATA_NOUN = """\

@@ -1,13 +1,15 @@
-"""The sound tag probe (core/tagging/probe.py): fitted on the training split of the corpus,
-its L2 strength chosen on the held-out split's fold A, measured on fold B (the third part of
+"""The sound tag probe (core/tagging/probe.py): fitted on the training split of the corpus, its
+L2 strength chosen on the held-out split's fold A, measured on fold B (the third part of
 ``python -m training.eval_tagging``; ``--write-calibration`` stores it for the model).
 
 A sound's true tags (for fitting and for measuring): the word rule of the other tagging
 evaluations (all of a tag's words among the sound's labels) or the WordNet rule
-(``training.class_words.WordNetJudge``: the tag's sense is a label's or above it, "horse"
--> animal). Measured on fold B at the default 0.5 and at 0.2: the probe alone and what
-`tag --all` ships for sounds (the calibrated cosine, the class route and the probe, the
-largest wins), against the same without the probe; precision under both judges.
+(``training.class_words.WordNetJudge``: the tag's sense is a label's or above it, "horse" ->
+animal). The probe's distance guard is set on fold A's sounds
+(``TagProbe.with_max_distance``). Measured on fold B at the default 0.5 and at 0.2: the
+probe alone (with and without the guard) and what `tag --all` ships for sounds (the
+calibrated cosine and the probe, the larger wins), against the calibrated cosine and the
+class route (what it shipped before); precision under both judges.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def run_probe(model, vocab: TagVocabulary, train: list[dict], held: list[dict],
     if len(x_tr) < 20 or a.sum() < 10 or b.sum() < 10:
         return None, {"skipped": "too few sounds"}
     probe, out = choose_probe(model, vocab, x_tr, t_tr, x_h[a], t_h[a])
+    unguarded, probe = probe, probe.with_max_distance(x_h[a])
+    out["max_distance"] = probe.max_distance
     out["n_train"], out["n_test"] = len(x_tr), int(b.sum())
     out["positives_train"] = {w: int(t_tr[:, vocab.words.index(w)].sum()) for w in probe.words}
     no_probe = ZeroShotTagger(model, vocab, calibrations={} if cal is None else {"sound": cal},
@@ -99,20 +103,23 @@ def run_probe(model, vocab: TagVocabulary, train: list[dict], held: list[dict],
     class_p = no_probe.class_probabilities(x_h[b], "sound")
     before = cos_p if class_p is None else np.maximum(cos_p, class_p)
     probe_p = probe.probabilities(x_h[b], vocab.words)
-    for name, p in (("before", before), ("probe", probe_p),
-                    ("shipped", np.maximum(before, probe_p))):
+    for name, p in (("before", before),
+                    ("probe, no guard", unguarded.probabilities(x_h[b], vocab.words)),
+                    ("probe", probe_p), ("shipped", np.maximum(cos_p, probe_p))):
         out[name] = {judge_name: at_thresholds(p, truth[b], THRESHOLDS)
                      for judge_name, truth in (("wordnet", t_h), ("words", t_h_words))}
     return probe, out
 
 
 def markdown(res: dict) -> str:
+    losses = ", ".join(f"{k}: {v:.4f}" for k, v in res["fold_a_log_loss"].items())
     lines = [f"Sound tag probe: {len(res['tags'])} tags with >= 10 of {res['n_train']} training "
-             f"sounds, L2 {res['l2']:g} (fold-A log-loss {res['fold_a_log_loss']}); "
-             f"held-out fold B, {res['n_test']} sounds:", "",
+             f"sounds, L2 {res['l2']:g} (fold-A log-loss by L2: {losses}), distance guard "
+             f"{res['max_distance']:.2f}; held-out fold B, {res['n_test']} sounds (before: "
+             "calibrated cosine and class route; shipped: calibrated cosine and probe):", "",
              "| method | min-score | sounds tagged | precision (WordNet judge) | recall | "
              "precision (word judge) |", "|---|---|---|---|---|---|"]
-    for name in ("before", "probe", "shipped"):
+    for name in ("before", "probe, no guard", "probe", "shipped"):
         for thr, r in res[name]["wordnet"].items():
             w = res[name]["words"][thr]
             lines.append(f"| {name} | {thr} | {r['coverage']:.1%} | {r['precision']:.3f} | "

@@ -323,8 +323,9 @@ def markdown(res: dict) -> str:
                     f"| {name} | {n} | {how} | {thr} | {prec} | "
                     f"{r['recall']:.3f} | {r['proposals_per_item']:.3f} | "
                     f"{m['top1_accuracy']:.3f} | {z['chance_precision']:.3f} |")
-    lines += ["", "What `tag --all` proposes (the calibration above, and for photos and sounds the "
-              "tag probabilities read from the network's ImageNet classes; the larger wins):", "",
+    lines += ["", "The calibration above with the tag probabilities read from the network's "
+              "ImageNet classes, the larger winning (what `tag --all` ships for photos; for "
+              "sounds it did before the probe, below):", "",
               "| kind | test items | tags from | min-score | items tagged | precision | recall |",
               "|---|---|---|---|---|---|---|"]
     for kind, z in res["zero_shot"].items():

@@ -137,7 +137,7 @@ def zero_shot(model, vocab: TagVocabulary, kind: str, emb: np.ndarray, labels: l
     p_e, p_w = out["ensemble"]["fit_top1"], out["word"]["fit_top1"]
     margin = 2.0 * np.sqrt(max(p_e * (1 - p_e), 1e-6) / int(a.sum()))
     best = "word" if p_w - p_e > margin else "ensemble"
-    tagger = ZeroShotTagger(model, vocab, calibrations={})
+    tagger = ZeroShotTagger(model, vocab, calibrations={}, probes={})  # the class route
     class_p = tagger.class_probabilities(emb[b], TAG_KIND[kind])
     tb = truth[b]
     if class_p is not None:

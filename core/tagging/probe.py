@@ -8,6 +8,9 @@ spread), fitted on the training split of the corpus for every tag with enough po
 sounds there (``training/eval_probe.py``: truth is the tag's words among a sound's labels,
 or the tag's WordNet sense above a label's: "horse" -> animal). Its outputs are used as
 probabilities: on the corpus' held-out split they are about as often right as they say.
+A probe is trusted only where it was validated: a sound whose standardised squared distance
+to the training sounds' mean (``distance``) is beyond ``max_distance`` (the 95th percentile
+of the held-out corpus sounds') gets nothing from it.
 
 Probes are stored per model id in ``resources/vocab/probes.safetensors`` (plain arrays and
 a JSON header; nothing in the file is executed) and refitted for a new checkpoint by
@@ -28,6 +31,7 @@ from core.tagging.linear import fit_logistic, sigmoid
 
 PROBE_KINDS = ("sound",)  # a video's segments mix pictures and soundtrack: not probed
 MIN_POSITIVE = 10  # training sounds a tag needs to get a probe
+DISTANCE_QUANTILE = 95.0  # held-out sounds within max_distance (percent)
 
 
 def probes_path() -> Path:
@@ -49,6 +53,13 @@ class TagProbe:
     bias: np.ndarray
     fitted_on: str = ""
     l2: float = 0.0
+    max_distance: float = float("inf")
+
+    def distance(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, D) -> (n,): mean over dimensions of the squared standardised coordinates (about
+        1 for a typical training sound)."""
+        x = (np.asarray(embeddings, np.float64) - self.mean) / self.std
+        return (x ** 2).mean(axis=1)
 
     def raw(self, embeddings: np.ndarray) -> np.ndarray:
         """(n, D) embeddings -> (n, T) probabilities of the probe's own tags."""
@@ -57,7 +68,8 @@ class TagProbe:
 
     def probabilities(self, embeddings: np.ndarray, words: Sequence[str]) -> np.ndarray:
         """(n, D) embeddings -> (n, len(words)): the probe's probability for each of
-        ``words`` it has (case-insensitive), 0 for the others."""
+        ``words`` it has (case-insensitive), 0 for the others and for embeddings beyond
+        ``max_distance``."""
         e = np.asarray(embeddings)
         out = np.zeros((len(e), len(words)), np.float64)
         if e.shape[-1] != self.mean.shape[0] or len(e) == 0:
@@ -65,10 +77,18 @@ class TagProbe:
         mine = {w.casefold(): k for k, w in enumerate(self.words)}
         cols = [(t, mine[w.casefold()]) for t, w in enumerate(words) if w.casefold() in mine]
         if cols:
-            p = self.raw(e)
+            p = self.raw(e) * (self.distance(e) <= self.max_distance)[:, None]
             for t, k in cols:
                 out[:, t] = p[:, k]
         return out
+
+    def with_max_distance(self, held_out: np.ndarray, quantile: float = DISTANCE_QUANTILE
+                          ) -> TagProbe:
+        """This probe trusting what lies within ``quantile`` % of ``held_out``'s distances."""
+        from dataclasses import replace
+
+        return replace(self, max_distance=float(np.percentile(self.distance(held_out),
+                                                              quantile)))
 
 
 def fit_probe(x: np.ndarray, truth: np.ndarray, words: Sequence[str], model_id: str,
@@ -103,7 +123,8 @@ def save_probes(path: str | Path, probes: Sequence[TagProbe]) -> None:
     tensors, header = _read(path)
     for p in probes:
         key = f"{p.model_id}/{p.kind}"
-        header[key] = {"words": list(p.words), "fitted_on": p.fitted_on, "l2": p.l2}
+        header[key] = {"words": list(p.words), "fitted_on": p.fitted_on, "l2": p.l2,
+                       "max_distance": p.max_distance if np.isfinite(p.max_distance) else None}
         for name in ("mean", "std", "weight", "bias"):
             tensors[f"{key}/{name}"] = np.ascontiguousarray(getattr(p, name), np.float32)
     tmp = path.with_suffix(".tmp")
@@ -135,5 +156,6 @@ def load_probes(model_id: str, path: str | Path | None = None) -> dict[str, TagP
         out[kind] = TagProbe(mid, kind, tuple(meta["words"]), arr["mean"].astype(np.float64),
                              arr["std"].astype(np.float64), arr["weight"],
                              arr["bias"].astype(np.float64), meta.get("fitted_on", ""),
-                             float(meta.get("l2", 0.0)))
+                             float(meta.get("l2", 0.0)),
+                             float(meta.get("max_distance") or float("inf")))
     return out

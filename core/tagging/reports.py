@@ -27,7 +27,8 @@ class TagReport:
     sidecar_errors: list[str] = field(default_factory=list)
     model_id: str = ""
     calibration: dict[str, str] = field(default_factory=dict)
-    # Kinds whose tags were also read from the network's ImageNet classes (classtags.py).
+    # Kinds whose tags were also read from the network's ImageNet classes (classtags.py) or,
+    # for sounds with a probe for the model, from the tag probe (probe.py).
     class_kinds: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False

@@ -7,9 +7,9 @@ for an item with several segments (the windows of a long recording, the
 passages of a note) it is the best segment's score, so a church bell three
 minutes into a recording still counts. ``calibration.py`` turns raw scores
 into probabilities. For photos and sounds a second probability is read from the
-network's ImageNet classes through WordNet (``classtags.py``), and for sounds a third
-from the tag probe fitted on the training corpus (``probe.py``); a tag's probability is
-the largest of them.
+network's ImageNet classes through WordNet (``classtags.py``); for sounds, where a probe
+fitted on the training corpus exists for the model (``probe.py``), the probe's instead. A
+tag's probability is the larger of the two.
 """
 
 from __future__ import annotations
@@ -121,25 +121,24 @@ class ZeroShotTagger:
         return self.calibrations.get(kind) or Calibration.fallback(len(self.vocab))
 
     def class_probabilities(self, embeddings: np.ndarray, kind: str) -> np.ndarray | None:
-        """(n, D) embeddings of ``kind`` -> (n, T) tag probabilities read from the network's
-        ImageNet classes (``classtags``; kinds in ``CLASS_KINDS`` with a class head) and, for
-        a kind with a probe for this model, the probe's; the larger of the two. None when
-        the kind has neither."""
+        """(n, D) embeddings of ``kind`` -> (n, T) tag probabilities beside the calibrated
+        cosine: for a kind with a probe for this model (sounds), the probe's; else, for
+        kinds in ``CLASS_KINDS`` with a class head, those read from the network's ImageNet
+        classes (``classtags``). None when the kind has neither. (The sound head is
+        trained towards softened clip-art teacher targets, so its class mass summed over a
+        broad tag is no probability; the probe's is measured.)"""
         e = np.asarray(embeddings, np.float32)
         probe = self.probes.get(kind)
-        with_classes = kind in CLASS_KINDS and hasattr(self.model, "concepts")
-        if not with_classes and probe is None:
-            return None
-        out = np.zeros((len(e), len(self.vocab)), np.float32)
-        if with_classes:
-            if self._class_matrix is None:
-                self._class_matrix = classtags.class_tag_matrix(self.vocab.words,
-                                                                self.vocab.groups)
-            for s in range(0, len(e), CLASS_CHUNK):
-                q = self.model.concepts(e[s:s + CLASS_CHUNK])
-                out[s:s + CLASS_CHUNK] = classtags.tag_probabilities(q, self._class_matrix)
         if probe is not None:
-            out = np.maximum(out, probe.probabilities(e, self.vocab.words).astype(np.float32))
+            return probe.probabilities(e, self.vocab.words).astype(np.float32)
+        if kind not in CLASS_KINDS or not hasattr(self.model, "concepts"):
+            return None
+        if self._class_matrix is None:
+            self._class_matrix = classtags.class_tag_matrix(self.vocab.words, self.vocab.groups)
+        out = np.zeros((len(e), len(self.vocab)), np.float32)
+        for s in range(0, len(e), CLASS_CHUNK):
+            q = self.model.concepts(e[s:s + CLASS_CHUNK])
+            out[s:s + CLASS_CHUNK] = classtags.tag_probabilities(q, self._class_matrix)
         return out
 
     def probabilities(self, scores: np.ndarray, kind: str,
