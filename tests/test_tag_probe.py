@@ -124,3 +124,21 @@ def test_wordnet_judge_reads_tags_above_a_label_first_senses_only(tmp_path) -> N
     assert not judge.true("animal", ["unknown word"]) and not judge.true("zebra", ["horse"])
     with pytest.raises(SystemExit):
         WordNetJudge(tmp_path / "missing")
+
+
+def test_the_gate_keeps_tags_right_at_least_as_often_as_not() -> None:
+    from training.eval_probe import trusted
+
+    words = ["often right", "often wrong", "never proposed", "one wrong", "one right"]
+    p = np.zeros((6, 5))
+    truth = np.zeros((6, 5), bool)
+    p[:, 0], truth[:4, 0] = 0.9, True          # 4 of 6 right: kept
+    p[:, 1], truth[:2, 1] = 0.9, True          # 2 of 6 right: (2+1)/(6+2) < 0.5, dropped
+    p[0, 3] = 0.6                              # 0 of 1: 1/3, dropped
+    p[0, 4], truth[0, 4] = 0.6, True           # 1 of 1: kept
+    assert trusted(p, truth, words) == ["often right", "never proposed", "one right"]
+    x, t, _ = _world()
+    probe = fit_probe(x, t, ["animal", "transport"], "m", "sound", 1e-2)
+    kept = probe.keeping(["Transport"])
+    assert kept.words == ("transport",) and kept.weight.shape == (1, x.shape[1])
+    assert np.allclose(kept.raw(x)[:, 0], probe.raw(x)[:, 1])

@@ -10,7 +10,8 @@ or the tag's WordNet sense above a label's: "horse" -> animal). Its outputs are 
 probabilities: on the corpus' held-out split they are about as often right as they say.
 A probe is trusted only where it was validated: a sound whose standardised squared distance
 to the training sounds' mean (``distance``) is beyond ``max_distance`` (the 95th percentile
-of the held-out corpus sounds') gets nothing from it.
+of the held-out corpus sounds') gets nothing from it, and a tag whose held-out proposals at
+0.5 were right less often than not is dropped from it (``training/eval_probe.py``).
 
 Probes are stored per model id in ``resources/vocab/probes.safetensors`` (plain arrays and
 a JSON header; nothing in the file is executed) and refitted for a new checkpoint by
@@ -81,6 +82,15 @@ class TagProbe:
             for t, k in cols:
                 out[:, t] = p[:, k]
         return out
+
+    def keeping(self, words: Sequence[str]) -> TagProbe:
+        """This probe with only the tags in ``words`` (case-insensitive)."""
+        from dataclasses import replace
+
+        keep = {w.casefold() for w in words}
+        rows = [k for k, w in enumerate(self.words) if w.casefold() in keep]
+        return replace(self, words=tuple(self.words[k] for k in rows),
+                       weight=self.weight[rows], bias=self.bias[rows])
 
     def with_max_distance(self, held_out: np.ndarray, quantile: float = DISTANCE_QUANTILE
                           ) -> TagProbe:
