@@ -142,3 +142,19 @@ def test_the_gate_keeps_tags_right_at_least_as_often_as_not() -> None:
     kept = probe.keeping(["Transport"])
     assert kept.words == ("transport",) and kept.weight.shape == (1, x.shape[1])
     assert np.allclose(kept.raw(x)[:, 0], probe.raw(x)[:, 1])
+
+
+def test_realtags_judges_a_tag_by_words_or_by_wordnet_above_the_concepts(tmp_path) -> None:
+    from training.class_words import WordNetJudge
+    from training.realtags import concepts, right, right_wordnet
+
+    (tmp_path / "data.noun").write_text(DATA_NOUN)
+    (tmp_path / "index.noun").write_text(INDEX_NOUN)
+    judge = WordNetJudge(tmp_path)
+    horse = {"labels": ["horse"], "texts": ["a horse neighing in a field"]}
+    named = {"labels": [], "texts": ["horse by the barn"]}     # the demo: its file name
+    assert concepts(horse) == ["horse"] and concepts(named) == ["horse", "barn"]
+    assert not right("animal", {"horse", "neighing", "field"})
+    assert right_wordnet("animal", horse, judge) and right_wordnet("animal", named, judge)
+    assert right_wordnet("field", horse, judge)                 # by the description's words
+    assert not right_wordnet("tool", horse, judge)
