@@ -278,13 +278,21 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
             cals[TAG_KIND[kind]] = cal
     probe, result["probe"] = run_probe(model, vocab, by["train", "sound"], held_items["sound"],
                                        cals.get(TAG_KIND["sound"]), cache)
-    if write_calibration and cals:
-        save_calibrations(calibration_path(), str(model.model_id), cals)
-        result["calibration_written"] = str(calibration_path())
-    if write_calibration and probe is not None:
-        save_probes(probes_path(), [probe])
-        result["probe_written"] = str(probes_path())
+    if write_calibration:
+        result.update(_write(str(model.model_id), cals, probe))
     return result
+
+
+def _write(model_id: str, cals: dict, probe) -> dict:
+    """Store the fitted calibrations and the sound probe for ``model_id``; where they went."""
+    out = {}
+    if cals:
+        save_calibrations(calibration_path(), model_id, cals)
+        out["calibration_written"] = str(calibration_path())
+    if probe is not None:
+        save_probes(probes_path(), [probe])
+        out["probe_written"] = str(probes_path())
+    return out
 
 
 def markdown(res: dict) -> str:
