@@ -4,8 +4,9 @@
 
 - "today": the efficientnet-lite-pytorch implementation, channels_last (the code path before
   core/model/lite0.py), the baseline every ratio is against;
-- the shipped Lite0 (batch-norm folded, channels_last), contiguous memory, jit-frozen, bf16,
-  torch.compile (with --compile: it compiles for a minute or more on 2 cores);
+- the shipped Lite0 (batch-norm folded, channels_last, ReLU6 fused into each convolution by
+  oneDNN), the same without the fusion, contiguous memory, jit-frozen, bf16, torch.compile
+  (with --compile: it compiles for a minute or more on 2 cores);
 - the shipped network at other batch sizes;
 - glibc malloc tuned (what every entry point does) against default, each in a fresh process.
 
@@ -44,8 +45,18 @@ def variants(x: torch.Tensor, device: str, with_compile: bool) -> dict:
 
     net = load_teacher().to(device)
     out = {"today: efficientnet-lite-pytorch, channels_last": reference_net(device),
-           "shipped: Lite0 folded, channels_last": lambda v: net(v)[1]}
+           "shipped: Lite0 folded, fused ReLU6, channels_last": lambda v: net(v)[1]}
     if device == "cpu":
+        from core.model import lite0
+
+        def unfused(v):  # stop 18's shipped network: each ReLU6 a pass of its own
+            fused, lite0._CONV_ACT = lite0._CONV_ACT, None
+            try:
+                return net(v)[1]
+            finally:
+                lite0._CONV_ACT = fused
+
+        out["Lite0 folded, ReLU6 not fused into the convolutions"] = unfused
         plain = load_teacher().to(memory_format=torch.contiguous_format)
         out["Lite0 folded, contiguous"] = lambda v: plain(v.contiguous())[1]
         with torch.inference_mode():
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [[k, a.batch, f"{v:.1f}", f"{v / base:.2f}x", f"{diff[k]:.1e}"]
             for k, v in rates.items()]
     if a.device == "cpu":
-        net = fns["shipped: Lite0 folded, channels_last"]
+        net = fns["shipped: Lite0 folded, fused ReLU6, channels_last"]
         for b in (1, 8, 16, 64):
             xb = torch.randn(b, 3, 224, 224).contiguous(memory_format=torch.channels_last)
             v = interleaved({"n": net}, xb, a.rounds)["n"]

@@ -83,3 +83,24 @@ def test_bf16_opt_in_runs_and_stays_near(monkeypatch):
     _, l16 = teacher_outputs(load_teacher(dtype=torch.bfloat16), px)
     assert l16.dtype == torch.bfloat16
     assert (l16.float().softmax(1) - l32.softmax(1)).abs().max().item() < 0.1
+
+
+@pytest.mark.parametrize("size", [224, 225])
+def test_the_fused_path_gives_the_unfused_numbers(size):
+    """Under inference_mode (how the model runs) each ReLU6 is fused into its convolution by
+    oneDNN; with gradients on, the plain convolution then ReLU6. The same outputs."""
+    from core.model import lite0
+
+    if lite0._CONV_ACT is None:
+        pytest.skip("this torch has no oneDNN fused convolution")
+    paths = sorted(PHOTOS.iterdir())[:4]
+    px = preprocess([load_image(p, max_side=448) for p in paths], size)
+    net = load_teacher()
+    with torch.inference_mode():
+        assert lite0._fusable(px)
+        f1, l1 = teacher_outputs(net, px)
+    assert not lite0._fusable(px)  # gradients on here
+    f0, l0 = teacher_outputs(net, px)
+    assert (f1 - f0).abs().max().item() < 1e-4
+    assert (l1 - l0).abs().max().item() < 1e-4
+    assert torch.equal(l0.argmax(1), l1.argmax(1))
