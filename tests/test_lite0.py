@@ -86,21 +86,25 @@ def test_bf16_opt_in_runs_and_stays_near(monkeypatch):
 
 
 @pytest.mark.parametrize("size", [224, 225])
-def test_the_fused_path_gives_the_unfused_numbers(size):
-    """Under inference_mode (how the model runs) each ReLU6 is fused into its convolution by
-    oneDNN; with gradients on, the plain convolution then ReLU6. The same outputs."""
+def test_the_fused_path_gives_the_unfused_numbers(size, monkeypatch):
+    """Under inference_mode (how the model runs: teacher_outputs) each ReLU6 is fused into
+    its convolution by oneDNN; with gradients on, the plain convolution then ReLU6. The
+    same outputs."""
     from core.model import lite0
 
     if lite0._CONV_ACT is None:
         pytest.skip("this torch has no oneDNN fused convolution")
+    calls = []
+    op = lite0._CONV_ACT
+    monkeypatch.setattr(lite0, "_CONV_ACT", lambda *a: calls.append(1) or op(*a))
     paths = sorted(PHOTOS.iterdir())[:4]
     px = preprocess([load_image(p, max_side=448) for p in paths], size)
     net = load_teacher()
-    with torch.inference_mode():
-        assert lite0._fusable(px)
-        f1, l1 = teacher_outputs(net, px)
-    assert not lite0._fusable(px)  # gradients on here
-    f0, l0 = teacher_outputs(net, px)
+    convs = sum(isinstance(m, lite0.SameConv) for m in net.modules())
+    f1, l1 = teacher_outputs(net, px)
+    assert len(calls) == convs > 40  # every convolution of the network fused
+    f0, l0 = net(px)  # gradients on: the plain path
+    assert len(calls) == convs
     assert (f1 - f0).abs().max().item() < 1e-4
     assert (l1 - l0).abs().max().item() < 1e-4
     assert torch.equal(l0.argmax(1), l1.argmax(1))
