@@ -16,10 +16,10 @@ from core.errors import CheckpointError, EmptyInput, UnreadableMedia
 from core.model.classes import class_names
 from core.model.config import ModelConfig
 from core.model.image import cpu_dtype, load_teacher, preprocess, teacher_outputs
-from core.model.textpath import has_words
 from core.model.network import AlignedNetwork
 from core.model.pretrained import RESOURCES
 from core.model.runtime import pick_device, tune_allocator
+from core.model.textpath import encode_in_batches
 
 FORMAT = "synesthesia-checkpoint"
 FORMAT_VERSION = 2
@@ -27,7 +27,6 @@ DEFAULT_CHECKPOINT = RESOURCES / "models" / "default.pt"
 IMAGE_BATCH = 32
 LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
 WINDOW_S = 20.0
-TEXT_BATCH = 64
 SOUND_BATCH = 8
 
 __all__ = ["AlignedModel", "class_names", "create_model", "load_model", "save_checkpoint"]
@@ -197,20 +196,8 @@ class AlignedModel:
         """Strings -> (n, D) float32, unit-norm (all-MiniLM-L6-v2 underneath: English is what it
         knows best; long texts are cut at 128 word pieces). A text with no letter or digit in
         any script raises EmptyInput."""
-        texts = list(texts)
-        for t in texts:
-            if not isinstance(t, str):
-                raise TypeError(f"encode_texts takes strings, got {type(t).__name__}")
-            if not has_words(t):
-                raise EmptyInput(None, f"the text {t!r} has no words to search for")
-        # batched by length: a batch is padded to its longest text, so similar lengths
-        # together waste less work (benchmarks.bench_model, mixed lengths)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for s in range(0, len(texts), TEXT_BATCH):
-            rows = order[s : s + TEXT_BATCH]
-            out[rows] = self.net.embed_texts([texts[i] for i in rows]).float().cpu().numpy()
-        return out
+        return encode_in_batches(
+            texts, self.dim, lambda b: self.net.embed_texts(b).float().cpu().numpy())
 
     # -- the shared head ------------------------------------------------------
     @torch.inference_mode()

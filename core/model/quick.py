@@ -18,13 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import CheckpointError, EmptyInput
+from core.errors import CheckpointError
 from core.model.config import ModelConfig
-from core.model.textpath import NumpyMiniLM, NumpySharedEmbed, has_words, read_checkpoint_arrays
+from core.model.textpath import NumpyMiniLM, NumpySharedEmbed, encode_in_batches, read_checkpoint_arrays
 
 FORMAT = "synesthesia-checkpoint"
 FORMAT_VERSION = 2
-TEXT_BATCH = 64
 
 
 def _default_checkpoint() -> Path:
@@ -85,18 +84,7 @@ class TextFirstModel:
         """As AlignedModel.encode_texts (the full model's once it is loaded)."""
         if self._full is not None:
             return self._full.encode_texts(texts)
-        texts = list(texts)
-        for t in texts:
-            if not isinstance(t, str):
-                raise TypeError(f"encode_texts takes strings, got {type(t).__name__}")
-            if not has_words(t):
-                raise EmptyInput(None, f"the text {t!r} has no words to search for")
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dim), np.float32)
-        for s in range(0, len(texts), TEXT_BATCH):
-            rows = order[s : s + TEXT_BATCH]
-            out[rows] = self._shared(self._text([texts[i] for i in rows]))
-        return out
+        return encode_in_batches(texts, self.dim, lambda b: self._shared(self._text(b)))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # not set yet (during __init__) or private: no loading

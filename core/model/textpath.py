@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import CheckpointError
+from core.errors import CheckpointError, EmptyInput
 
 MAX_TOKENS = 128
 _WORDY = re.compile(r"\w", re.UNICODE)
@@ -30,6 +30,28 @@ _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage
 def has_words(text: str) -> bool:
     """Whether a text has anything to embed (a letter or digit in any script)."""
     return bool(_WORDY.search(text))
+
+
+TEXT_BATCH = 64
+
+
+def encode_in_batches(texts, dim: int, embed) -> np.ndarray:
+    """Strings -> (n, dim) float32 through `embed` (list[str] -> (m, dim) array), checked
+    first (TypeError for a non-string, EmptyInput for a text without a letter or digit) and
+    batched by length: a batch is padded to its longest text, so similar lengths together
+    waste less work (benchmarks.bench_model, mixed lengths)."""
+    texts = list(texts)
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"encode_texts takes strings, got {type(t).__name__}")
+        if not has_words(t):
+            raise EmptyInput(None, f"the text {t!r} has no words to search for")
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), dim), np.float32)
+    for s in range(0, len(texts), TEXT_BATCH):
+        rows = order[s : s + TEXT_BATCH]
+        out[rows] = embed([texts[i] for i in rows])
+    return out
 
 
 # -- the checkpoint without torch ------------------------------------------------------------

@@ -136,27 +136,12 @@ _MIGRATIONS: list[str] = [
     # whoever writes them, so a re-scan that finds the disk as it was when the store was
     # last checked in step with it can skip reading every row (issue 16). A step that
     # rebuilds either table must create these triggers again.
-    """
-    INSERT OR IGNORE INTO meta(key, value) VALUES ('scan.changes', '0');
-    CREATE TRIGGER files_changes_insert AFTER INSERT ON files BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    CREATE TRIGGER files_changes_update AFTER UPDATE ON files BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    CREATE TRIGGER files_changes_delete AFTER DELETE ON files BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    CREATE TRIGGER details_changes_insert AFTER INSERT ON details BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    CREATE TRIGGER details_changes_update AFTER UPDATE ON details BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    CREATE TRIGGER details_changes_delete AFTER DELETE ON details BEGIN
-        UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';
-    END;
-    """,
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('scan.changes', '0');\n"
+    + "".join(
+        f"CREATE TRIGGER {table}_changes_{event.lower()} AFTER {event} ON {table} BEGIN\n"
+        "    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'scan.changes';\n"
+        "END;\n"
+        for table in ("files", "details") for event in ("INSERT", "UPDATE", "DELETE")),
 ]
 
 
