@@ -25,7 +25,6 @@ import logging
 import random
 import time
 
-import numpy as np
 import torch
 
 from training.config import TrainConfig
@@ -120,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    np.random.seed(a.seed)
     mid = tune(a.checkpoint, a.out, a.steps, a.min_conf, a.alpha, a.lr, a.seed)
     print(mid)
     return 0

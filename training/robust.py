@@ -16,7 +16,6 @@ on the held-out split of the training corpus, never on an evaluation set.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 

@@ -186,7 +186,8 @@ def prepare(cfg: TrainConfig, model, items, held, cache: Path | None) -> Prepare
     if not pairs.image_text or not pairs.image_sound:
         raise SystemExit(f"nothing to train on: {len(pairs.image_text)} image+text and "
                          f"{len(pairs.image_sound)} image+sound pairs (is --pivot-min-conf "
-                         f"{cfg.pivot_min_conf} too strict for this corpus?)")
+                         f"{cfg.pivot_min_conf} or --text-pivot-min-conf "
+                         f"{cfg.text_pivot_min_conf} too strict for this corpus?)")
     texts = text_features(model, [t for _, ts in pairs.image_text for t in ts]
                           + [t for _, t in class_texts()], cache, "train")
     log.info("training pairs: %d image+text, %d image+sound (%d concepts)",
