@@ -10,7 +10,8 @@ import torch
 from core.model import load_model
 from tests.media import toy_corpus
 from training.losses import ranking_loss, teacher_kl
-from training.metrics import ranks_of_first_relevant, retrieval_metrics
+from training.metrics import (bootstrap_section, paired_bootstrap, ranks_of_first_relevant,
+                              retrieval_metrics)
 from training.train import TrainConfig, train
 
 
@@ -22,6 +23,30 @@ def test_metrics_on_known_ranks():
     assert ranks_of_first_relevant(scores, rel).tolist() == [3, 2, 2]
     m = retrieval_metrics(scores, rel)
     assert m["R@1"] == 0 and m["median_rank"] == 2 and m["R@5"] == 1.0
+    assert "ranks" not in m and retrieval_metrics(scores, rel, keep_ranks=True)["ranks"] == [3, 2, 2]
+
+
+def test_paired_bootstrap_tells_a_sure_difference_from_noise():
+    same = paired_bootstrap([1, 4, 12, 30], [1, 4, 12, 30])
+    assert same["R@10"] == {"diff": 0.0, "low": 0.0, "high": 0.0, "better": 0.0, "worse": 0.0}
+    sure = paired_bootstrap([1] * 40, [20] * 40)  # the first finds every query at rank 1
+    assert sure["R@10"]["diff"] == 1.0 and sure["R@10"]["low"] == 1.0
+    assert sure["median_rank"]["diff"] == 19 and sure["median_rank"]["better"] == 1.0
+    # One query of 40 better (rank 3 vs 15) and one worse: the interval spans zero.
+    a, b = [3, 40] + [50] * 38, [15, 8] + [50] * 38
+    noisy = paired_bootstrap(a, b)
+    assert noisy["R@10"]["diff"] == 0.0
+    assert noisy["R@10"]["low"] < 0 < noisy["R@10"]["high"]
+    assert 0.2 < noisy["R@10"]["better"] < 0.5 and 0.2 < noisy["R@10"]["worse"] < 0.5
+    assert paired_bootstrap(a, b) == noisy  # seeded: the same report twice
+    with pytest.raises(ValueError, match="same queries"):
+        paired_bootstrap([1, 2], [1, 2, 3])
+    first = {"img->txt": {"ranks": [1] * 40}, "txt->img": {"R@10": 0.5}}
+    lines = bootstrap_section("heading", first, {"img->txt": {"ranks": [20] * 40}},
+                              ["img->txt", "txt->img"])
+    assert lines[:2] == ["", "heading"] and len(lines) == 3
+    assert lines[2].startswith("- img->txt: R@10 +1.000 [+1.000, +1.000]")
+    assert bootstrap_section("heading", first, {}, ["img->txt"]) == []
 
 
 def test_losses_prefer_aligned_pairs():

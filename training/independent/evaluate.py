@@ -25,7 +25,7 @@ def directional(scores: np.ndarray, rel: np.ndarray, trials: int = 20) -> dict |
     keep = rel.any(axis=1)
     if keep.sum() == 0:
         return None
-    out = retrieval_metrics(scores[keep], rel[keep])
+    out = retrieval_metrics(scores[keep], rel[keep], keep_ranks=True)
     out["chance"] = chance_metrics(rel[keep], trials=trials)
     return out
 
@@ -107,6 +107,7 @@ def format_report(res: dict) -> str:
                      f"{m['median_rank']:.0f} | {ch['R@1']:.3f} / {ch['R@5']:.3f} / "
                      f"{ch['R@10']:.3f} / {ch['median_rank']:.0f} | {' | '.join(cells)} | "
                      f"{m['queries']} x {m['candidates']} |")
+    lines += bootstrap_lines(res)
     lines.append("")
     lines.append("| zero-shot | accuracy | composition | chance | items | classes |")
     lines.append("|---|---|---|---|---|---|")
@@ -118,3 +119,17 @@ def format_report(res: dict) -> str:
     return "\n".join(lines)
 
 
+
+
+def bootstrap_lines(res: dict) -> list[str]:
+    """The model against the composition and the naive baseline: paired bootstrap intervals
+    of the R@10 and median-rank differences per direction."""
+    from training.metrics import bootstrap_section
+
+    return [line for name, other in (
+        ("the composition", res.get("composition", {}).get("retrieval", {})),
+        ("the naive baseline", res.get("baseline", {})))
+        for line in bootstrap_section(
+            f"The model minus {name}, paired bootstrap over the queries (2,000 resamples, "
+            "95% interval; positive = the model is better):", res["retrieval"], other,
+            DIRECTIONS)]

@@ -121,7 +121,8 @@ def _retrieval(emb: dict, labels: dict[str, list[set[str]]], chance: dict) -> di
         else:
             r = relevance(labels[q], labels[c])
             keep = r.any(axis=1)
-            res["retrieval"][d] = retrieval_metrics((emb[q] @ emb[c].T)[keep], r[keep])
+            res["retrieval"][d] = retrieval_metrics((emb[q] @ emb[c].T)[keep], r[keep],
+                                                    keep_ranks=True)
     return res
 
 
@@ -161,6 +162,7 @@ def format_report(res: dict) -> str:
                 size = f"{z['n']} x {z['classes']} classes"
         cells += [f"{ch:.3f}", "-", "-", size]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += bootstrap_lines(res["encoders"])
     missing = [f"{e['name']}: {', '.join(e['missing'])}" for e in res["encoders"] if e["missing"]]
     if missing:
         lines += ["", "Missing (the encoder does not handle a modality): " + "; ".join(missing)]
@@ -169,3 +171,14 @@ def format_report(res: dict) -> str:
     return "\n".join(lines)
 
 
+
+
+def bootstrap_lines(encoders: list[dict]) -> list[str]:
+    """The first encoder against each other one: paired bootstrap intervals of the R@10 and
+    median-rank differences per direction (`training.metrics.paired_bootstrap`)."""
+    from training.metrics import bootstrap_section
+
+    return [line for other in encoders[1:] for line in bootstrap_section(
+        f"{encoders[0]['name']} minus {other['name']}, paired bootstrap over the queries "
+        "(2,000 resamples, 95% interval; positive = the first is better):",
+        encoders[0]["retrieval"], other["retrieval"], DIRECTIONS)]
