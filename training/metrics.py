@@ -62,7 +62,8 @@ def format_bootstrap(direction: str, boot: dict) -> str:
     r, m = boot["R@10"], boot["median_rank"]
     return (f"{direction}: R@10 {r['diff']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}] "
             f"(better in {r['better']:.0%} of resamples, worse in {r['worse']:.0%}); "
-            f"median rank {m['diff']:+g} [{m['low']:+g}, {m['high']:+g}] "
+            f"median rank {round(m['diff'], 1):+g} [{round(m['low'], 1):+g}, "
+            f"{round(m['high'], 1):+g}] "
             f"(better {m['better']:.0%}, worse {m['worse']:.0%})")
 
 
