@@ -4,13 +4,20 @@ ViT-B/32 image encoder, in the same run. Also the share of the machine's FLOP-bo
 ceiling that the image path reaches, and for every set the share of its slower bound (its
 own decode step alone, or its network alone) that indexing reaches.
 
-    nice python -m benchmarks.bench_index [--photos 32]
+    nice python -m benchmarks.bench_index [--photos 48] [--sets "photos 0.3,notes"]
+    nice python -m benchmarks.bench_index --photos 480 --notes 3000 --policy 3 --sets ...
+
+Each set is indexed from a folder holding exactly the count asked for (hard links to a
+pool of generated files), so runs of 48 and of 480 photos can follow each other.
+``--policy N`` also indexes each set with the stop-20 budget (one torch thread beside two
+decoders, always), alternating with today's budget, N times each, best of each.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +42,33 @@ def photo(h: int, w: int, seed: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+def exactly(pool: Path, names: list[str]) -> Path:
+    """A folder holding exactly ``names`` of ``pool`` (hard links; copies where links fail)."""
+    d = DATA / "sets" / f"{pool.name}-{len(names)}"
+    d.mkdir(parents=True, exist_ok=True)
+    for stale in set(os.listdir(d)) - set(names):
+        (d / stale).unlink()
+    for n in names:
+        if not (d / n).exists():
+            try:
+                os.link(pool / n, d / n)
+            except OSError:
+                shutil.copy2(pool / n, d / n)
+    return d
+
+
 def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
+    """The generated files (a pool per set, grown as needed), as folders of the counts
+    asked for."""
+    sets = make_pools(n_photos, n_sounds, n_notes)
+    counts = {"sounds (10 s)": n_sounds, "notes": n_notes}
+    for name, pool in sets.items():
+        names = sorted(os.listdir(pool))[: counts.get(name, n_photos)]
+        sets[name] = exactly(pool, names)
+    return sets
+
+
+def make_pools(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     import cv2
 
     from tools.mediagen import write_sound
@@ -72,7 +105,8 @@ def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     return sets
 
 
-def index_once(model, folder: Path, budget=None) -> tuple[float, int]:
+def index_once(model, folder: Path, budget=None, report: list | None = None
+               ) -> tuple[float, int]:
     from core.library import Library
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +117,41 @@ def index_once(model, folder: Path, budget=None) -> tuple[float, int]:
         dt = time.perf_counter() - t
         lib.close()
     assert r.failed == 0, r
+    if report is not None:
+        report.append(r)
     return dt, r.added
+
+
+POLICY_HEADERS = ["set", "files", "today files/s", "stop-20 budget files/s", "ratio",
+                  "batches on every core", "others' CPU use (cores)"]
+
+
+def policy_rows(model, sets: dict[str, Path], repeat: int) -> list[list]:
+    """Today's budget against the stop-20 one (a fixed torch thread beside the decoders),
+    alternated ``repeat`` times (in turn first), best of each; with how many of today's batches ran on
+    every core and how busy other programs kept the machine meanwhile."""
+    from core.library import ThreadBudget
+    from core.library.threads import WATCH
+
+    fixed = ThreadBudget(decoders=2, model=1, graph=2)
+    rows = []
+    for name, folder in sets.items():
+        best = {"today": 0.0, "fixed": 0.0}
+        reports: list = []
+        others = []
+        pair = [("today", None), ("fixed", fixed)]
+        for i in range(repeat):
+            for which, budget in pair[:: 1 if i % 2 == 0 else -1]:  # ABBA: neither goes first
+                WATCH.others_busy()
+                dt, n = index_once(model, folder, budget, reports if budget is None else None)
+                others.append(WATCH.others_busy() or 0.0)
+                best[which] = max(best[which], n / dt)
+        wide = sum(r.wide_batches for r in reports)
+        rows.append([name, n, f"{best['today']:.1f}", f"{best['fixed']:.1f}",
+                     f"{best['today'] / best['fixed']:.2f}x", f"{wide}/{repeat} runs",
+                     f"{min(others):.2f}-{max(others):.2f}"])
+        print(table(POLICY_HEADERS, rows[-1:]), flush=True)
+    return rows
 
 
 def decode_rate(folder: Path, decoders: int) -> float:
@@ -221,26 +289,41 @@ def main() -> None:
     ap.add_argument("--notes", type=int, default=300)
     ap.add_argument("--budgets", action="store_true", help="also sweep thread budgets")
     ap.add_argument("--device", default=None, help="cpu, cuda (default: as the app picks)")
+    ap.add_argument("--sets", default="", help="comma-separated beginnings of set names "
+                    "(default: every set)")
+    ap.add_argument("--policy", type=int, default=0, metavar="N", help="only compare today's "
+                    "thread budget with the stop-20 one, alternated N times")
     args = ap.parse_args()
     from benchmarks.clip_baseline import ClipBaselineModel
     from core.library import ThreadBudget
 
     load = os.getloadavg()[0]
     sets = make_data(args.photos, args.sounds, args.notes)
+    if args.sets:
+        wanted = [w.strip() for w in args.sets.split(",")]
+        sets = {k: v for k, v in sets.items() if any(k.startswith(w) for w in wanted)}
     ours, what = model_for_bench(args.device)
+    # Warm-up at the batch sizes indexing uses: the first forward pass of each input
+    # shape allocates and picks kernels (seconds on a busy machine).
+    first = sorted(make_pools(1, 0, 0)["photos 0.3 MP"].glob("*.jpg"))[:32]
+    ours.encode_images(first)
+    ours.encode_texts(["warm up"] * 64)
+    if args.policy:
+        print(f"model: {what} on {ours.device}; {os.cpu_count()} cores, load average "
+              f"{load:.1f}; today's budget {ThreadBudget.for_machine(ours)}")
+        res = {"model": what, "load_avg_start": load,
+               "policy": policy_rows(ours, sets, args.policy)}
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        print(f"results: {save('index-policy', res)}")
+        return
     base = ClipBaselineModel(ours)
+    base.encode_images(first)
     peak = matmul_peak_gflops()
     g_ours, g_clip = image_gflops(ours)
     budget = ThreadBudget.for_machine(ours)
     print(f"model: {what} on {ours.device}; {os.cpu_count()} cores, load average {load:.1f}; "
           f"indexing budget {budget}; fp32 matmul peak {peak:.0f} GFLOP/s; image path "
           f"{g_ours:.2f} GFLOP/image (CLIP ViT-B/32 {g_clip:.2f})")
-    # Warm-up at the batch sizes indexing uses: the first forward pass of each input
-    # shape allocates and picks kernels (seconds on a busy machine).
-    first = sorted(next(iter(sets.values())).glob("*.jpg"))[:32]
-    for m in (ours, base):
-        m.encode_images(first)
-    ours.encode_texts(["warm up"] * 64)
     bounds = {"network": network_rate(ours), "decoders": budget.decoders}
     rows, res = [], {"model": what, "device": str(ours.device), "matmul_peak_gflops": peak,
                      "gflop_per_image": g_ours, "clip_gflop_per_image": g_clip,

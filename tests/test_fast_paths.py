@@ -4,6 +4,7 @@ length."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -51,26 +52,103 @@ def test_texts_batched_by_length_keep_their_order(tiny_model):
     assert np.allclose(together[5:10], alone, atol=1e-5)
 
 
-def test_more_network_threads_while_decoders_idle_give_the_same_vectors(tmp_path, tree,
-                                                                         tiny_model):
-    """ThreadBudget.model_idle: a batch embedded on more torch threads (the decoders are
-    idle: read-ahead full or nothing left) gets the vectors the plain budget gets."""
-    from core.library import Library, ThreadBudget
+def _index(tmp_path, media, model, name, budget, reports=None):
+    from core.library import Library
+
+    lib = Library.open(tmp_path / name, model=model)
+    lib.add_folder(media)
+    report = lib.index(budget=budget)
+    assert report.added > 0 and report.failed == 0
+    if reports is not None:
+        reports.append(report)
+    found = {str(p): lib.store.segments.of_item(i)[2] for i, p in lib.store.files.indexed_paths()}
+    lib.close()
+    return found
+
+
+def test_batches_on_every_core_give_the_same_vectors_and_hold_the_decoders(
+        tmp_path, tree, tiny_model, monkeypatch):
+    """ThreadBudget.model_idle, used while other programs leave the cores free: a batch
+    embedded on more torch threads gets the vectors the plain budget gets, and no decoder
+    starts a file while it runs."""
+    import threading
+    import time
+
+    import core.library.embed as embed
+    from core.library import ThreadBudget
+    from core.library.threads import WATCH
 
     media, _ = tree
-    found = []
-    for name, budget in (("plain", ThreadBudget(decoders=1, model=1)),
-                         ("idle", ThreadBudget(decoders=1, model=1, model_idle=2))):
-        lib = Library.open(tmp_path / name, model=tiny_model)
-        lib.add_folder(media)
-        report = lib.index(budget=budget)
-        assert report.added > 0 and report.failed == 0
-        found.append({str(p): lib.store.segments.of_item(i)[2]
-                      for i, p in lib.store.files.indexed_paths()})
-        lib.close()
+    plain = ThreadBudget(decoders=2, model=1)
+    monkeypatch.setattr(WATCH, "cores_free", lambda: True)
+    found = [_index(tmp_path, media, tiny_model, "plain", plain)]
+    starts, wide, lock = [], [], threading.Lock()
+    real_decode = embed.decode
+
+    def decode(*a, **k):
+        with lock:
+            starts.append(time.monotonic())
+        return real_decode(*a, **k)
+
+    real_encode = embed.Embedder._encode_items
+
+    def encode_items(self, kind, items):
+        t = time.monotonic()
+        try:
+            return real_encode(self, kind, items)
+        finally:
+            if not self.go.is_set():  # a batch on every core
+                wide.append((t, time.monotonic()))
+
+    monkeypatch.setattr(embed, "decode", decode)
+    monkeypatch.setattr(embed.Embedder, "_encode_items", encode_items)
+    reports: list = []
+    found.append(_index(tmp_path, media, tiny_model, "wide",
+                        ThreadBudget(decoders=2, model=1, model_idle=2), reports))
+    assert reports[0].wide_batches == len(wide) > 0
+    assert not [s for s in starts for a, b in wide if a < s < b]
     assert found[0].keys() == found[1].keys()
     for path, v in found[0].items():  # thread counts change summation order, nothing else
         assert np.allclose(v, found[1][path], atol=1e-5), path
+
+
+def test_no_batch_on_every_core_while_other_programs_use_them(tmp_path, tree, tiny_model,
+                                                              monkeypatch):
+    from core.library import ThreadBudget
+    from core.library.threads import WATCH
+
+    monkeypatch.setattr(WATCH, "cores_free", lambda: False)
+    reports: list = []
+    _index(tmp_path, tree[0], tiny_model, "busy", ThreadBudget(decoders=2, model=1,
+                                                               model_idle=2), reports)
+    assert reports[0].wide_batches == 0
+
+
+def test_core_watch_tells_other_programs_use_from_the_system_counters(tmp_path):
+    """Busy time of the whole system less this process's own, per second of wall time."""
+    import time
+
+    from core.library.threads import OTHERS_BUSY_MAX, CoreWatch
+
+    stat = tmp_path / "stat"
+    hz = os.sysconf("SC_CLK_TCK")
+
+    def write(busy_s: float, idle_s: float = 0.0) -> None:
+        j = int(busy_s * hz)  # all of it as "user": nice, system, irq... add up the same
+        stat.write_text(f"cpu  {j} 0 0 {int(idle_s * hz)} 0 0 0 0 0 0\ncpu0 1 2 3\n")
+
+    write(0.0)
+    watch = CoreWatch(span=0.05, stat=str(stat))
+    assert watch.others_busy() is None  # no look old enough yet
+    time.sleep(0.1)
+    write(0.0, 1.0)  # the system idle: nothing used by anyone (our own time counts less)
+    assert watch.others_busy() == 0.0
+    assert watch.cores_free()
+    time.sleep(0.1)
+    write(1000.0, 1.0)  # a thousand CPU-seconds used since: others kept the cores busy
+    assert watch.others_busy() > OTHERS_BUSY_MAX
+    assert not watch.cores_free()
+    assert CoreWatch(stat=str(tmp_path / "none")).others_busy() is None  # not Linux
 
 
 def test_soundnet_inference_path_is_the_training_path():

@@ -1,9 +1,14 @@
 """The embed phase of indexing: decoder threads read ahead, the network embeds batches
-of one kind (on more torch threads while the decoders are idle), and each batch is saved
-in one transaction (a crash loses one batch)."""
+of one kind, and each batch is saved in one transaction (a crash loses one batch).
+
+While other programs leave the cores free, a batch runs on every core with the decoders
+held back until it is done (they finish the file in hand): decoding and the network take
+turns at the whole machine. Otherwise the network keeps to its budget's threads and the
+decoders run beside it."""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,7 +22,7 @@ from core.errors import SynesthesiaError
 from core.library.decode import IMAGE_SIDE, Decoded, decode
 from core.library.progress import IndexReport, Progress
 from core.library.scan import ScannedFile
-from core.library.threads import torch_threads
+from core.library.threads import WATCH, torch_threads
 from core.media import KINDS
 from core.media.video import encode_pieces
 from core.store import Store
@@ -45,6 +50,8 @@ class Embedder:
         self.cancelled = cancelled
         self.decoders = decoders
         self.idle_threads = idle_threads
+        self.go = threading.Event()  # cleared while a batch runs on every core
+        self.go.set()
         self.queued: deque[Future[Decoded]] = deque()
         self.kinds_queued: deque[str] = deque()
         self.image_side = getattr(model, "image_side", IMAGE_SIDE)
@@ -95,7 +102,11 @@ class Embedder:
             f = todo[pick]
             del todo[pick]
             self.kinds_queued.append(f.kind)
-            self.queued.append(pool.submit(decode, f, hashes.get(f.path), self.image_side))
+            self.queued.append(pool.submit(self._decode, f, hashes.get(f.path)))
+
+    def _decode(self, f: ScannedFile, known_hash: str | None) -> Decoded:
+        self.go.wait()  # a batch on every core: wait for its end
+        return decode(f, known_hash, self.image_side)
 
     def _flush_ready(self) -> None:
         """Embed the kinds with at least MIN_BATCH pieces waiting."""
@@ -130,13 +141,20 @@ class Embedder:
     def _encode(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
         """Vectors per item; when the batch fails, one item at a time to find the culprit
         (its error is set and its vectors are None)."""
-        encode = self.encoders[kind]
-        # The decoders are idle when every file handed to them is done (read-ahead full,
-        # or nothing left): the network may use their cores for this batch.
-        idle = all(f.done() for f in self.queued)
+        wide = self.idle_threads is not None and WATCH.cores_free()
+        if wide:
+            self.go.clear()
+            self.report.wide_batches += 1
         try:
-            with torch_threads(self.idle_threads if idle else None):
-                vecs = encode([p for it in items for p in it.pieces])
+            with torch_threads(self.idle_threads if wide else None):
+                return self._encode_items(kind, items)
+        finally:
+            self.go.set()
+
+    def _encode_items(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
+        encode = self.encoders[kind]
+        try:
+            vecs = encode([p for it in items for p in it.pieces])
         except SynesthesiaError:
             out: list[np.ndarray | None] = []
             for it in items:

@@ -35,6 +35,7 @@ class IndexReport:
     unchanged: int = 0
     sidecar_tags: int = 0  # keywords imported from XMP sidecars as accepted tags
     described: int = 0  # files whose details (date, camera, place, words...) were read
+    wide_batches: int = 0  # batches embedded on every core, the decoders waiting
     cancelled: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)

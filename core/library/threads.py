@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from typing import Any
 class ThreadBudget:
     """``decoders``: threads reading, hashing and decoding files; ``model``: torch threads
     for the network's forward passes in the job's thread (None: leave them as they are);
-    ``model_idle``: torch threads for a forward pass while the decoders have nothing to do
-    (their read-ahead is full: small photos, notes), None for ``model``; ``graph``: threads
-    building HNSW graphs."""
+    ``model_idle``: torch threads for a forward pass run with the decoders held back, used
+    while other programs leave this machine's cores free (``CoreWatch``); None: always
+    ``model``, the decoders running beside the network; ``graph``: threads building HNSW
+    graphs."""
 
     decoders: int = 2
     model: int | None = None
@@ -33,15 +35,74 @@ class ThreadBudget:
     def for_machine(cls, model: Any = None, cores: int | None = None) -> ThreadBudget:
         """Half the cores (2 to 4) decode, the rest run the network (CPU models; with a
         GPU all cores but one decode).
-        ``model_idle`` stays off: on the shared 2-core machine giving the network both
-        cores while the decoders were idle was slower (benchmarks.bench_index --budgets,
-        0.3 MP photos: 8-10 against 13-19 files/s)."""
+        On the CPU the network takes every core for a batch (``model_idle``), the decoders
+        waiting, while no other program uses the cores: decoding and the network then take
+        turns at the whole machine instead of sharing it (bench_index, issue 16). When other
+        programs keep a core busy, one torch thread beside the decoders: OpenMP threads
+        that wait for each other at every layer slowed a batch 2-2.5x on the loaded 2-core
+        machine (8-10 against 13-19 files/s at 0.3 MP, before this watch)."""
         cores = cores or os.cpu_count() or 2
         on_cpu = str(getattr(model, "device", "cpu")) == "cpu"
         # with the network on a GPU, decoding is the work left to the CPU: all but one core
         decoders = max(2, min(4, cores // 2)) if on_cpu else max(2, cores - 1)
         return cls(decoders=decoders, model=max(1, cores - decoders) if on_cpu else None,
-                   graph=max(1, min(cores, 4)))
+                   graph=max(1, min(cores, 4)),
+                   model_idle=min(cores, 8) if on_cpu and cores > 1 else None)
+
+
+# Other programs' use of the cores (in cores) above which the network keeps to one thread.
+OTHERS_BUSY_MAX = 0.25
+
+
+class CoreWatch:
+    """How much of this machine's CPU other programs used lately: the system's busy time
+    (``/proc/stat``) less this process's own (``os.times``), over the last look at least
+    ``span`` seconds ago. None where it cannot be told (not Linux, too short a span)."""
+
+    def __init__(self, span: float = 0.2, stat: str = "/proc/stat") -> None:
+        self.span = span
+        self.stat = stat
+        self._hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self._looks: list[tuple[float, float, float]] = []
+        self._guard = threading.Lock()
+        self.others_busy()
+
+    def _look(self) -> tuple[float, float, float] | None:
+        try:
+            with open(self.stat, "rb") as f:
+                cpu = f.readline().split()
+        except OSError:
+            return None
+        if len(cpu) < 9 or cpu[0] != b"cpu":
+            return None
+        # user nice system idle iowait irq softirq steal: busy is all but idle and iowait
+        user, nice, system, _, _, irq, softirq, steal = (int(x) for x in cpu[1:9])
+        t = os.times()
+        return (time.monotonic(), (user + nice + system + irq + softirq + steal) / self._hz,
+                t.user + t.system)
+
+    def others_busy(self) -> float | None:
+        """Cores' worth of CPU that other programs used since the last look at least
+        ``span`` seconds ago (0.0 on an idle machine), or None."""
+        now = self._look()
+        if now is None:
+            return None
+        with self._guard:
+            old = [x for x in self._looks if now[0] - x[0] >= self.span]
+            self._looks = [*old[-1:], *(x for x in self._looks if now[0] - x[0] < self.span),
+                           now]
+        if not old:
+            return None
+        t, busy, own = old[-1]
+        return max(0.0, ((now[1] - busy) - (now[2] - own)) / (now[0] - t))
+
+    def cores_free(self) -> bool:
+        """Whether other programs left the cores free lately (False when unknown)."""
+        busy = self.others_busy()
+        return busy is not None and busy <= OTHERS_BUSY_MAX
+
+
+WATCH = CoreWatch()  # one per process: the first look is taken at import
 
 
 def _in_new_thread(func: Callable[[], Any]) -> Any:
