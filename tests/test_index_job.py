@@ -180,6 +180,10 @@ def test_budget_for_the_machine() -> None:
     class Gpu:
         device = "cuda:0"
 
-    assert ThreadBudget.for_machine(Cpu(), cores=2) == ThreadBudget(decoders=2, model=1, graph=2)
+    # the network on every core for a batch while other programs leave them free
+    assert ThreadBudget.for_machine(Cpu(), cores=2) == ThreadBudget(decoders=2, model=1, graph=2,
+                                                                    model_idle=2)
     assert ThreadBudget.for_machine(Cpu(), cores=16).decoders == 4
+    assert ThreadBudget.for_machine(Cpu(), cores=1).model_idle is None
     assert ThreadBudget.for_machine(Gpu(), cores=8).model is None
+    assert ThreadBudget.for_machine(Gpu(), cores=8).model_idle is None

@@ -47,7 +47,7 @@ class ThreadBudget:
         decoders = max(2, min(4, cores // 2)) if on_cpu else max(2, cores - 1)
         return cls(decoders=decoders, model=max(1, cores - decoders) if on_cpu else None,
                    graph=max(1, min(cores, 4)),
-                   model_idle=min(cores, 8) if on_cpu and cores > 1 else None)
+                   model_idle=cores if on_cpu and cores > 1 else None)
 
 
 # Other programs' use of the cores (in cores) above which the network keeps to one thread.
