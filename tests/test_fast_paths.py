@@ -76,11 +76,12 @@ def test_batches_on_every_core_give_the_same_vectors_and_hold_the_decoders(
 
     import core.library.embed as embed
     from core.library import ThreadBudget
-    from core.library.threads import WATCH
+    from core.library.threads import WATCH, NetworkPace
 
     media, _ = tree
     plain = ThreadBudget(decoders=2, model=1)
     monkeypatch.setattr(WATCH, "cores_free", lambda: True)
+    monkeypatch.setattr(embed, "PACE", NetworkPace())  # no hold left by other tests
     found = [_index(tmp_path, media, tiny_model, "plain", plain)]
     starts, wide, lock = [], [], threading.Lock()
     real_decode = embed.decode
@@ -122,6 +123,18 @@ def test_no_batch_on_every_core_while_other_programs_use_them(tmp_path, tree, ti
     _index(tmp_path, tree[0], tiny_model, "busy", ThreadBudget(decoders=2, model=1,
                                                                model_idle=2), reports)
     assert reports[0].wide_batches == 0
+
+
+def test_a_batch_on_every_core_slower_than_one_on_the_budget_holds_the_next_ones():
+    from core.library.threads import NetworkPace
+
+    pace = NetworkPace(hold=2)
+    pace.record("image", False, 1.0, 32)
+    pace.record("image", True, 0.6, 32)  # faster: every core again
+    assert pace.wide_allowed("image")
+    pace.record("image", True, 0.5, 8)  # 1/16 s a piece against 1/32: the watch misjudged
+    assert [pace.wide_allowed("image") for _ in range(3)] == [False, False, True]
+    assert pace.wide_allowed("note")  # per kind
 
 
 def test_core_watch_tells_other_programs_use_from_the_system_counters(tmp_path):

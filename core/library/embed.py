@@ -9,6 +9,7 @@ decoders run beside it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,7 @@ from core.errors import SynesthesiaError
 from core.library.decode import IMAGE_SIDE, Decoded, decode
 from core.library.progress import IndexReport, Progress
 from core.library.scan import ScannedFile
-from core.library.threads import WATCH, torch_threads
+from core.library.threads import PACE, WATCH, torch_threads
 from core.media import KINDS
 from core.media.video import encode_pieces
 from core.store import Store
@@ -141,15 +142,18 @@ class Embedder:
     def _encode(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
         """Vectors per item; when the batch fails, one item at a time to find the culprit
         (its error is set and its vectors are None)."""
-        wide = self.idle_threads is not None and WATCH.cores_free()
+        wide = (self.idle_threads is not None and PACE.wide_allowed(kind)
+                and WATCH.cores_free())
         if wide:
             self.go.clear()
             self.report.wide_batches += 1
+        t = time.perf_counter()
         try:
             with torch_threads(self.idle_threads if wide else None):
                 return self._encode_items(kind, items)
         finally:
             self.go.set()
+            PACE.record(kind, wide, time.perf_counter() - t, sum(len(x.pieces) for x in items))
 
     def _encode_items(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
         encode = self.encoders[kind]

@@ -105,6 +105,36 @@ class CoreWatch:
 WATCH = CoreWatch()  # one per process: the first look is taken at import
 
 
+class NetworkPace:
+    """Seconds per piece of the last batch of each kind on the budget's threads and on
+    every core. A batch on every core slower than the last one on the budget's threads
+    (the watch misjudged: a burst of other work, a CPU quota it cannot see) keeps the next
+    ``hold`` batches of that kind on the budget's threads; then every core is tried again."""
+
+    def __init__(self, hold: int = 8, margin: float = 1.2) -> None:
+        self.hold = hold
+        self.margin = margin
+        self._last: dict[tuple[str, bool], float] = {}
+        self._held: dict[str, int] = {}
+
+    def wide_allowed(self, kind: str) -> bool:
+        """Whether a batch of ``kind`` may run on every core (counts down a hold)."""
+        held = self._held.get(kind, 0)
+        if held:
+            self._held[kind] = held - 1
+        return not held
+
+    def record(self, kind: str, wide: bool, seconds: float, pieces: int) -> None:
+        per = seconds / max(pieces, 1)
+        self._last[(kind, wide)] = per
+        narrow = self._last.get((kind, False))
+        if wide and narrow is not None and per > self.margin * narrow:
+            self._held[kind] = self.hold
+
+
+PACE = NetworkPace()
+
+
 def _in_new_thread(func: Callable[[], Any]) -> Any:
     out: list[Any] = []
     t = threading.Thread(target=lambda: out.append(func()), name="torch-threads")
