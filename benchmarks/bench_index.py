@@ -57,10 +57,12 @@ def exactly(pool: Path, names: list[str]) -> Path:
     return d
 
 
-def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
+def make_data(n_photos: int, n_sounds: int, n_notes: int, only: str = "") -> dict[str, Path]:
     """The generated files (a pool per set, grown as needed), as folders of the counts
-    asked for."""
-    sets = make_pools(n_photos, n_sounds, n_notes)
+    asked for; ``only``: comma-separated beginnings of the names of the sets wanted."""
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    sets = make_pools(n_photos, n_sounds, n_notes,
+                      lambda name: not wanted or any(name.startswith(w) for w in wanted))
     counts = {"sounds (10 s)": n_sounds, "notes": n_notes}
     for name, pool in sets.items():
         names = sorted(os.listdir(pool))[: counts.get(name, n_photos)]
@@ -68,13 +70,16 @@ def make_data(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     return sets
 
 
-def make_pools(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
+def make_pools(n_photos: int, n_sounds: int, n_notes: int, wanted=lambda name: True
+               ) -> dict[str, Path]:
     import cv2
 
     from tools.mediagen import write_sound
 
     sets = {}
     for name, (h, w) in PHOTO_SIZES.items():
+        if not wanted(f"photos {name}"):
+            continue
         d = DATA / f"photos-{name.replace(' ', '').replace('.', '_')}"
         d.mkdir(parents=True, exist_ok=True)
         for i in range(n_photos):
@@ -85,7 +90,7 @@ def make_pools(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
     d = DATA / "sounds"
     d.mkdir(exist_ok=True)
     rng = np.random.default_rng(0)
-    for i in range(n_sounds):
+    for i in range(n_sounds if wanted("sounds (10 s)") else 0):
         ext = [".wav", ".flac", ".mp3", ".ogg"][i % 4]
         p = d / f"s{i:03}{ext}"
         if not p.exists():
@@ -93,15 +98,17 @@ def make_pools(n_photos: int, n_sounds: int, n_notes: int) -> dict[str, Path]:
             wave = 0.3 * np.sin(2 * np.pi * (200 + 20 * i) * t) + 0.05 * rng.standard_normal(
                 len(t))
             write_sound(p, wave.astype(np.float32))
-    sets["sounds (10 s)"] = d
+    if wanted("sounds (10 s)"):
+        sets["sounds (10 s)"] = d
     d = DATA / "notes"
     d.mkdir(exist_ok=True)
     words = "rain river dog bell train forest night sea wind fire birds city music".split()
-    for i in range(n_notes):
+    for i in range(n_notes if wanted("notes") else 0):
         p = d / f"n{i:04}.md"
         if not p.exists():
             p.write_text(" ".join(rng.choice(words, 40)) + ".\n")
-    sets["notes"] = d
+    if wanted("notes"):
+        sets["notes"] = d
     return sets
 
 
@@ -307,14 +314,12 @@ def main() -> None:
     from core.library import ThreadBudget
 
     load = os.getloadavg()[0]
-    sets = make_data(args.photos, args.sounds, args.notes)
-    if args.sets:
-        wanted = [w.strip() for w in args.sets.split(",")]
-        sets = {k: v for k, v in sets.items() if any(k.startswith(w) for w in wanted)}
+    sets = make_data(args.photos, args.sounds, args.notes, args.sets)
     ours, what = model_for_bench(args.device)
     # Warm-up at the batch sizes indexing uses: the first forward pass of each input
     # shape allocates and picks kernels (seconds on a busy machine).
-    first = sorted(make_pools(1, 0, 0)["photos 0.3 MP"].glob("*.jpg"))[:32]
+    first = sorted(make_pools(32, 0, 0, lambda n: n == "photos 0.3 MP")["photos 0.3 MP"]
+                   .glob("*.jpg"))[:32]
     ours.encode_images(first)
     ours.encode_texts(["warm up"] * 64)
     if args.policy:
