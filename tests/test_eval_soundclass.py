@@ -70,3 +70,30 @@ def test_route_features_are_log_sums_over_the_tags_a_route_reaches() -> None:
     assert f.shape == (2, 2)                         # tag 0 by objects, tag 2 by scenes
     assert np.allclose(np.exp(f[0]), [0.75, 0.8])
     assert np.allclose(f[1], [np.log(1e-6), np.log(1e-6)])  # floored, never -inf
+
+
+def test_cross_fitted_probe_gates_each_fold_on_the_other() -> None:
+    from core.tagging.vocabulary import TagVocabulary
+    from training.eval_soundclass import cross_fitted
+
+    rng = np.random.default_rng(0)
+    n, d = 600, 8
+    which = rng.integers(0, 2, n)
+    x = np.eye(d)[which] * 3 + rng.normal(size=(n, d))
+    fires = rng.random(n) < 0.3
+    x[:, 2] += 4 * fires
+    # "shifted": true where its feature fires on the training split, at random on held-out
+    shifted = np.where(np.arange(n) < 400, fires, rng.random(n) < 0.1)
+    truth = np.stack([which == 0, which == 1, shifted], axis=1)
+    vocab = TagVocabulary(("animal", "transport", "shifted"), ("animals",) * 3)
+
+    class Model:
+        model_id = "m"
+
+    tr, held = slice(0, 400), slice(400, n)
+    a = np.arange(200) % 2 == 0
+    p, facts = cross_fitted(Model(), vocab, x[tr], truth[tr], x[held], truth[held], a, ~a)
+    assert p.shape == (200, 3) and facts["tags"] == 3
+    proposed, right = p >= 0.5, truth[held]
+    assert (proposed[:, :2] == right[:, :2]).mean() > 0.9   # the informative tags
+    assert not proposed[:, 2].any()                          # the gate drops "shifted"
