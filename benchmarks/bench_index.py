@@ -130,16 +130,16 @@ def index_once(model, folder: Path, budget=None, report: list | None = None
 
 
 POLICY_HEADERS = ["set", "files", "today files/s", "stop-20 budget files/s", "ratio",
-                  "every batch on every core files/s", "today's batches on every core",
+                  "cores taken as free files/s", "today's batches on every core",
                   "others' CPU use (cores)"]
 
 
 def policy_rows(model, sets: dict[str, Path], repeat: int) -> list[list]:
     """Today's budget against the stop-20 one (a fixed torch thread beside the decoders),
-    and today's with every batch on every core whatever other programs do (as when the
-    machine is found idle), in turn first, ``repeat`` times each, best of each; with how
-    many of today's batches ran on every core and how busy other programs kept the
-    machine meanwhile."""
+    and today's with the cores taken as free whatever other programs do (as on an idle
+    machine; NetworkPace still holds batches back after a slow one), each first in turn,
+    ``repeat`` times each, best of each; with how many of today's batches ran on every
+    core and how busy other programs kept the machine meanwhile."""
     from core.library import ThreadBudget
     from core.library.threads import WATCH
 
