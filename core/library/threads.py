@@ -79,7 +79,7 @@ class CoreWatch:
         user, nice, system, _, _, irq, softirq, steal = (int(x) for x in cpu[1:9])
         t = os.times()
         return (time.monotonic(), (user + nice + system + irq + softirq + steal) / self._hz,
-                t.user + t.system)
+                t.user + t.system + t.children_user + t.children_system)
 
     def others_busy(self) -> float | None:
         """Cores' worth of CPU that other programs used since the last look at least
