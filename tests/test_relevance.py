@@ -83,3 +83,11 @@ def test_ndcg_of_the_evaluator():
     assert ndcg(np.array([1, 1, 0, 0]), 2) == pytest.approx(1.0)
     assert ndcg(np.array([0, 0, 0, 0]), 2) == 0.0
     assert 0 < ndcg(np.array([0, 1, 0, 1]), 2) < 1
+
+
+def test_relevance_without_the_real_media_set_says_how_to_build_it(tmp_path, monkeypatch, capsys):
+    from training.relevance import main
+
+    monkeypatch.setenv("SYNESTHESIA_CACHE", str(tmp_path))
+    assert main([]) == 2
+    assert "python -m training.realmedia build" in capsys.readouterr().err

@@ -132,15 +132,19 @@ def format_report(res: dict, model_id: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from core.model import load_model
-    from training.realmedia import load_manifest
+    from training import evalsets
+    from training.realmedia import cache_dir, load_manifest
 
     p = argparse.ArgumentParser(prog="python -m training.relevance", description=__doc__)
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    path = evalsets.manifest_or_none("training.realmedia", None, cache_dir() / "manifest.jsonl")
+    if path is None:
+        return 2
     model = load_model(a.checkpoint)
-    res = evaluate(mixed_set(model, load_manifest(), "real-media set"))
+    res = evaluate(mixed_set(model, load_manifest(path), "real-media set"))
     if a.json:
         json.dump({"model_id": model.model_id, "kinds": list(KINDS), "results": res},
                   sys.stdout, indent=1)
