@@ -184,6 +184,7 @@ def test_budget_for_the_machine() -> None:
     assert ThreadBudget.for_machine(Cpu(), cores=2) == ThreadBudget(decoders=2, model=1, graph=2,
                                                                     model_idle=2)
     assert ThreadBudget.for_machine(Cpu(), cores=16).decoders == 4
+    assert ThreadBudget.for_machine(Cpu(), cores=16).model_idle is None  # measured on 2 only
     assert ThreadBudget.for_machine(Cpu(), cores=1).model_idle is None
     assert ThreadBudget.for_machine(Gpu(), cores=8).model is None
     assert ThreadBudget.for_machine(Gpu(), cores=8).model_idle is None

@@ -266,8 +266,9 @@ class IndexJob:
     # -- embed -----------------------------------------------------------------------------
     def embed(self, work: EmbedWork) -> None:
         """Decode, embed and save the new and changed files, batch by batch."""
-        Embedder(self.store, self.model, self.report, self.progress, self.cancelled,
-                 self.budget.decoders, self.budget.model_idle).run(work.files, work.hashes, work.new)
+        embedder = Embedder(self.store, self.model, self.report, self.progress, self.cancelled,
+                            self.budget.decoders, self.budget.model_idle)
+        embedder.run(work.files, work.hashes, work.new)
 
     def import_sidecars(self, found: ScanResult) -> None:
         """Keywords of XMP sidecars (``photo.jpg.xmp`` or ``photo.xmp``) become accepted

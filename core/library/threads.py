@@ -35,19 +35,21 @@ class ThreadBudget:
     def for_machine(cls, model: Any = None, cores: int | None = None) -> ThreadBudget:
         """Half the cores (2 to 4) decode, the rest run the network (CPU models; with a
         GPU all cores but one decode).
-        On the CPU the network takes every core for a batch (``model_idle``), the decoders
-        waiting, while no other program uses the cores: decoding and the network then take
-        turns at the whole machine instead of sharing it (bench_index, issue 16). When other
-        programs keep a core busy, one torch thread beside the decoders: OpenMP threads
-        that wait for each other at every layer slowed a batch 2-2.5x on the loaded 2-core
-        machine (8-10 against 13-19 files/s at 0.3 MP, before this watch)."""
+        On a 2-core CPU the network takes both cores for a batch (``model_idle``), the
+        decoders waiting, while no other program uses the cores: decoding and the network
+        then take turns at the whole machine instead of sharing it (bench_index, issue 16).
+        When other programs keep a core busy, one torch thread beside the decoders: OpenMP
+        threads that wait for each other at every layer slowed a batch 2-2.5x on the loaded
+        2-core machine (8-10 against 13-19 files/s at 0.3 MP, before this watch)."""
         cores = cores or os.cpu_count() or 2
         on_cpu = str(getattr(model, "device", "cpu")) == "cpu"
         # with the network on a GPU, decoding is the work left to the CPU: all but one core
         decoders = max(2, min(4, cores // 2)) if on_cpu else max(2, cores - 1)
         return cls(decoders=decoders, model=max(1, cores - decoders) if on_cpu else None,
                    graph=max(1, min(cores, 4)),
-                   model_idle=cores if on_cpu and cores > 1 else None)
+                   # measured on 2 cores only (1.2-1.8x); with more, decoders and network
+                   # each have cores of their own and taking turns is not known to pay
+                   model_idle=cores if on_cpu and cores == 2 else None)
 
 
 # Other programs' use of the cores (in cores) above which the network keeps to one thread.
