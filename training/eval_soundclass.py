@@ -31,10 +31,8 @@ Nothing here is stored or shipped; see the README (Tagging) for what was decided
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,6 +41,7 @@ import numpy as np
 from core.resources import resource
 from core.tagging import classtags
 from core.tagging.vocabulary import TagVocabulary, load_vocabulary
+from training import evalsets
 from training.eval_zeroshot import at_thresholds, fold_of, singular, true_tags
 
 log = logging.getLogger(__name__)
@@ -247,12 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    res = run(a.checkpoint)
-    if a.json:
-        json.dump(res, sys.stdout, indent=1)
-        print()
-    else:
-        print(markdown(res))
+    evalsets.emit(run(a.checkpoint), a.json, markdown)
     return 0
 
 
