@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -201,15 +200,13 @@ def broad_tags(model, vocab: TagVocabulary, held: list[dict], cache: Path, judge
 def run(checkpoint: str | None = None) -> dict:
     from core.model import load_model
     from training.class_words import WordNetJudge
-    from training.eval_tagging import corpus_split
+    from training.data import cache_root
+    from training.eval_tagging import labelled_by_kind
 
     model = load_model(checkpoint)
-    root = Path(os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia")
-    cache = root / "features"
+    cache = cache_root()
     judge, vocab = WordNetJudge(), load_vocabulary()
-    tr, ho = corpus_split()
-    of = {(side, k): [i for i in items if i["kind"] == k and i.get("labels")]
-          for side, items in (("train", tr), ("held", ho)) for k in ("image", "sound")}
+    of = labelled_by_kind()
     return {"model_id": model.model_id,
             "broad_tags": broad_tags(model, vocab, of["held", "image"], cache, judge),
             "sound_routes": sound_routes(model, vocab, of["train", "sound"],

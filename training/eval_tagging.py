@@ -44,7 +44,6 @@ import argparse
 import hashlib
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +78,13 @@ def corpus_split() -> tuple[list[dict], list[dict]]:
 
     cfg = TrainConfig()
     return split_items(load_items(cfg), cfg)
+
+
+def labelled_by_kind() -> dict[tuple[str, str], list[dict]]:
+    """{("train" | "held", "image" | "sound"): the split's labelled items of that kind}."""
+    tr, ho = corpus_split()
+    return {(side, k): [i for i in items if i["kind"] == k and i.get("labels")]
+            for side, items in (("train", tr), ("held", ho)) for k in ("image", "sound")}
 
 
 def _labels(item: dict) -> set[str]:
@@ -226,11 +232,10 @@ def run(checkpoint: str | None, write_calibration: bool, features: Path | None =
     from core.model import load_model
 
     model = load_model(checkpoint)
-    root = Path(os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia")
-    cache = features or root / "features"
-    tr, ho = corpus_split()
-    by = {(side, k): [i for i in items if i["kind"] == k and i.get("labels")]
-          for side, items in (("train", tr), ("held", ho)) for k in ("image", "sound")}
+    from training.data import cache_root
+
+    cache = features or cache_root()
+    by = labelled_by_kind()
     train_items = {"image": by["train", "image"], "sound": by["train", "sound"],
                    "text": [i for i in by["train", "image"] if i.get("texts")]}
     held_items = {"image": by["held", "image"], "sound": by["held", "sound"],

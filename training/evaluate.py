@@ -254,12 +254,10 @@ def format_extras(res: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-    from pathlib import Path
 
     from core.model import load_model
     from training.config import TrainConfig
-    from training.data import load_items, split_items
+    from training.data import cache_root, load_items, split_items
     from training.features import image_features, sound_features
 
     p = argparse.ArgumentParser(prog="synesthesia eval", description=__doc__.split("\n")[0])
@@ -281,9 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     tc = TrainConfig()
     items = load_items(tc)
     _, held = split_items(items, tc)
-    root = os.environ.get("SYNESTHESIA_CACHE") or Path.home() / ".cache" / "synesthesia"
-    imgs = image_features(model, [i for i in items if i["kind"] == "image"], Path(root) / "features")
-    snds = sound_features(model, [i for i in items if i["kind"] == "sound"], Path(root) / "features")
+    imgs = image_features(model, [i for i in items if i["kind"] == "image"], cache_root())
+    snds = sound_features(model, [i for i in items if i["kind"] == "sound"], cache_root())
     results = {"trained model": evaluate(model, held, imgs, snds)}
     if not a.no_baseline:
         results["composition"] = evaluate(model, held, imgs, snds,
