@@ -56,13 +56,32 @@ def _world(seed: int = 0, d: int = 32, concepts: int = 6, per: int = 30, gap: fl
 
 def test_default_vocabulary_has_hundreds_of_everyday_and_sound_words() -> None:
     v = load_vocabulary()
-    assert 250 <= len(v) <= 600
+    assert 600 <= len(v) <= 1000
     for w in ("rain", "applause", "engine", "church bell", "birdsong", "baby crying", "music",
               "wind", "water", "traffic", "beach", "dog"):
         assert v.index(w) >= 0
     assert len({w.casefold() for w in v.words}) == len(v)
     assert "places" in v.groups and "weather" in v.groups
     assert (default_vocabulary_path().parent / "PROVENANCE.md").exists()
+
+
+def test_sound_vocabulary_is_for_recordings_only() -> None:
+    from core.tagging.vocabulary import sound_vocabulary_path
+
+    v = load_vocabulary()
+    events = load_vocabulary(files=[sound_vocabulary_path()], include_default=False)
+    assert len(events) >= 300 and all(events.description(i) for i in range(len(events)))
+    assert all(g.startswith("sounds:") for g in events.groups)
+    assert v.description(v.index("applause"))  # described, though the general file has it
+    photo = v.for_kind("image")
+    assert "owl hooting" not in photo.words and "dog" in photo.words
+    assert photo.words == load_vocabulary().for_kind("note").words
+    assert "owl hooting" in v.for_kind("sound").words and "owl hooting" in v.for_kind("video").words
+    # a photo's vocabulary is the general one alone, as before the sound events were added
+    general = load_vocabulary(files=[default_vocabulary_path()], include_default=False)
+    assert photo.words == general.words
+    prompts = v.for_kind("sound").prompts("sound")[v.for_kind("sound").index("dog barking")]
+    assert "a dog barks" in prompts and "the sound of dog barking" in prompts
 
 
 def test_user_vocabulary_files_and_words(tmp_path) -> None:
@@ -83,7 +102,9 @@ def test_user_vocabulary_files_and_words(tmp_path) -> None:
         load_vocabulary([empty])
     with pytest.raises(VocabularyError, match="cannot read"):
         load_vocabulary([tmp_path / "missing.txt"])
-    assert parse_vocabulary("## a\nx\n## b\ny") == [("x", "a"), ("y", "b")]
+    assert parse_vocabulary("## a\nx\n## b\ny") == [("x", "a", ""), ("y", "b", "")]
+    assert parse_vocabulary("## sounds: x\ndog barking | a dog barks") == [
+        ("dog barking", "sounds: x", "a dog barks")]
 
 
 # -- logistic regression ----------------------------------------------------------------------

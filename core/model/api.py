@@ -279,7 +279,10 @@ def load_model(path: str | Path | None = None, device: str | None = None) -> Ali
     cfg = ModelConfig.from_dict(ckpt["config"])
     state = ckpt["state_dict"]
     try:
-        class_emb = {"imagenet": state["image.weight"], "places": state["sound.scenes.weight"]}
+        class_emb = {"imagenet": state["image.weight"]}
+        for key in ("sound.scenes.weight", "sound.soundnet.scenes.weight"):
+            if key in state:  # the SoundNet tower's scene texts (absent on the aiSFX tower)
+                class_emb["places"] = state[key]
         net = AlignedNetwork(cfg, class_emb)
     except (KeyError, RuntimeError, ValueError) as e:
         raise CheckpointError(f"{path or DEFAULT_CHECKPOINT}: weights do not match the config "

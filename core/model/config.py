@@ -44,6 +44,13 @@ class SoundTowerConfig:
     # Subtract the mean embedding of the training corpus's sounds (fitted after training) and
     # normalise again: sound embeddings otherwise share one large common direction (hubness).
     center: bool = False
+    # "soundnet": the tower above; "aisfx": the aiSFX embedding of real sound-effect
+    # libraries through a trained head (core/model/sound_aisfx.py), optionally `beside` the
+    # SoundNet tower (the two word-space outputs added).
+    backbone: str = "soundnet"
+    head_hidden: int = 1024
+    head_dropout: float = 0.1
+    beside: bool = False
 
 
 @dataclass

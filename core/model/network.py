@@ -106,11 +106,25 @@ class AlignedNetwork(nn.Module):
         if class_emb is None:
             class_emb = class_embeddings(self.text)
         self.image = ClassMap(class_emb["imagenet"], cfg.image.top_k, cfg.image.train_map)
-        self.sound = SoundBranch(cfg.sound, load_soundnet(), class_emb["imagenet"],
-                                 class_emb["places"])
+        self.sound = self._sound_branch(cfg, class_emb)
         self.shared = SharedLayers(cfg.shared, cfg.text.word_dim)
         if cfg.sound.center:  # fitted after training (training.robust.fit_sound_center)
             self.register_buffer("sound_center", torch.zeros(cfg.shared.dim))
+
+    @staticmethod
+    def _sound_branch(cfg: ModelConfig, class_emb: dict[str, torch.Tensor]) -> nn.Module:
+        if cfg.sound.backbone == "soundnet":
+            return SoundBranch(cfg.sound, load_soundnet(), class_emb["imagenet"],
+                               class_emb["places"])
+        if cfg.sound.backbone != "aisfx":
+            raise ValueError(f"unknown sound backbone {cfg.sound.backbone!r}")
+        from core.model.sound_aisfx import AisfxBranch
+
+        beside = None
+        if cfg.sound.beside:
+            beside = SoundBranch(cfg.sound, load_soundnet(), class_emb["imagenet"],
+                                 class_emb["places"])
+        return AisfxBranch(cfg.sound, cfg.text.word_dim, beside)
 
     def embed_sound_h(self, h: torch.Tensor) -> torch.Tensor:
         """The sound branch's word-space output -> embedding: the shared layers, then (when the
@@ -132,6 +146,13 @@ class AlignedNetwork(nn.Module):
 
     def frozen_prefixes(self) -> tuple[str, ...]:
         """State-dict prefixes that come from pretrained files, not from checkpoints."""
+        if self.cfg.sound.backbone == "aisfx":
+            frozen = ["sound.encoder."]  # aiSFX's weights come from resources/pretrained
+            if self.cfg.sound.beside:  # SoundNet's lower layers, as in the SoundNet tower
+                frozen += [f"sound.soundnet.soundnet.{kind}.{name}." for kind in ("blocks", "heads")
+                           for name in getattr(self.sound.soundnet.soundnet, kind)
+                           if name not in set(self.cfg.sound.train_layers)]
+            return ("text.", *frozen)
         keep = set(self.cfg.sound.train_layers)
         frozen = [f"sound.soundnet.{kind}.{name}." for kind in ("blocks", "heads")
                   for name in getattr(self.sound.soundnet, kind) if name not in keep]

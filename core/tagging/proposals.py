@@ -40,7 +40,9 @@ class ZeroShotRun:
                  report: TagReport) -> None:
         self.store = store
         self.mid = str(model.model_id)
-        self.tagger = ZeroShotTagger(model, vocab)
+        self.model, self.vocab = model, vocab
+        self.taggers: dict[str, ZeroShotTagger] = {}
+        self.current = ""  # the kind being tagged
         self.min_score, self.top_k, self.force, self.wanted = min_score, top_k, force, wanted
         self.progress = progress or (lambda p: None)
         self.cancelled = cancel.is_set if hasattr(cancel, "is_set") else (
@@ -70,8 +72,16 @@ class ZeroShotRun:
         self.report.skipped += asked - len(todo)
         return todo
 
+    @property
+    def tagger(self) -> ZeroShotTagger:
+        return self.taggers[self.current]
+
     def kind(self, kind: str) -> None:
-        """Score every item of ``kind`` (the calibration reference), propose for those to do."""
+        """Score every item of ``kind`` (the calibration reference), propose for those to do,
+        with the tags meant for that kind."""
+        if kind not in self.taggers:
+            self.taggers[kind] = ZeroShotTagger(self.model, self.vocab.for_kind(kind))
+        self.current = kind
         owners, vecs = self.store.segments.owners_and_vectors(kind, self.mid)
         if len(owners) == 0:
             return

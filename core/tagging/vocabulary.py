@@ -27,6 +27,12 @@ PROMPTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Groups of tags meant for recordings only ("## sounds: animals" in resources/vocab/sounds.txt):
+# proposed for sounds and the soundtracks of videos, never for photos or notes.
+SOUND_GROUP_PREFIX = "sounds:"
+SOUND_KINDS = ("sound", "video")
+
+
 class VocabularyError(SynesthesiaError):
     """A vocabulary file is missing, unreadable or empty."""
 
@@ -34,6 +40,12 @@ class VocabularyError(SynesthesiaError):
 def default_vocabulary_path() -> Path:
     """The bundled vocabulary, ``resources/vocab/default.txt``."""
     return resource("vocab", "default.txt")
+
+
+def sound_vocabulary_path() -> Path:
+    """The bundled vocabulary of sound events, ``resources/vocab/sounds.txt`` (tags with
+    short descriptions, for recordings)."""
+    return resource("vocab", "sounds.txt")
 
 
 def normalise_tag(name: str) -> str:
@@ -48,6 +60,26 @@ class TagVocabulary:
     words: tuple[str, ...]
     groups: tuple[str, ...]
     sources: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()  # per word, "" where the file gave none
+
+    def description(self, i: int) -> str:
+        return self.descriptions[i] if i < len(self.descriptions) else ""
+
+    def allowed(self, kind: str) -> list[bool]:
+        """For each word, whether it may be proposed for items of ``kind`` (tags of the
+        sound groups only for sounds and videos)."""
+        return [kind in SOUND_KINDS or not g.startswith(SOUND_GROUP_PREFIX) for g in self.groups]
+
+    def for_kind(self, kind: str) -> TagVocabulary:
+        """The words that may be proposed for items of ``kind``, in order (for a photo or a
+        note, the vocabulary without the sound groups: their scores are then exactly what
+        they were without the sound vocabulary)."""
+        keep = [i for i, ok in enumerate(self.allowed(kind)) if ok]
+        if len(keep) == len(self.words):
+            return self
+        return TagVocabulary(tuple(self.words[i] for i in keep),
+                             tuple(self.groups[i] for i in keep), self.sources,
+                             tuple(self.description(i) for i in keep))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -67,16 +99,22 @@ class TagVocabulary:
         """For each word, the prompt texts used to embed it for items of ``kind``."""
         if kind not in PROMPTS:
             raise ValueError(f"unknown kind {kind!r}; use one of {KINDS}")
-        return [[t.format(w) for t in PROMPTS[kind]] for w in self.words]
+        out = [[t.format(w) for t in PROMPTS[kind]] for w in self.words]
+        if kind in SOUND_KINDS:  # a description says how the tag sounds
+            for i, texts in enumerate(out):
+                if self.description(i):
+                    texts.append(self.description(i))
+        return out
 
     def extended(self, words: Iterable[str], group: str = "user") -> TagVocabulary:
         """This vocabulary plus ``words`` (duplicates ignored)."""
-        return _merge([self], [(normalise_tag(w), group) for w in words], self.sources)
+        return _merge([self], [(normalise_tag(w), group, "") for w in words], self.sources)
 
 
-def parse_vocabulary(text: str, source: str = "<text>") -> list[tuple[str, str]]:
-    """(word, group) pairs of a vocabulary file's text, in file order."""
-    out: list[tuple[str, str]] = []
+def parse_vocabulary(text: str, source: str = "<text>") -> list[tuple[str, str, str]]:
+    """(word, group, description) of a vocabulary file's text, in file order; a line
+    ``tag | description`` gives a description."""
+    out: list[tuple[str, str, str]] = []
     group = Path(source).stem if source != "<text>" else "user"
     for line in text.splitlines():
         s = line.strip()
@@ -85,23 +123,31 @@ def parse_vocabulary(text: str, source: str = "<text>") -> list[tuple[str, str]]
             continue
         if not s or s.startswith("#"):
             continue
-        out.append((normalise_tag(s), group))
+        word, _, desc = s.partition("|")
+        out.append((normalise_tag(word), group, " ".join(desc.split())))
     return out
 
 
 def _merge(
-    bases: Sequence[TagVocabulary], extra: Iterable[tuple[str, str]], sources: Sequence[str]
+    bases: Sequence[TagVocabulary], extra: Iterable[tuple[str, str, str]],
+    sources: Sequence[str]
 ) -> TagVocabulary:
     words: list[str] = []
     groups: list[str] = []
-    seen: set[str] = set()
-    pairs = [(w, g) for v in bases for w, g in zip(v.words, v.groups, strict=True)]
-    for w, g in [*pairs, *extra]:
-        if w and w.casefold() not in seen:
-            seen.add(w.casefold())
+    descs: list[str] = []
+    triples = [(w, g, v.description(i)) for v in bases
+               for i, (w, g) in enumerate(zip(v.words, v.groups, strict=True))]
+    at: dict[str, int] = {}
+    for w, g, d in [*triples, *extra]:
+        key = w.casefold()
+        if w and key not in at:
+            at[key] = len(words)
             words.append(w)
             groups.append(g)
-    return TagVocabulary(tuple(words), tuple(groups), tuple(sources))
+            descs.append(d)
+        elif w and d and not descs[at[key]]:  # a later file describes a tag already there
+            descs[at[key]] = d
+    return TagVocabulary(tuple(words), tuple(groups), tuple(sources), tuple(descs))
 
 
 def load_vocabulary(
@@ -109,14 +155,14 @@ def load_vocabulary(
     extra_words: Iterable[str] = (),
     include_default: bool = True,
 ) -> TagVocabulary:
-    """The default vocabulary (unless ``include_default`` is False), plus the words of
-    ``files`` and ``extra_words``, without duplicates.
+    """The default vocabularies (unless ``include_default`` is False: the general one, then
+    the sound events), plus the words of ``files`` and ``extra_words``, without duplicates.
 
     Raises ``VocabularyError`` for a file that cannot be read or a result with no words.
     """
-    paths = [default_vocabulary_path()] if include_default else []
+    paths = [default_vocabulary_path(), sound_vocabulary_path()] if include_default else []
     paths += [Path(f) for f in files or ()]
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str, str]] = []
     for p in paths:
         try:
             text = p.read_text(encoding="utf-8")
@@ -129,7 +175,7 @@ def load_vocabulary(
         if not found:
             raise VocabularyError(f"{p}: the vocabulary file has no tags (one tag per line)")
         pairs += found
-    pairs += [(normalise_tag(w), "user") for w in extra_words]
+    pairs += [(normalise_tag(w), "user", "") for w in extra_words]
     vocab = _merge([], pairs, [str(p) for p in paths])
     if not vocab.words:
         raise VocabularyError("the vocabulary is empty: give a vocabulary file or some words")

@@ -30,7 +30,7 @@ from core.tagging.calibration import (
     reference_from_scores,
 )
 from core.tagging.probe import TagProbe, load_probes
-from core.tagging.vocabulary import PROMPTS, TagVocabulary
+from core.tagging.vocabulary import TagVocabulary
 
 # Kinds whose tower is built on a classifier of real-world input (the ImageNet teacher,
 # SoundNet): their class probabilities are read as tag probabilities too; a video's
@@ -63,11 +63,12 @@ def embed_prompts(model: Any, vocab: TagVocabulary, kind: str, ensemble: bool = 
     """
     if not ensemble:
         return np.asarray(model.encode_texts(list(vocab.words)), np.float32)
-    templates = PROMPTS[kind]
-    texts = [t.format(w) for w in vocab.words for t in templates]
-    e = np.asarray(model.encode_texts(texts), np.float32)
-    e = e.reshape(len(vocab), len(templates), -1).mean(axis=1)
-    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-8)
+    prompts = vocab.prompts(kind)
+    e = np.asarray(model.encode_texts([t for texts in prompts for t in texts]), np.float32)
+    owner = np.repeat(np.arange(len(prompts)), [len(t) for t in prompts])
+    out = np.zeros((len(prompts), e.shape[1]), np.float32)
+    np.add.at(out, owner, e)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
 
 
 def max_over_segments(segment_scores: np.ndarray, owners: np.ndarray, n_items: int

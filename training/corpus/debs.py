@@ -27,11 +27,18 @@ LICENSE_OVERRIDES = {
     "freepats": "GPL-2+ with composition exception",
 }
 
-# Never used: reserved for independent evaluation of the model. `scratch` and
-# `gcompris-qt-data` are the independent set (`training.independent`);
-# `openttd-opensfx` (freesound-derived real recordings) is held out for the real-media
-# evaluation set `training.realmedia`, which reads it with `training.corpus.opensfx`.
-RESERVED = frozenset({"scratch", "gcompris-qt-data", "openttd-opensfx"})
+# Never read by corpus building, training or recipe choice: reserved for evaluation by
+# others. `scratch` and `gcompris-qt-data` are the independent set (`training.independent`);
+# the rest are held back for evaluations of real photos and recordings made outside this
+# repository, so that those evaluations measure media the model has never met.
+RESERVED = frozenset({
+    "scratch", "gcompris-qt-data", "openttd-opensfx", "qabcs-data",
+    "gnome-control-center-data", "marble-qt-data", "scorched3d-data", "opencv-doc",
+    "kphotoalbum", "mate-screensaver-common", "triplea", "lugaru-data", "flare-game",
+    "flare-data", "cinnamon-common", "palapeli-data", "labelme-examples", "brainparty-data",
+    "searchandrescue-data", "crossfire-client", "gnome-taquin", "etw-data",
+    "sound-theme-freedesktop",
+})
 
 
 def cache_dir(explicit: str | os.PathLike | None = None) -> Path:
