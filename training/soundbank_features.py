@@ -52,6 +52,8 @@ def sound_features(items: list[dict], soundnet_model) -> dict[str, np.ndarray]:
 
     enc = AisfxEncoder().eval()
     branch = soundnet_model.net.sound
+    has_soundnet = soundnet_model.cfg.sound.backbone == "soundnet"
+    width = soundnet_model.cfg.text.word_dim
     ids, emb, h_sn, t0 = [], [], [], time.time()
     for n, it in enumerate(items, 1):
         try:
@@ -63,10 +65,10 @@ def sound_features(items: list[dict], soundnet_model) -> dict[str, np.ndarray]:
             continue  # shorter than 50 ms, or silent
         w = torch.from_numpy(np.ascontiguousarray(wave, np.float32))[None]
         emb.append(aisfx_embedding(enc, w, RATE)[0].numpy())
-        if it["split"] == "heldout" or n % SOUNDNET_EVERY == 0:
+        if has_soundnet and (it["split"] == "heldout" or n % SOUNDNET_EVERY == 0):
             h_sn.append(branch(w)[0][0].numpy())
         else:
-            h_sn.append(np.full(branch.objects.weight.shape[1], np.nan, np.float32))
+            h_sn.append(np.full(width, np.nan, np.float32))
         ids.append(it["id"])
         if n % 250 == 0:
             _progress(n, len(items), t0)

