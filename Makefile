@@ -90,8 +90,12 @@ model: $(UV_STAMP)
 eval: $(STAMP)
 	$(PY) -m app.cli eval
 
+# ruff over the code, and the architecture rules (tests/test_architecture.py: import arrows,
+# file and function lengths, no SQL outside core/store, no work item numbers in comments).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app core training tests benchmarks tools
+	$(VENV)/bin/ruff check app core training tests benchmarks tools installers
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_architecture.py
+
 
 # Re-resolves uv.lock from pyproject.toml (for every platform in [tool.uv] environments), then
 # installs it and runs the tests. Without LOCK_ARGS, versions already in the lock are kept.

@@ -7,7 +7,7 @@ The library (its database and search indexes; the media stay where they are) is,
 3. the window's Settings > Library location, when the person has set one;
 4. ``<user data folder>/library`` (``~/.local/share/synesthesia/library`` on Linux), except
    when only the command line's old default, the user data folder itself, holds a library:
-   then that one, so nobody loses a library built before the two were made one (issue 11).
+   then that one, so nobody loses a library built before the two were made one.
 
 The window's settings live in Qt's native place for ("synesthesia", "synesthesia"):
 ``~/.config/synesthesia/synesthesia.conf`` on Linux (``settings_location()`` says where).

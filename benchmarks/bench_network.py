@@ -49,7 +49,7 @@ def variants(x: torch.Tensor, device: str, with_compile: bool) -> dict:
     if device == "cpu":
         from core.model import lite0
 
-        def unfused(v):  # stop 18's shipped network: each ReLU6 a pass of its own
+        def unfused(v):  # the network before the fusion: each ReLU6 a pass of its own
             fused, lite0._CONV_ACT = lite0._CONV_ACT, None
             try:
                 return net(v)[1]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU path of issue 16 in one run, for the day a GPU is lent. It has NOT run on a GPU yet.
+# The GPU path of the image network, the model API and indexing in one run, for the day a
+# GPU is lent. It has NOT run on a GPU yet.
 #
 #     bash benchmarks/gpu.sh 2>&1 | tee gpu-run.txt
 #

@@ -1,4 +1,4 @@
-"""`synesthesia adapt` (issue 14, item 3) on a library of real videos made here from the
+"""`synesthesia adapt` on a library of real videos made here from the
 demo photos and sounds: six concepts, three videos each (other crops of the photo, other
 stretches of the sound). The tiny network's sound tower is fine-tuned with the paper's
 losses on the pairs of the training videos and measured on held-out videos it never saw

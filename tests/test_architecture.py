@@ -6,7 +6,8 @@
   core/model (the engine loads the network through core.model, lazily) but the indexing
   job's thread budget;
 - SQL is written only in core/store;
-- no file in app/, core/ or training/ over 400 lines, no function over 60.
+- no file in app/, core/ or training/ over 400 lines, no function over 60;
+- no work item's number in the code, tests, tools or docs.
 
 Imports inside functions count: a lazy import is still a dependency.
 """
@@ -170,3 +171,35 @@ def test_files_and_functions_are_short() -> None:
                 if n > MAX_FUNCTION_LINES:
                     long_functions.append(f"{p.relative_to(ROOT)}:{node.lineno} {node.name}: {n}")
     assert long_files == [] and long_functions == []
+
+
+# Comments, docstrings and docs say what the code does and why; a work item's number (the word
+# "issue" or "stop" and a number) means nothing to a reader of the code.
+HISTORY = re.compile(r"\b(issue|stop) [0-9]+", re.IGNORECASE)
+PROSE_DIRS = ("app", "core", "training", "tests", "tools", "benchmarks", "installers", "docs")
+PROSE_SUFFIXES = {".py", ".md", ".sh", ".ps1", ".spec", ".toml", ".txt", ".desktop", ".xml",
+                  ".cfg", ".ini", ""}
+
+
+def _history_mentions(root: Path) -> list[str]:
+    found = []
+    for top in PROSE_DIRS:
+        for path in sorted((root / top).rglob("*")):
+            if not path.is_file() or path.suffix not in PROSE_SUFFIXES or "__pycache__" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for n, line in enumerate(text.splitlines(), 1):
+                if HISTORY.search(line):
+                    found.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    return found
+
+
+def test_no_work_item_numbers_in_code_or_docs() -> None:
+    assert _history_mentions(ROOT) == []
+
+
+def test_work_item_numbers_are_found(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    line = "x = 1  # faster since " + "Stop" + " 21"
+    (tmp_path / "core" / "a.py").write_text(line + "\n# issues 3 and 4\n")
+    assert _history_mentions(tmp_path) == ["core/a.py:1: " + line]

@@ -1,11 +1,11 @@
-"""Issue 11 item 4: the frozen one-folder build (PyInstaller) runs with no Python around it.
+"""The frozen one-folder build (PyInstaller) runs with no Python around it.
 
 The test builds the bundle itself with installers/pyinstaller/build.sh and the PyInstaller of
 the test environment (the `test` extra pins the version build.sh uses), so `make test` (CI)
 builds and smoke-tests it: 6.5 GB and several minutes. $SYNESTHESIA_BUNDLE names an already
 built dist/synesthesia to test instead. The one reason to skip: too little free disk for the
-build (or, for the archive's test alone, for unpacking and installing it). Every executable runs from another directory with an empty environment
-(PATH=/usr/bin:/bin, a fresh HOME):
+build (or, for the archive's test alone, for unpacking and installing it). Every executable
+runs from another directory with an empty environment (PATH=/usr/bin:/bin, a fresh HOME):
 - the command line: --version on both executables, the demo, an index and a search of the
   bundled demo folder; installers/linux/register.sh puts the frozen window in the
   application menu and takes it out again;
@@ -286,4 +286,4 @@ def check_registered(home: Path, app: Path) -> None:
     if shutil.which("appstreamcli"):  # one warning is expected: the id is not reverse-DNS
         done = subprocess.run(["appstreamcli", "validate", "--no-net", str(metainfo)],
                               capture_output=True, text=True)
-        assert not [l for l in done.stdout.splitlines() if l.startswith("E:")], done.stdout
+        assert not [ln for ln in done.stdout.splitlines() if ln.startswith("E:")], done.stdout

@@ -105,7 +105,7 @@ def test_errors_and_exit_codes(setup, capsys) -> None:
     code, _, err = run(capsys, *L, "index", "--model", str(ckpt))
     assert code == 1 and "no folders" in err
     code, _, err = run(capsys, *L, "search", "--model", str(ckpt))
-    assert code == 2 and "exactly one of" in err   # bad arguments: 2 (issue 12 item 12)
+    assert code == 2 and "exactly one of" in err   # bad arguments: 2
     code, _, err = run(capsys, *L, "search", "x", "--kinds", "chairs", "--model", str(ckpt))
     assert code == 2 and "unknown kind 'chairs'" in err
     code, _, err = run(capsys, *L, "search", "x", "--model", str(lib / "missing.pt"))
@@ -189,7 +189,7 @@ def test_damaged_or_newer_database(tmp_path: Path, capsys) -> None:
     ["export-tags", "--format", "csv", "--status", "bogus"],
 ])
 def test_bad_argument_values_exit_2(tmp_path: Path, capsys, argv: list[str]) -> None:
-    """Issue 12 item 12: bad argument values exited 1; the README promises 2 (as argparse
+    """Regression: bad argument values exited 1; the README promises 2 (as argparse
     gives for the arguments it checks itself). Nothing is opened or created."""
     lib = tmp_path / "lib"
     code, out, err = run(capsys, "--library", str(lib), *argv)
@@ -220,7 +220,7 @@ def read_only_fs(tmp_path: Path):
 
 
 def test_a_library_on_a_read_only_file_system(setup, capsys, read_only_fs) -> None:
-    """Issue 12 item 4: every command died with a traceback at the lock file. Reading
+    """Regression: every command died with a traceback at the lock file. Reading
     commands work; writing ones say the library is read-only (exit 1)."""
     _, media, files, ckpt = setup
     mnt, remount_read_only = read_only_fs
@@ -247,7 +247,7 @@ def test_a_library_on_a_read_only_file_system(setup, capsys, read_only_fs) -> No
 
 
 def test_a_full_disk_is_one_clear_message(setup, capsys, tmp_path: Path) -> None:
-    """Issue 12 item 3: a full disk gave two raw tracebacks ("database or disk is full",
+    """Regression: a full disk gave two raw tracebacks ("database or disk is full",
     then "cannot rollback - no transaction is active"). One message naming the library's
     folder, exit 1; the library stays consistent and the next run after freeing space
     indexes everything."""
@@ -279,7 +279,7 @@ def test_a_full_disk_is_one_clear_message(setup, capsys, tmp_path: Path) -> None
 
 def test_no_space_left_anywhere_else_is_one_clear_message(tmp_path: Path, capsys,
                                                           monkeypatch) -> None:
-    """Issue 12 item 3: ENOSPC outside SQLite (an index file, a table written with -o) is
+    """Regression: ENOSPC outside SQLite (an index file, a table written with -o) is
     one message naming the file, exit 1, not a traceback."""
     import errno
     import os

@@ -1,4 +1,4 @@
-"""Copies of library files (issue 12, item 19): a folder of copies is counted as such,
+"""Copies of library files: a folder of copies is counted as such,
 and a search shows each content once, with the other places it is at."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Time and memory per file stay bounded for the largest files a library holds (issue 12,
-item 13): a long note keeps at most MAX_NOTE_PASSAGES passages, spread over all of it; a
-huge PNG is shrunk inside the decoder, so the peak is about one decoded image, not two.
+"""Time and memory per file stay bounded for the largest files a library holds: a long
+note keeps at most MAX_NOTE_PASSAGES passages, spread over all of it; a huge PNG is shrunk
+inside the decoder, so the peak is about one decoded image, not two.
 Measured for the real command line in benchmarks/bench_file_memory.py."""
 
 from __future__ import annotations

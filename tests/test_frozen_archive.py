@@ -1,4 +1,4 @@
-"""Issue 11: the archive of the frozen build (installers/frozen_archive.py) and its install.sh /
+"""The archive of the frozen build (installers/frozen_archive.py) and its install.sh /
 uninstall.sh, on a small folder shaped like the frozen build: its two "executables" are shell
 scripts that print a version. tests/test_bundle.py (slow) packs and installs the real bundle;
 this checks, in a second, what the real one is too big to check twice: the same folder gives

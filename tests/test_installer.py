@@ -1,4 +1,4 @@
-"""Issue 11 item 5: the Linux installer, built from the lock and installed as a user would.
+"""The Linux installer, built from the lock and installed as a user would.
 
 installers/build.sh makes the Linux tarball twice (the same bytes: reproducible); the test
 unpacks it, runs its install.sh into a prefix inside tmp_path (a fresh environment with

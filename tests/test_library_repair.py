@@ -1,4 +1,4 @@
-"""Doctor and the index job after partial runs and odd entries (issue 12, items 3 and 5):
+"""Doctor and the index job after partial runs and odd entries:
 a graph left behind SQLite is patched, not rebuilt; links that cannot be followed are
 recorded once as unusable, never counted as missing."""
 

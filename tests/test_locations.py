@@ -1,4 +1,4 @@
-"""Issue 11: one library for both front ends, resources found through one module, versions."""
+"""One library for both front ends, resources found through one module, versions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10 item 6: emoji in a query are read through their CLDR names; a query in a
+"""Emoji in a query are read through their CLDR names; a query in a
 language or script the text model does not know gets a message naming what it reads."""
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_cli_searches_an_emoji_by_its_name(indexed, capsys):
 
 def test_cli_searches_another_script_by_its_words_without_the_model(tmp_path, tiny_checkpoint,
                                                                     capsys):
-    """Issue 10: a query only in another script finds the files whose words hold it (a note's
+    """A query only in another script finds the files whose words hold it (a note's
     text, a file's name) and says the text model cannot read it; the model is not loaded."""
     from app.cli import main
 

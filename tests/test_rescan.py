@@ -1,4 +1,4 @@
-"""Re-scanning an unchanged library in bulk (issue 16): the scan's digest is trusted only while
+"""Re-scanning an unchanged library in bulk: the scan's digest is trusted only while
 the store has not changed since it was found in step with the disk, and every change on
 disk or in the store is still seen."""
 

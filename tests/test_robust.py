@@ -12,8 +12,7 @@ import torch
 
 from core.model import ModelConfig, create_model, load_model, save_checkpoint
 from training.features import SoundFeatures
-from training.robust import (fit_sound_center, interpolate, trained_names,
-                             trainable_snapshot)
+from training.robust import fit_sound_center, interpolate, trainable_snapshot, trained_names
 
 
 def _centred_tiny():

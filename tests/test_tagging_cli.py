@@ -82,7 +82,7 @@ def test_tag_a_folder_with_own_vocabulary(cli, tmp_path: Path) -> None:
     code, _, err = run("tag", str(tmp_path / "elsewhere"), model=True)
     assert code == 1 and "no indexed file" in err
     code, _, err = run("tag", model=True)
-    assert code == 2 and "--all" in err   # bad arguments: 2 (issue 12 item 12)
+    assert code == 2 and "--all" in err   # bad arguments: 2
 
 
 def test_learn_tag_and_concepts(cli) -> None:
@@ -125,7 +125,7 @@ def test_export_to_a_read_only_folder_fails_clearly(cli) -> None:
 
 
 def test_export_to_a_missing_folder_is_a_clear_error(cli, tmp_path: Path) -> None:
-    """Issue 12 item 11: `export-tags -o /missing/x.csv` gave a traceback."""
+    """Regression: `export-tags -o /missing/x.csv` gave a traceback."""
     run, media = cli
     run("tags", str(media["img0"]), "--add", "holiday")
     target = tmp_path / "missing" / "x.csv"
@@ -135,7 +135,7 @@ def test_export_to_a_missing_folder_is_a_clear_error(cli, tmp_path: Path) -> Non
 
 
 def test_csv_cells_that_look_like_formulas_are_quoted(cli, tmp_path: Path) -> None:
-    """Issue 12 item 11: a tag `=HYPERLINK(...)` was written as is, and a spreadsheet
+    """Regression: a tag `=HYPERLINK(...)` was written as is, and a spreadsheet
     opening the CSV ran it (formula injection)."""
     run, media = cli
     names = ['=HYPERLINK("http://x","y")', "+1", "-1 dB", "@SUM(A1)", "a=b"]
@@ -150,7 +150,7 @@ def test_csv_cells_that_look_like_formulas_are_quoted(cli, tmp_path: Path) -> No
 
 
 def test_tags_does_not_print_escape_sequences_raw(cli, tmp_path: Path) -> None:
-    """Issue 12 item 11: a tag name holding an ANSI escape (stored before such names were
+    """Regression: a tag name holding an ANSI escape (stored before such names were
     refused, or written by another program) went raw to the terminal."""
     from core.library import Library
 
@@ -165,7 +165,7 @@ def test_tags_does_not_print_escape_sequences_raw(cli, tmp_path: Path) -> None:
 
 def test_file_xmp_style_does_not_share_one_sidecar_between_files(cli, tmp_path: Path, capsys,
                                                                   tiny_checkpoint) -> None:
-    """Issue 12 item 7: with --style file.xmp, a.jpg, a.png, a.wav and a.md all wrote one
+    """Regression: with --style file.xmp, a.jpg, a.png, a.wav and a.md all wrote one
     a.xmp, and a fresh library then gave each of them all four files' tags."""
     from tests.media import pattern_image, tone, write_image, write_sound
 

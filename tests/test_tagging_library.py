@@ -277,7 +277,7 @@ def test_tags_are_embedded_the_way_their_calibration_was_fitted(world, tiny_mode
 
 
 def test_one_deeply_nested_sidecar_does_not_stop_the_others(world) -> None:
-    """Issue 12 item 2: a sidecar nested 20,000 levels deep made ElementTree's indenting
+    """Regression: a sidecar nested 20,000 levels deep made ElementTree's indenting
     raise RecursionError, and export-tags wrote none of the other sidecars."""
     _, tagger, ids, media = world
     deep = media["img1"].with_name("img1.jpg.xmp")
@@ -300,7 +300,7 @@ def test_one_deeply_nested_sidecar_does_not_stop_the_others(world) -> None:
 
 
 def test_export_removes_temporary_files_a_killed_export_left(world) -> None:
-    """Issue 12 item 6: a killed export leaves hidden `.NAME.xmp.XXXXXXXX.tmp` files; the
+    """Regression: a killed export leaves hidden `.NAME.xmp.XXXXXXXX.tmp` files; the
     next export removes those (only names of that pattern)."""
     _, tagger, ids, media = world
     folder = media["img1"].parent
@@ -319,7 +319,7 @@ def test_export_removes_temporary_files_a_killed_export_left(world) -> None:
 
 
 def test_tags_with_control_characters_are_refused(world) -> None:
-    """Issue 12 item 10: a tag with a control character was stored, written raw into the
+    """Regression: a tag with a control character was stored, written raw into the
     XMP, and that sidecar no longer parsed (every later export of it failed)."""
     _, tagger, ids, media = world
     for bad in ("ctl\x01char", "\x1b[31mred\x1b[0m", "del\x7f", "c1\x9bx"):
@@ -337,7 +337,7 @@ def test_tags_with_control_characters_are_refused(world) -> None:
 
 
 def test_darktable_flat_keywords_are_not_imported(world) -> None:
-    """Issue 12 item 9: darktable's flat `darktable|format|flac` in dc:subject was imported
+    """Regression: darktable's flat `darktable|format|flac` in dc:subject was imported
     (and so exported again); only `/`-paths under `darktable` were left out."""
     _, tagger, ids, media = world
     media["img2"].with_name("img2.jpg.xmp").write_text(

@@ -238,7 +238,7 @@ def _in_thread(fn, timeout: float = 10.0):
 
 
 def test_a_fifo_sidecar_is_reported_not_waited_for(tmp_path: Path) -> None:
-    """Issue 12 item 1: opening a FIFO for reading blocks until a writer comes: never."""
+    """Regression: opening a FIFO for reading blocks until a writer comes: never."""
     photo = _media(tmp_path, "x.png")
     fifo = tmp_path / "x.png.xmp"
     os.mkfifo(fifo)
@@ -260,7 +260,7 @@ def test_a_fifo_sidecar_is_reported_not_waited_for(tmp_path: Path) -> None:
 
 
 def test_an_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
-    """Issue 12 item 6: Ctrl+C in the middle of a write left `.NAME.xmp.XXXX.tmp` behind."""
+    """Regression: Ctrl+C in the middle of a write left `.NAME.xmp.XXXX.tmp` behind."""
     photo = _media(tmp_path)
 
     def interrupted(fd: int) -> None:
@@ -273,7 +273,7 @@ def test_an_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypat
 
 
 def test_temporary_files_still_open_are_removed_at_exit(tmp_path: Path) -> None:
-    """Issue 12 item 6: on a normal exit with a write still under way (a daemon thread),
+    """Regression: on a normal exit with a write still under way (a daemon thread),
     its temporary file is removed."""
     import subprocess
     import sys
@@ -302,7 +302,7 @@ def test_temporary_files_still_open_are_removed_at_exit(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_a_new_sidecar_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int,
                                                      expected: int) -> None:
-    """Issue 12 item 8: new sidecars were 0600 (mkstemp's mode) whatever the umask; other
+    """Regression: new sidecars were 0600 (mkstemp's mode) whatever the umask; other
     programs are meant to read them."""
     photo = _media(tmp_path)
     old = os.umask(umask)
@@ -314,7 +314,7 @@ def test_a_new_sidecar_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int,
 
 
 def test_a_tag_holding_a_pipe_round_trips(tmp_path: Path) -> None:
-    """Issue 12 item 9: `Weather|Rain` (one tag) came back as two (`Weather|Rain` and
+    """Regression: `Weather|Rain` (one tag) came back as two (`Weather|Rain` and
     `Weather/Rain`): Lightroom's field separates levels with `|`."""
     photo = _media(tmp_path)
     tags = ["Weather|Rain", "Places/Paris|Texas", "plain", "Places/Brittany"]

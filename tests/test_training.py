@@ -10,8 +10,7 @@ import torch
 from core.model import load_model
 from tests.media import toy_corpus
 from training.losses import ranking_loss, teacher_kl
-from training.metrics import (bootstrap_section, paired_bootstrap, ranks_of_first_relevant,
-                              retrieval_metrics)
+from training.metrics import bootstrap_section, paired_bootstrap, ranks_of_first_relevant, retrieval_metrics
 from training.train import TrainConfig, train
 
 

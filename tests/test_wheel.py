@@ -1,4 +1,4 @@
-"""Issue 11 item 1: the wheel carries everything the app needs at run time.
+"""The wheel carries everything the app needs at run time.
 
 Builds the wheel from this checkout (sdist, then wheel from the sdist, as a release would),
 installs it into a fresh virtual environment outside the checkout and runs the installed

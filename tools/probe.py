@@ -1,4 +1,4 @@
-"""Probes of the real command line with bad input and SIGKILLs (issue 12): counts
+"""Probes of the real command line with bad input and SIGKILLs: counts
 tracebacks and hangs. Not a test (it takes minutes); run it after changes to decoding,
 indexing, doctor or the sidecars, and expect zero of both.
 

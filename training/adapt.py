@@ -1,4 +1,4 @@
-"""Adapt to my library (issue 14, item 3): the videos of a library are image+sound pairs,
+"""Adapt to my library: the videos of a library are image+sound pairs,
 the very data the method learns from. The sound tower is fine-tuned on pairs cut from them
 (a soundtrack window and the picture at its middle) with the paper's two losses — the
 ranking loss against the picture's embedding and the image teacher's class distribution

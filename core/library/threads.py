@@ -37,7 +37,7 @@ class ThreadBudget:
         GPU all cores but one decode).
         On a 2-core CPU the network takes both cores for a batch (``model_idle``), the
         decoders waiting, while no other program uses the cores: decoding and the network
-        then take turns at the whole machine instead of sharing it (bench_index, issue 16).
+        then take turns at the whole machine instead of sharing it (bench_index).
         When other programs keep a core busy, one torch thread beside the decoders: OpenMP
         threads that wait for each other at every layer slowed a batch 2-2.5x on the loaded
         2-core machine (8-10 against 13-19 files/s at 0.3 MP, before this watch)."""

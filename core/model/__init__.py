@@ -34,7 +34,7 @@ def default_checkpoint() -> Path:
 def load_model(path: str | Path | None = None, device: str | None = None) -> AlignedModel:
     from core.model.pretrained import check_in_background
 
-    check_in_background()  # the files' hashes while torch is imported (start-up, issue 16)
+    check_in_background()  # the files' hashes while torch is imported: a shorter start-up
     from core.model.api import load_model as _load
 
     return _load(path, device)

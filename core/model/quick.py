@@ -1,7 +1,7 @@
 """A model for the window's start: text queries answered before torch is imported.
 
 The first results for a query typed at launch waited for `import torch` (1.3 s of 1.74 on
-the idle 2-core machine, issue 16). ``TextFirstModel`` reads the checkpoint's shared
+the idle 2-core machine). ``TextFirstModel`` reads the checkpoint's shared
 layers and MiniLM into numpy (``core.model.textpath``) and answers ``encode_texts`` from
 them at once; anything else (images, sounds, concepts, the network itself) loads the full
 ``AlignedModel`` on first use, or when ``load_full`` is called in the background. Both

@@ -42,7 +42,7 @@ class ConvBlock(nn.Module):
             return self.pool(torch.relu(self.bn(self.conv(x))))
         # Inference: batch-norm folded into the convolution (weights scaled per call: they
         # may be fine-tuned), the max-pool before the ReLU (they commute; the ReLU then
-        # runs on 1/8 of the values). Same result, the trunk ~15% faster (issue 16).
+        # runs on 1/8 of the values). Same result, the trunk ~15% faster.
         bn, conv = self.bn, self.conv
         scale = bn.weight * torch.rsqrt(bn.running_var + bn.eps)
         w = conv.weight * scale[:, None, None]

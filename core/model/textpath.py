@@ -1,6 +1,6 @@
 """The text tower and the shared layers in numpy, for the first query after launch.
 
-`import torch` alone takes 1.3 s on the idle 2-core machine (issue 16); a query typed at
+`import torch` alone takes 1.3 s on the idle 2-core machine; a query typed at
 launch needs only all-MiniLM-L6-v2 and the shared layers' embedding, which are small
 matrix products. This module imports neither torch nor transformers: MiniLM's weights are
 read from its safetensors file (checked against the pin first), the shared layers from the

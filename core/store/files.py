@@ -69,7 +69,7 @@ class FileRepository:
     def scan_keys(self, model_id: str) -> tuple[set[tuple[str, int, int, str]], int]:
         """(path, size, mtime_ns, kind) of every file a re-scan leaves alone when it finds
         it so (it failed, or it was embedded by ``model_id``), and how many files the store
-        knows: an unchanged library is recognised with one set comparison (issue 16)."""
+        knows: an unchanged library is recognised with one set comparison."""
         keys = set(self._store.query("SELECT path, size, mtime_ns, kind FROM files "
                                      "WHERE error IS NOT NULL OR model_id = ?", (model_id,)))
         return keys, self._store.query("SELECT COUNT(*) FROM files")[0][0]

@@ -134,7 +134,7 @@ _MIGRATIONS: list[str] = [
     """,
     # 3 -> 4: a counter of changes to the files and details tables, bumped by triggers
     # whoever writes them, so a re-scan that finds the disk as it was when the store was
-    # last checked in step with it can skip reading every row (issue 16). A step that
+    # last checked in step with it can skip reading every row. A step that
     # rebuilds either table must create these triggers again.
     "INSERT OR IGNORE INTO meta(key, value) VALUES ('scan.changes', '0');\n"
     + "".join(

@@ -164,7 +164,7 @@ def test_access_keys_are_unique_in_the_main_window(make_window):
 
 
 def test_controls_are_named_by_purpose_and_state(make_window, qtbot):
-    # Issue 12, item 22 (part): the clear button had no name, the device box was named
+    # Regression: the clear button had no name, the device box was named
     # "auto", the Record dialog's error was always "Microphone problem", and "Resume
     # indexing" kept the description of "Pause indexing".
     from PySide6.QtWidgets import QToolButton
@@ -200,7 +200,7 @@ def test_controls_are_named_by_purpose_and_state(make_window, qtbot):
 
 
 def test_note_text_comes_before_its_buttons_in_tab_order(make_window):
-    # Issue 12, item 22 (part): the note is above the preview's buttons on screen.
+    # The note is above the preview's buttons on screen.
     window = make_window(start=False)
     preview = window.preview
     chain, widget = [], window.view
@@ -215,7 +215,7 @@ def test_note_text_comes_before_its_buttons_in_tab_order(make_window):
 
 
 def test_removing_a_folder_asks_first(make_window, qtbot, tmp_path):
-    # Issue 12, item 22 (part): one click on Remove dropped a folder from the library.
+    # Regression: one click on Remove dropped a folder from the library.
     from PySide6.QtWidgets import QMessageBox
 
     window = make_window(start=False)

@@ -1,4 +1,4 @@
-"""The real accessibility tree over AT-SPI (issue 12, item 22): the main window, with
+"""The real accessibility tree over AT-SPI: the main window, with
 results on screen, is walked from outside the process as a screen reader sees it (Orca
 uses the same bus), under Xvfb in its own D-Bus session. Every interactive node must have
 a name, and each result item a description (score, path, tags).

@@ -76,7 +76,7 @@ def test_meter_is_in_decibels():
 
 
 def test_record_dialog_shows_its_intro_and_the_microphone_error_whole(qtbot):
-    # Issue 12, item 16: the wrapped intro line and "No microphone was found" were cut off
+    # Regression: the wrapped intro line and "No microphone was found" were cut off
     # at the top and bottom: the window was as tall as its layout's one-line minimum.
     from app.gui.dialogs.record import RecordDialog
 

@@ -1,4 +1,4 @@
-"""Issue 11: the window as a desktop application: icon, Help > About, the demo switch."""
+"""The window as a desktop application: icon, Help > About, the demo switch."""
 
 from __future__ import annotations
 

@@ -304,7 +304,7 @@ def test_a_long_note_shows_the_passage_that_matched(make_window, qtbot, tmp_path
 
 def test_kind_toggles_rerun_the_search_by_example_not_the_stale_text(make_window, qtbot,
                                                                      tmp_path):
-    # Issue 12, item 15: after a drop, a toggle reran the text left in the field.
+    # Regression: after a drop, a toggle reran the text left in the field.
     window = make_window()
     folder = make_library(tmp_path / "media")
     index_folder(qtbot, window, folder)
@@ -327,7 +327,7 @@ def test_kind_toggles_rerun_the_search_by_example_not_the_stale_text(make_window
 
 def test_open_and_show_in_folder_say_so_when_no_opener_is_installed(make_window, qtbot,
                                                                       tmp_path, monkeypatch):
-    # Issue 12, item 18: without xdg-open (or a portal) both buttons did nothing, silently.
+    # Regression: without xdg-open (or a portal) both buttons did nothing, silently.
     from PySide6.QtGui import QDesktopServices
 
     asked: list[str] = []

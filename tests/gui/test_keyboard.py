@@ -98,7 +98,7 @@ def test_focus_is_visible_and_tab_order_is_sensible(make_window, qtbot):
 
 
 def test_search_by_file_from_the_keyboard(make_window, qtbot, tmp_path):
-    # Issue 12, item 23: searching by example needed a drag or the clipboard.
+    # Regression: searching by example needed a drag or the clipboard.
     from PySide6.QtWidgets import QFileDialog
 
     folder = make_library(tmp_path / "media")

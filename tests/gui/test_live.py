@@ -1,4 +1,4 @@
-"""The window in step with the disk (issue 12, items 19, 20, 22): a rescan command, results
+"""The window in step with the disk: a rescan command, results
 that refresh when indexing ends, folders watched and indexed in the background, copies
 shown once, F6 / Ctrl+Tab between panes, results described for screen readers."""
 

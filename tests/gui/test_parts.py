@@ -175,7 +175,7 @@ def test_settings_dialog_writes_typed_values(make_window, qtbot, settings):
 
 
 def test_window_geometry_is_stored_as_text_never_pickled(make_window, tmp_path):
-    # Issue 12, item 21: PySide pickled the geometry's bytes into the file, and reading a
+    # Regression: PySide pickled the geometry's bytes into the file, and reading a
     # pickle runs code: a hostile settings file ran a payload at start-up.
     from PySide6.QtCore import QSettings
 
@@ -205,7 +205,7 @@ def test_window_geometry_is_stored_as_text_never_pickled(make_window, tmp_path):
 
 
 def test_restored_window_is_clamped_to_the_screen(make_window, qtbot, settings):
-    # Issue 12, item 21: a geometry saved at another scale or screen put windows off-screen.
+    # Regression: a geometry saved at another scale or screen put windows off-screen.
     from PySide6.QtCore import QRect
 
     first = make_window(start=False)

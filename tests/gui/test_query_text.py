@@ -1,4 +1,4 @@
-"""Issue 10 item 6 in the window: emoji are read by their names and the result line says so;
+"""Emoji are read by their names and the result line says so;
 a query only in a script the text model does not know is searched by its words, and the
 result line says what the text model reads."""
 

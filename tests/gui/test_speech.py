@@ -55,7 +55,7 @@ RAIN = Path(__file__).parent / "data" / "rain_on_a_tin_roof.wav"  # espeak-ng en
 
 
 def test_recognition_hears_only_the_words_a_search_can_use():
-    """Issue 10 item 5: with the search's words the decoder cannot wander off into English
+    """With the search's words the decoder cannot wander off into English
     at large (the general model hears "menon same roof" in this clip)."""
     from core.tagging.vocabulary import load_vocabulary
     from core.text.words import search_words
@@ -87,7 +87,7 @@ def test_the_window_offers_its_library_words_to_the_recogniser(make_window, qtbo
 
 
 def test_the_child_recogniser_needs_no_import_path_trick(tmp_path, monkeypatch):
-    """Issue 11 item 4: the window's recogniser runs in a spawned child process (the way that
+    """The window's recogniser runs in a spawned child process (the way that
     also works installed and frozen), not `python -m ...` with PYTHONPATH pointed at the
     checkout: with no PYTHONPATH and another working directory it hears the same words as the
     decoder in this process, and still limits them to the search's words."""

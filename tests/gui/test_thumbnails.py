@@ -39,7 +39,7 @@ def test_thumbnails_are_cached_and_refreshed(qtbot, tmp_path):
 
 
 def test_a_tile_keeps_its_place_when_its_thumbnail_arrives(make_window, qtbot, tmp_path):
-    # Issue 12, item 17: a placeholder and the thumbnail that replaced it were of different
+    # Regression: a placeholder and the thumbnail that replaced it were of different
     # sizes, so the tile changed shape: the grey placeholder and the old label stayed
     # visible around the smaller thumbnail (seen while indexing kept the thumbnailer busy).
     from pathlib import Path

@@ -1,4 +1,4 @@
-"""Results and tags a user can trust (issue 10): the summary line and its cut-off, the
+"""Results and tags a user can trust: the summary line and its cut-off, the
 review list most confident first with the next step when little was proposed, and the
 threshold of Teach a tag."""
 
