@@ -27,7 +27,7 @@ VOCABULARY: dict[str, str] = {
     "applause": "applause", "astronaut": "an astronaut", "crowd": "a crowd",
     "footsteps": "footsteps", "person": "a person", "laugh": "laughter",
     "speech": "a person speaking", "punch": "a punch", "duck": "a duck",
-    "siren": "a siren", "whip": "a whip", "keyboard": "a keyboard", "fan": "a fan",
+    "siren": "a siren", "whip": "a whip", "fan": "a fan",
     "bubble": "bubbles", "ice": "ice",
     # vehicles and machines
     "airplane": "an airplane", "boat": "a boat", "bus": "a bus", "car": "a car",
