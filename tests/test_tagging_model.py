@@ -96,8 +96,6 @@ def test_a_broad_tag_taught_with_photos_alone_scores_sounds(demo) -> None:
     assert {t.item_id for t in learned} >= {int(i) for i in sound_ids}
 
 
-@pytest.mark.xfail(strict=True, reason="Model 2's zero-shot words for sounds are near chance on "
-                   "the demo sounds (mean best rank 86 of 375, 5% bar 80); see README, Tagging")
 def test_zero_shot_ranks_the_right_words_high_for_demo_sounds(demo) -> None:
     lib, tagger = demo
     from core.tagging.zeroshot import ZeroShotTagger

@@ -19,39 +19,37 @@ WHEELS = {"scikit-image": "0.26.0"}
 # labels.tsv is here; the plain concept word is itself a text query.
 VOCABULARY: dict[str, str] = {
     # animals
-    "bee": "a bee", "bird": "a bird", "butterfly": "a butterfly", "cat": "a cat",
-    "chameleon": "a chameleon", "cow": "a cow", "dog": "a dog", "dragonfly": "a dragonfly",
-    "horse": "a horse", "lion": "a lion", "monkey": "a monkey", "sheep": "a sheep",
-    "squirrel": "a squirrel",
+    "bird": "a bird", "cat": "a cat", "dog": "a dog", "dragonfly": "a dragonfly",
+    "duck": "a duck", "horse": "a horse",
     # people and their sounds
     "applause": "applause", "astronaut": "an astronaut", "crowd": "a crowd",
-    "footsteps": "footsteps", "person": "a person",
+    "laugh": "laughter", "person": "a person", "punch": "a punch",
+    "speech": "a person speaking",
     # vehicles and machines
     "airplane": "an airplane", "boat": "a boat", "bus": "a bus", "car": "a car",
-    "helicopter": "a helicopter", "motorcycle": "a motorcycle", "rocket": "a rocket",
-    "train": "a train", "truck": "a truck", "chainsaw": "a chainsaw",
-    "jackhammer": "a jackhammer", "machine": "a machine", "saw": "a saw", "steam": "steam",
-    "explosion": "an explosion", "horn": "a horn", "whistle": "a whistle",
-    "bell": "a bell", "cash register": "a cash register", "typewriter": "a typewriter",
+    "motorcycle": "a motorcycle", "rocket": "a rocket", "train": "a train",
+    "truck": "a truck", "chainsaw": "a chainsaw", "jackhammer": "a jackhammer",
+    "machine": "a machine", "saw": "a saw", "fan": "a fan", "explosion": "an explosion",
+    "horn": "a horn", "whistle": "a whistle", "siren": "a siren", "bell": "a bell",
+    "cash register": "a cash register", "typewriter": "a typewriter", "whip": "a whip",
     # instruments
     "drum": "a drum", "harp": "a harp",
     # nature, weather, landscape
-    "canyon": "a canyon", "cloud": "clouds", "desert": "a desert", "fire": "fire",
-    "flower": "a flower", "fog": "fog", "forest": "a forest", "galaxy": "a galaxy",
-    "grass": "grass", "lake": "a lake", "leaf": "leaves", "moon": "the moon",
-    "mountain": "a mountain", "plant": "a plant", "rain": "rain", "river": "a river",
-    "sea": "the sea", "sky": "the sky", "snow": "snow", "stone": "stones", "sun": "the sun",
+    "canyon": "a canyon", "cloud": "clouds", "flower": "a flower", "fog": "fog",
+    "forest": "a forest", "galaxy": "a galaxy", "grass": "grass", "lake": "a lake",
+    "leaf": "leaves", "moon": "the moon", "mountain": "a mountain", "plant": "a plant",
+    "rain": "rain", "river": "a river", "sea": "the sea", "sky": "the sky", "snow": "snow",
+    "ice": "ice", "bubble": "bubbles", "stone": "stones", "sun": "the sun",
     "sunset": "a sunset", "thunder": "thunder", "tree": "a tree", "water": "water",
     "wind": "wind",
     # places and buildings
-    "bridge": "a bridge", "building": "a building", "castle": "a castle", "city": "a city",
-    "factory": "a factory", "house": "a house", "path": "a path", "pier": "a pier",
-    "street": "a street", "temple": "a temple", "brick": "a brick wall",
+    "bridge": "a bridge", "building": "a building", "city": "a city", "path": "a path",
+    "pier": "a pier", "street": "a street", "temple": "a temple", "brick": "a brick wall",
     # objects and food
-    "ball": "a ball", "bottle": "a bottle", "camera": "a camera", "candy": "candy",
-    "circuit board": "a circuit board", "clock": "a clock", "coin": "coins", "cup": "a cup",
-    "kite": "a kite", "paintbrush": "a paintbrush", "apple": "an apple", "coffee": "coffee",
-    "fruit": "fruit", "lemon": "a lemon", "orange": "an orange", "pizza": "a pizza",
+    "ball": "a ball", "bottle": "a bottle", "camera": "a camera",
+    "clock": "a clock", "coin": "coins", "cup": "a cup",
+    "kite": "a kite", "paintbrush": "a paintbrush", "coffee": "coffee",
+    "fruit": "fruit", "pizza": "a pizza",
 }
 
 # Zero-shot prompts, fixed once (never tuned on this set).
