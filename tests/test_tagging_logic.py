@@ -24,6 +24,7 @@ from core.tagging.linear import fit_logistic, sigmoid
 from core.tagging.units import discover_units, name_units
 from core.tagging.vocabulary import (
     PROMPTS,
+    TagVocabulary,
     VocabularyError,
     default_vocabulary_path,
     load_vocabulary,
@@ -324,3 +325,41 @@ def test_a_calibration_saved_before_the_standing_terms_reads_them_as_zero() -> N
     ref = reference_from_scores(s)
     expected = 1 / (1 + np.exp(-(0.2 * ref.tag_z(s) + 0.5 * item_z(s) - 6.0)))
     assert np.allclose(cal.probability(s, ref), expected)
+
+
+class _CountingModel:
+    """A text encoder that counts the texts it embeds (a distinct vector per text)."""
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+        self.encoded = 0
+
+    def encode_texts(self, texts):
+        self.encoded += len(texts)
+        rng = [np.random.default_rng(sum(map(ord, t))).normal(size=8) for t in texts]
+        e = np.asarray(rng, np.float32)
+        return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
+def test_a_checkpoints_vocabulary_is_embedded_once_per_process() -> None:
+    from core.tagging.zeroshot import embed_prompts
+
+    vocab = TagVocabulary(("rain", "dog barking", "a bell"), ("weather", "animals", "household"))
+    first = _CountingModel("synesthesia-0123456789ab")
+    a = embed_prompts(first, vocab, "sound")
+    n = first.encoded
+    assert n >= 3
+    second = _CountingModel("synesthesia-0123456789ab")  # the same checkpoint loaded again
+    b = embed_prompts(second, vocab, "sound")
+    assert second.encoded == 0 and np.array_equal(a, b)
+    # another vocabulary, another kind's prompts or another checkpoint are embedded anew
+    embed_prompts(second, TagVocabulary(("rain", "thunder"), ("weather", "weather")), "sound")
+    assert second.encoded > 0
+    other = _CountingModel("synesthesia-ba9876543210")
+    embed_prompts(other, vocab, "sound")
+    assert other.encoded == n
+    # a model whose id is not a digest of its weights (being trained, made up) never is
+    for _ in range(2):
+        training = _CountingModel("untrained")
+        embed_prompts(training, vocab, "sound")
+        assert training.encoded == n

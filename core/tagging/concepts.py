@@ -13,7 +13,7 @@ from core.tagging.errors import TaggingError
 from core.tagging.reports import ConceptUnitView, UnitItem
 from core.tagging.units import ConceptUnit, discover_units
 from core.tagging.vocabulary import TagVocabulary
-from core.tagging.zeroshot import ZeroShotTagger
+from core.tagging.zeroshot import ZeroShotTagger, encode_texts_cached
 
 
 def concept_units(store: Store, model: Any, vocab: TagVocabulary, unit: int | None = None,
@@ -25,7 +25,7 @@ def concept_units(store: Store, model: Any, vocab: TagVocabulary, unit: int | No
     if unit is not None and not 0 <= unit < act.shape[1]:
         raise TaggingError(f"unit {unit} does not exist; units are 0..{act.shape[1] - 1}")
     words = list(vocab.words)
-    word_units = np.asarray(model.units(model.encode_texts(words)))
+    word_units = np.asarray(model.units(encode_texts_cached(model, words)))
     found = discover_units(act, kinds_l, emb, word_units, words, top_k=top_k, n_names=n_names)
     _name_by_items(found, emb, kinds_l, ZeroShotTagger(model, vocab), n_names)
     paths = store.files.paths()

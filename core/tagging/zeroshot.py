@@ -14,6 +14,9 @@ tag's probability is the larger of the two.
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +57,32 @@ class TagProposal:
     raw: float
 
 
+# Embedded vocabularies of checkpoints, kept for the process: a model whose id is a digest
+# of its weights ("synesthesia-ff6e528f5501", as load_model gives) always embeds the same texts
+# the same way, so the ~1,500 tags of the default vocabularies are embedded once per process
+# rather than on every tag run or concepts listing. Models with other ids (being trained,
+# made up in code) are never cached.
+_DIGEST_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{12}$")
+_EMBEDDED: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_EMBEDDED_MAX = 16
+
+
+def encode_texts_cached(model: Any, texts: list[str]) -> np.ndarray:
+    model_id = str(getattr(model, "model_id", ""))
+    if not _DIGEST_ID.match(model_id):
+        return np.asarray(model.encode_texts(texts), np.float32)
+    key = (model_id, hashlib.sha256("\x00".join(texts).encode()).hexdigest())
+    if key in _EMBEDDED:
+        _EMBEDDED.move_to_end(key)
+        return _EMBEDDED[key]
+    e = np.asarray(model.encode_texts(texts), np.float32)
+    e.setflags(write=False)
+    _EMBEDDED[key] = e
+    while len(_EMBEDDED) > _EMBEDDED_MAX:
+        _EMBEDDED.popitem(last=False)
+    return e
+
+
 def embed_prompts(model: Any, vocab: TagVocabulary, kind: str, ensemble: bool = True
                   ) -> np.ndarray:
     """(T, D) float32 unit-norm tag embeddings for items of ``kind``.
@@ -62,9 +91,9 @@ def embed_prompts(model: Any, vocab: TagVocabulary, kind: str, ensemble: bool = 
     averaged; without it only the bare word is embedded.
     """
     if not ensemble:
-        return np.asarray(model.encode_texts(list(vocab.words)), np.float32)
+        return encode_texts_cached(model, list(vocab.words)).copy()
     prompts = vocab.prompts(kind)
-    e = np.asarray(model.encode_texts([t for texts in prompts for t in texts]), np.float32)
+    e = encode_texts_cached(model, [t for texts in prompts for t in texts])
     owner = np.repeat(np.arange(len(prompts)), [len(t) for t in prompts])
     out = np.zeros((len(prompts), e.shape[1]), np.float32)
     np.add.at(out, owner, e)
