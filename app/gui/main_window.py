@@ -84,12 +84,23 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.recorder = Recorder(input_stream, self)
         self.speech = SpeechRecogniser(self.runner, self, partial(  # the words it may hear
             self.service.speech_words, settings.get("tags/vocabulary")))
-        self.searches = SearchController(self.service, settings.get("search/results"), self,
-                                         by_kind=settings.get("search/by_kind"))
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None
         self.search_file_dialog: QFileDialog | None = None
+        self._parts(settings, size)
+        self._layout()
+        self._connect()
+        self.menus = build_menus(self)
+        self.resize(1100, 720)
+        geometry = settings.get("window/geometry")
+        self._fit_on_show = bool(geometry)
+        if geometry:
+            self.restoreGeometry(geometry)
 
+    def _parts(self, settings: Settings, size: int) -> None:
+        """The window's parts, each owning its state; ``_connect`` wires them."""
+        self.searches = SearchController(self.service, settings.get("search/results"), self,
+                                         by_kind=settings.get("search/by_kind"))
         self.search_bar = SearchBar(self)
         self.record_button = self._button("&Record\u2026", "Record",
                                           "Search by a sound from the microphone (Ctrl+R)")
@@ -112,14 +123,6 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.browse = BrowsePanel(self)
         self.browsing = Browsing(self.browse, self.service, self.searches, self.results,
                                  self.preview.details, self)
-        self._layout()
-        self._connect()
-        self.menus = build_menus(self)
-        self.resize(1100, 720)
-        geometry = settings.get("window/geometry")
-        self._fit_on_show = bool(geometry)
-        if geometry:
-            self.restoreGeometry(geometry)
 
     def _button(self, text: str, name: str, description: str) -> QPushButton:
         button = QPushButton(text, self)

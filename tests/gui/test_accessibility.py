@@ -14,8 +14,8 @@ from app.gui.dialogs.concepts import ConceptsDialog
 from app.gui.dialogs.folders import FoldersDialog
 from app.gui.dialogs.record import RecordDialog
 from app.gui.dialogs.review import ReviewDialog
-from app.gui.dialogs.settings import SettingsDialog
 from app.gui.dialogs.scope import ScopeDialog
+from app.gui.dialogs.settings import SettingsDialog
 from app.gui.dialogs.teach import TeachDialog
 from app.gui.services.tagging import Proposal
 from app.gui.widgets.indexing import ProblemsDialog
