@@ -101,9 +101,6 @@ def test_text_finds_note_passages(demo_lib) -> None:
     assert len(good) >= 2, ranks
 
 
-@pytest.mark.xfail(strict=True, reason="Model 2 keeps the teacher's view of images, which is "
-                   "poor on the demo's clip-art animals: 2 of 5 sounds find their drawing in the "
-                   "top 5 (chance: 1 in 5 per sound); see README, Measured quality")
 def test_sound_file_finds_images_and_back(demo_lib) -> None:
     from core.search import Query
 
@@ -154,9 +151,6 @@ def test_dog_comes_first_among_sounds(demo_lib) -> None:
     assert hits[0].path.name == "dog_barking.wav" and hits[0].found_by != "network"
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness of Model 2 (README, Measured quality): "
-                   "by the network alone, the bare word 'dog' ranks the barking dog below "
-                   "farm animals; 'a dog barking' finds it")
 def test_dog_comes_first_among_sounds_by_the_network_alone(demo_lib) -> None:
     from core.search import Query
     from core.search.engine import run_search

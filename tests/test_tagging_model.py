@@ -63,9 +63,6 @@ def demo(tmp_path_factory):
     lib.close()
 
 
-@pytest.mark.xfail(strict=True, reason="Model 2 on the demo's clip-art photos: a tag taught with "
-                   "one drawing ranks the matching sound 8.1 on average, not significantly "
-                   "better than chance (9.5); see README, Tagging")
 def test_tags_taught_with_one_photo_each_rank_the_matching_sounds_high(demo) -> None:
     lib, tagger = demo
     ids, emb = tagger.item_embeddings("sound")
