@@ -46,14 +46,16 @@ def _is_package(name: str) -> bool:
     return MODULES[name].name == "__init__.py"
 
 
-def _imports(name: str) -> set[str]:
+def _imports(name: str, hints: bool = False) -> set[str]:
     """Every module ``name`` imports (absolute names; ``from pkg import sub`` means pkg.sub
-    when sub is a module), from any level of the file except ``if TYPE_CHECKING:``."""
+    when sub is a module), from any level of the file except ``if TYPE_CHECKING:`` (unless
+    ``hints``)."""
     tree = ast.parse(MODULES[name].read_text())
     out: set[str] = set()
     skip: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if (not hints and isinstance(node, ast.If)
+                and "TYPE_CHECKING" in ast.unparse(node.test)):
             skip |= {id(n) for n in ast.walk(node)}
     for node in ast.walk(tree):
         if id(node) in skip:
@@ -75,7 +77,7 @@ def _imports(name: str) -> set[str]:
 GRAPH = {m: {i for i in _imports(m) if i in MODULES and i != m} for m in MODULES}
 
 
-def _cycles() -> list[list[str]]:
+def _cycles(graph: dict[str, set[str]] = GRAPH) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan)."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -87,7 +89,7 @@ def _cycles() -> list[list[str]]:
         index[v] = low[v] = len(index)
         stack.append(v)
         on.add(v)
-        for w in sorted(GRAPH[v]):
+        for w in sorted(graph[v]):
             if w not in index:
                 visit(w)
                 low[v] = min(low[v], low[w])
@@ -104,7 +106,7 @@ def _cycles() -> list[list[str]]:
             if len(comp) > 1:
                 found.append(sorted(comp))
 
-    for v in sorted(GRAPH):
+    for v in sorted(graph):
         if v not in index:
             visit(v)
     return found
@@ -122,6 +124,31 @@ def _importers(prefix: str, forbidden: tuple[str, ...]) -> list[str]:
 
 def test_no_import_circles_in_app_and_core() -> None:
     assert [c for c in _cycles() if not c[0].startswith("training")] == []
+
+
+def test_no_import_circles_in_the_window_even_through_type_hints() -> None:
+    """The window's parts (controllers, services, widgets, dialogs) do not refer to each
+    other in a circle, not even through the imports type hints need; and none of them
+    knows the main window: it wires them, they never reach back into it."""
+    gui = [m for m in MODULES if m.startswith("app.gui")]
+    graph = {m: {i for i in _imports(m, hints=True) if i in gui and i != m} for m in gui}
+    assert _cycles(graph) == []
+    knows_window = sorted(m for m in gui if "app.gui.main_window" in graph[m]
+                          and m not in ("app.gui", "app.gui.main_window"))
+    assert knows_window == []
+
+
+def test_the_main_window_only_wires() -> None:
+    """main_window.py builds the parts and connects them: every method short, no state of
+    its own beyond the parts (no model, view or result kept by the window itself)."""
+    tree = ast.parse(MODULES["app.gui.main_window"].read_text())
+    long = [f"{n.name}: {n.end_lineno - n.lineno + 1}" for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 > 45
+            and n.name not in ("__init__", "_connect")]
+    assert long == []
+    owned = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert not owned & {"ResultsModel", "ResultsView", "ResultsSections", "ResultsSummary",
+                         "TileDelegate"}
 
 
 def test_no_import_circles_in_training() -> None:

@@ -108,7 +108,8 @@ def test_the_frozen_command_line_runs_without_python(folder, env, tmp_path):
     demo = folder / "_internal" / "resources" / "demo"
     run("synesthesia", "index", str(demo), "--exclude", "PROVENANCE.md", "--exclude",
         "demo_ids.txt")
-    found = json.loads(run("synesthesia", "search", "a dog", "--kinds", "image", "--json"))
+    found = json.loads(run("synesthesia", "search", "a dog", "--kinds", "image", "--json",
+                          "--merged"))
     assert "dog.png" in [Path(r["path"]).name for r in found["results"][:3]]
 
     prefix = tmp_path / "prefix"

@@ -41,7 +41,7 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     assert (rep["added"], rep["failed"]) == (6, 1)  # 2 images in photos/2024 left out
 
     code, out, _ = run(capsys, *L, "search", "river", "--kinds", "notes,image", "-k", "3",
-                       "--model", str(ckpt), "--json")
+                       "--model", str(ckpt), "--json", "--merged")
     res = json.loads(out)
     assert code == 0 and len(res["results"]) == 3
     assert set(res["results"][0]) == {"rank", "item_id", "path", "kind", "score", "segment",
@@ -50,20 +50,20 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     assert {r["kind"] for r in res["results"]} <= {"note", "image"}
 
     code, out, _ = run(capsys, *L, "search", "--file", str(files["snd0"]), "--model", str(ckpt),
-                       "-k", "1", "--json")
+                       "-k", "1", "--json", "--merged")
     top = json.loads(out)["results"][0]
     assert top["path"] == str(files["snd0"]) and top["segment"]["start_s"] == 0.0
 
     code, out, _ = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
-                       str(ckpt), "-k", "2", "--all")
+                       str(ckpt), "-k", "2", "--all", "--merged")
     assert code == 0 and str(files["snd0"]) not in out and out.count("\n") == 2
     # Without --all only the good matches are printed, and stderr says what was left out.
     code, out, err = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
-                         str(ckpt), "-k", "5", "--json")
+                         str(ckpt), "-k", "5", "--json", "--merged")
     found = json.loads(out)["results"]
     good = sum(r["good"] for r in found)
     code, out, err = run(capsys, *L, "search", "--item", str(top["item_id"]), "--model",
-                         str(ckpt), "-k", "5")
+                         str(ckpt), "-k", "5", "--merged")
     assert code == 0 and out.count("\n") == good
     assert (f"{len(found) - good} weaker" in err) == (good < len(found))
 
@@ -229,7 +229,7 @@ def test_a_library_on_a_read_only_file_system(setup, capsys, read_only_fs) -> No
     assert run(capsys, *L, "index", str(media), *M)[0] == 0
     assert run(capsys, *L, "tags", str(files["img0"]), "--add", "holiday")[0] == 0
     remount_read_only()
-    code, out, err = run(capsys, *L, "search", "red", "-k", "2", "--json", *M)
+    code, out, err = run(capsys, *L, "search", "red", "-k", "2", "--json", "--merged", *M)
     assert code == 0 and len(json.loads(out)["results"]) == 2, err
     code, out, err = run(capsys, *L, "stats", "--json")
     assert code == 0 and json.loads(out)["images"] >= 1, err

@@ -57,12 +57,12 @@ def test_cli_shows_copies_under_their_result(lib: Library, tree, tmp_path: Path,
     try:
         base = ["--library", str(tmp_path / "lib")]
         assert main([*base, "search", "--file", str(files["note0"]), "--kinds", "note",
-                     "-k", "1", "--model", str(tiny_checkpoint)]) == 0
+                     "-k", "1", "--merged", "--model", str(tiny_checkpoint)]) == 0
         out = capsys.readouterr().out.splitlines()
         assert out[0].endswith(str(files["note0"]))
         assert out[1].strip() == f"also at {backup / 'note0.md'}"
         assert main([*base, "search", "--file", str(files["note0"]), "--kinds", "note",
-                     "-k", "1", "--json", "--model", str(tiny_checkpoint)]) == 0
+                     "-k", "1", "--json", "--merged", "--model", str(tiny_checkpoint)]) == 0
         got = json.loads(capsys.readouterr().out)["results"][0]
         assert got["copies"] == [str(backup / "note0.md")]
     finally:

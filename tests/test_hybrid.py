@@ -201,18 +201,18 @@ def test_the_command_line_reads_the_same_language(tmp_path: Path, tiny_checkpoin
         assert lib._model is None
     capsys.readouterr()
     code = main([*L, "search", "dog -cat tag:garden 2023", "--model", str(tiny_checkpoint),
-                 "--json"])
+                 "--json", "--merged"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and [r["path"] for r in out["results"]] == [str(media["garden23"])]
-    code = main([*L, "search", "invoice", "--model", str(tiny_checkpoint)])
+    code = main([*L, "search", "invoice", "--merged", "--model", str(tiny_checkpoint)])
     first = capsys.readouterr().out.splitlines()[0]
     assert code == 0 and str(media["invoice"]) in first and "[words" in first
     code = main([*L, "search", "2022", "--file", str(media["garden23"]), "--model",
-                 str(tiny_checkpoint), "--json"])
+                 str(tiny_checkpoint), "--json", "--merged"])
     out = json.loads(capsys.readouterr().out)
     assert [r["path"] for r in out["results"]] == [str(media["garden22"])]
     code = main([*L, "search", "in:Notes", "--sort", "name", "-k", "3", "--model",
-                 str(tiny_checkpoint), "--json"])
+                 str(tiny_checkpoint), "--json", "--merged"])
     out = json.loads(capsys.readouterr().out)
     assert [Path(r["path"]).name for r in out["results"]] == ["march.txt", "note00.txt",
                                                               "note01.txt"]

@@ -118,7 +118,7 @@ def test_cli_searches_an_emoji_by_its_name(indexed, capsys):
     from app.cli import main
 
     lib, ckpt = indexed
-    args = ["--library", str(lib), "search", "--model", str(ckpt), "-k", "3", "--json"]
+    args = ["--library", str(lib), "search", "--merged", "--model", str(ckpt), "-k", "3", "--json"]
     assert main([*args[:-1], "\U0001F436"]) == 0
     out = capsys.readouterr()
     assert "Read \U0001F436 as \u201cdog face\u201d." in out.err
@@ -154,7 +154,8 @@ def test_cli_searches_another_script_by_its_words_without_the_model(tmp_path, ti
                  str(tiny_checkpoint)]) == 0
     capsys.readouterr()
     # no --model: a words-only search must not need one (a missing checkpoint would fail)
-    args = ["--library", str(lib), "search", "--model", str(tmp_path / "no-such.pt"), "--json"]
+    args = ["--library", str(lib), "search", "--merged", "--model", str(tmp_path / "no-such.pt"),
+            "--json"]
     assert main([*args, "\u0441\u043e\u0431\u0430\u043a\u0430"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [Path(r["path"]).name for r in out["results"]] == ["walk.txt"]

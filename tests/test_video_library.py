@@ -101,7 +101,7 @@ def test_the_command_line_says_the_moment_and_track(tmp_path: Path, videos, tiny
     capsys.readouterr()
     wave_file = DEMO / "sounds" / "fire_crackling.wav"
     assert main([*lib, "search", "--file", str(wave_file), "--kinds", "video", "--json",
-                 "--model", str(tiny_checkpoint)]) == 0
+                 "--merged", "--model", str(tiny_checkpoint)]) == 0
     out = json.loads(capsys.readouterr().out)
     top = out["results"][0]
     assert top["path"].endswith("fire.mkv") and top["kind"] == "video"

@@ -99,7 +99,7 @@ def test_the_installed_wheel_runs_outside_the_checkout(tmp_path):
         "--exclude", "demo_ids.txt")
     assert (home / "data" / "synesthesia" / "library" / "library.sqlite").is_file()
     found = json.loads(run(str(bin_dir / "synesthesia"), "search", "a dog", "--kinds",
-                           "image", "--json"))
+                           "image", "--json", "--merged"))
     top = [Path(r["path"]).name for r in found["results"][:3]]
     assert "dog.png" in top, top
     assert all(r["path"].startswith(str(demo)) for r in found["results"])

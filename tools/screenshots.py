@@ -22,8 +22,8 @@ from app.exit_codes import EXIT_ERROR, EXIT_NO_DISPLAY, EXIT_OK
 from core.media import load_audio
 from core.media.audio import SAMPLE_RATE
 
-STATES = ("empty", "indexing", "text-results", "dropped-sound", "recording", "tagging-review",
-          "browse-tags")
+STATES = ("empty", "indexing", "text-results", "dropped-sound", "dropped-photo", "recording",
+          "recording-results", "tagging-review", "browse-tags")
 
 
 class FileMicrophone:
@@ -150,17 +150,19 @@ def _index_and_search(window, shot: Shots, demo: Path) -> None:
     shot("indexing")
     wait_for(lambda: not window.index_panel.running and window.index_panel.last_report
              is not None and bool(window.folders), "indexing to finish")
+    answered: list[object] = []  # the requests answered kind by kind, in order
+    window.searches.grouped.connect(lambda request, groups: answered.append(request))
     window.search_bar.field.setText("dog on the beach")
-    wait_for(lambda: window.searches.current is not None and window.results_model.rowCount() > 0,
+    wait_for(lambda: bool(answered) and getattr(answered[-1], "text", None) == "dog on the beach",
              "text results")
     shot("text-results")
-    answered: list[object] = []
-    window.searches.results.connect(lambda request, results: answered.append(request))
     window.search_bar.field.clear()
-    window.handle_drop([demo / "sounds" / "sea_waves.wav"])
-    wait_for(lambda: bool(answered) and getattr(answered[-1], "file", None) is not None,
-             "results for the dropped sound")
-    shot("dropped-sound")
+    for name, drop in (("dropped-sound", demo / "sounds" / "sea_waves.wav"),
+                       ("dropped-photo", demo / "photos" / "dog.png")):
+        window.handle_drop([drop])
+        wait_for(lambda d=drop: bool(answered) and getattr(answered[-1], "file", None) == d,
+                 f"results for the dropped {drop.name}")
+        shot(name)
 
 
 def _record_and_tag(window, shot: Shots, demo: Path) -> None:
@@ -176,6 +178,13 @@ def _record_and_tag(window, shot: Shots, demo: Path) -> None:
              "the microphone level")
     settle(1.2)
     shot("recording")
+    answered: list[object] = []
+    window.searches.grouped.connect(lambda request, groups: answered.append(request))
+    wait_for(lambda: dialog.search_button.isEnabled(), "the end of the recording")
+    dialog.search_button.click()
+    wait_for(lambda: bool(answered) and answered[-1].waveform is not None,
+             "results for the recording")
+    shot("recording-results")
     dialog.reject()
     # Teach "seaside" from a sound, a photo and a note; review what else now carries it.
     examples = [demo / "sounds" / "sea_waves.wav", demo / "photos" / "sailboats_in_sunset.png",

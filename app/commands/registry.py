@@ -9,7 +9,7 @@ import what they need, so the command line starts fast.
 
 Two sources, in this order:
 
-- ``BUILTIN``: the app's own modules (library, tagging, demo);
+- ``BUILTIN``: the app's own modules (library, search, tagging, demo);
 - the entry-point group ``synesthesia.commands`` of the installed distributions: each
   entry point names a ``register`` callable, e.g. in pyproject.toml
 
@@ -29,7 +29,8 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 
 ENTRY_POINT_GROUP = "synesthesia.commands"
-BUILTIN = ["app.commands.library", "app.commands.tagging", "app.commands.demo"]
+BUILTIN = ["app.commands.library", "app.commands.search", "app.commands.tagging",
+           "app.commands.demo"]
 
 Register = Callable[[argparse._SubParsersAction], None]
 

@@ -92,6 +92,9 @@ def automate(window: Any, args: argparse.Namespace, finish: Callable[[int], None
         finish(1)
 
     window.searches.results.connect(shown)
+    # kind by kind: what the sections list, section by section (they are filled by then)
+    window.searches.grouped.connect(
+        lambda request, _groups: shown(request, window.results.results()))
     window.searches.failed.connect(lambda _request, message: failed(message))
     window.service.open_failed.connect(failed)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,33 +25,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.controllers.browsing import Browsing
+from app.gui.controllers.results import ResultsController
+from app.gui.controllers.searching import SearchController
+from app.gui.controllers.tagging import TagActions
 from app.gui.dialogs.folders import FoldersDialog
 from app.gui.dialogs.record import RecordDialog
 from app.gui.dialogs.search_file import search_file_dialog
 from app.gui.dialogs.settings import SettingsDialog
-from app.gui.dialogs.tag_actions import TagActions
 from app.gui.services.audio import Player, Recorder, StreamFactory, sounddevice_input, sounddevice_output
-from app.gui.services.browsing import Browsing
 from app.gui.services.library import LibraryService, ModelFactory, SearchRequest
-from app.gui.services.searching import SearchController
 from app.gui.services.settings import Settings
 from app.gui.services.speech import SpeechRecogniser
 from app.gui.services.tagging import TaggingService
 from app.gui.services.tasks import TaskRunner
 from app.gui.services.thumbnails import Thumbnails, default_cache_dir
 from app.gui.widgets import preview as preview_actions
+from app.gui.widgets.browse import BrowsePanel
 from app.gui.widgets.indexing import IndexPanel
 from app.gui.widgets.live import LiveUpdates
 from app.gui.widgets.menus import build_menus, set_demo
 from app.gui.widgets.paste_drop import PasteAndDrop
 from app.gui.widgets.placement import fit_to_screen
 from app.gui.widgets.preview import PreviewPane
-from app.gui.widgets.results import ResultRole, ResultsModel
-from app.gui.widgets.results_view import ResultsView
 from app.gui.widgets.search_bar import SearchBar
-from app.gui.widgets.summary import ResultsSummary
 from app.gui.widgets.tags_panel import TagsPanel
-from app.gui.widgets.tile import TileDelegate
 
 WELCOME = ("Add your own folders with \u201cAdd folder\u2026\u201d (Ctrl+O) or by dropping a "
            "folder onto this window.")
@@ -86,38 +84,45 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.recorder = Recorder(input_stream, self)
         self.speech = SpeechRecogniser(self.runner, self, partial(  # the words it may hear
             self.service.speech_words, settings.get("tags/vocabulary")))
-        self.searches = SearchController(self.service, settings.get("search/results"), self)
         self.folders: list[Path] = []
         self.record_dialog: RecordDialog | None = None
         self.search_file_dialog: QFileDialog | None = None
-
-        self.search_bar = SearchBar(self)
-        self.record_button = self._button("&Record\u2026", "Record",
-                                          "Search by a sound from the microphone (Ctrl+R)")
-        self.add_button = self._button("&Add folder\u2026", "Add folder",
-                                       "Add a folder of photos, sounds and notes to the library")
-        self.summary = ResultsSummary(WELCOME, self)
-        self.count_label = self.summary.label
-        self.results_model = ResultsModel(self.thumbnails, self)
-        self.view = ResultsView(self.results_model, size, self)
-        self.view.setItemDelegate(TileDelegate(
-            lambda path: self.player.playing and self.player.source == path, self.play_row,
-            self.view))
-        self.tagging = TaggingService(self.service, settings.get("tags/vocabulary"),
-                                      settings.get("tags/min_score"), self)
-        self.preview = PreviewPane(self.runner, self.player, TagsPanel(self.tagging), self)
-        self.tag_actions = TagActions(self, self.tagging)
-        self.index_panel = IndexPanel(self.service, self)
-        self.model_status = QLabel("", self)
-        self.model_status.setAccessibleName("Model status")
+        self._parts(settings, size)
         self._layout()
         self._connect()
-        build_menus(self)
+        self.menus = build_menus(self)
         self.resize(1100, 720)
         geometry = settings.get("window/geometry")
         self._fit_on_show = bool(geometry)
         if geometry:
             self.restoreGeometry(geometry)
+
+    def _parts(self, settings: Settings, size: int) -> None:
+        """The window's parts, each owning its state; ``_connect`` wires them."""
+        self.searches = SearchController(self.service, settings.get("search/results"), self,
+                                         by_kind=settings.get("search/by_kind"))
+        self.search_bar = SearchBar(self)
+        self.record_button = self._button("&Record\u2026", "Record",
+                                          "Search by a sound from the microphone (Ctrl+R)")
+        self.add_button = self._button("&Add folder\u2026", "Add folder",
+                                       "Add a folder of photos, sounds and notes to the library")
+        self.results = ResultsController(
+            self.thumbnails, size, WELCOME,
+            lambda path: self.player.playing and self.player.source == path, self)
+        self.summary, self.count_label = self.results.summary, self.results.summary.label
+        self.results_model, self.view = self.results.model, self.results.view
+        self.sections = self.results.sections
+        self.tagging = TaggingService(self.service, settings.get("tags/vocabulary"),
+                                      settings.get("tags/min_score"), self)
+        self.preview = PreviewPane(self.runner, self.player, TagsPanel(self.tagging), self)
+        self.tag_actions = TagActions(self, self.tagging, self.results, self.preview,
+                                      self.thumbnails, settings, lambda: self.folders)
+        self.index_panel = IndexPanel(self.service, self)
+        self.model_status = QLabel("", self)
+        self.model_status.setAccessibleName("Model status")
+        self.browse = BrowsePanel(self)
+        self.browsing = Browsing(self.browse, self.service, self.searches, self.results,
+                                 self.preview.details, self)
 
     def _button(self, text: str, name: str, description: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -126,16 +131,11 @@ class MainWindow(PasteAndDrop, QMainWindow):
         return button
 
     def _layout(self) -> None:
-        self.browsing = Browsing(self)  # makes self.browse, the browse pane
         top = QHBoxLayout()
         top.addWidget(self.search_bar, 1)
         top.addWidget(self.record_button)
         top.addWidget(self.add_button)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.summary)
-        left_layout.addWidget(self.view, 1)
+        left = self.results.widget
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         for i, (part, stretch) in enumerate(((self.browse, 1), (left, 3), (self.preview, 2))):
             splitter.addWidget(part)
@@ -149,7 +149,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.statusBar().addPermanentWidget(self.index_panel)
         tp = self.preview.tags_panel
         order = [self.search_bar.field, *self.search_bar.toggles.values(), self.record_button,
-                 self.add_button, self.summary.button, self.view,
+                 self.add_button, *self.results.focus_order(),
                  self.preview.note, self.preview.details,
                  self.preview.play_button, tp.proposed, tp.accept_button, tp.reject_button,
                  tp.new_tag, tp.add_button, self.preview.open_button, self.preview.reveal_button,
@@ -160,17 +160,31 @@ class MainWindow(PasteAndDrop, QMainWindow):
 
     def _connect(self) -> None:
         self.live = LiveUpdates(self)  # rescan, refresh after indexing, folder watching
-        self.search_bar.search_requested.connect(self._typed)
-        self.search_bar.kinds_changed.connect(self._kinds_changed)
+        searches, results = self.searches, self.results
+        self.search_bar.search_requested.connect(searches.typed)
+        self.search_bar.kinds_changed.connect(
+            lambda kinds: searches.kinds_changed(kinds, self.search_bar.text()))
+        searches.filter_source = self.search_bar.text  # filters of a search by example
         self.record_button.clicked.connect(self.record)
         self.add_button.clicked.connect(self.choose_folder)
-        self.searches.started.connect(self._search_started)
-        self.searches.results.connect(self._show_results)
-        self.summary.toggled.connect(
-            lambda: self.results_model.set_results(self.summary.shown()))
-        self.searches.failed.connect(self._search_failed)
-        self.view.selectionModel().currentChanged.connect(self._current_changed)
-        self.view.activated.connect(lambda index: self.open_selected())
+        searches.started.connect(self._search_started)
+        searches.results.connect(lambda request, found: results.show_results(
+            request.describe(), found, words=request.text is not None))
+        searches.grouped.connect(lambda request, groups: results.show_groups(
+            request.describe(), groups, words=request.text is not None))
+        searches.page.connect(lambda request, group: results.add_page(group))
+        searches.failed.connect(self._search_failed)
+        searches.cleared.connect(lambda: results.clear(WELCOME))
+        results.more_requested.connect(searches.more)
+        results.current_changed.connect(self.preview.show_result)
+        results.activated.connect(lambda result: self.open_selected())
+        results.play_clicked.connect(self._play_clicked)
+        self.browsing.filter_typed.connect(self.search_words)
+        self.browsing.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.index_panel.finished.connect(lambda *_: self.browsing.refresh())
+        self.tagging.changed.connect(lambda *_: self.browsing.refresh_tags())
+        self.tag_actions.message.connect(self.statusBar().showMessage)
+        self.tag_actions.show_items.connect(self.show_items)
         self.preview.more_like_this.connect(self.more_like)
         self.preview.message.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.service.status.connect(self.model_status.setText)
@@ -178,7 +192,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.service.open_failed.connect(self._open_failed)
         self.service.folders_changed.connect(self._folders_changed)
         self.player.failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        self.player.playing_changed.connect(lambda _playing: self.view.viewport().update())
+        self.player.playing_changed.connect(lambda _playing: results.repaint_tiles())
 
     # -- start -------------------------------------------------------------------------
     def start(self) -> None:
@@ -230,46 +244,21 @@ class MainWindow(PasteAndDrop, QMainWindow):
     def _settings_changed(self) -> None:
         size = self.settings.get("view/thumbnail_size")
         self.thumbnails.set_size(size)
-        self.view.set_thumbnail_size(size)
-        # redraw the tiles at the new size
-        self.results_model.set_results(self.results_model.results())
+        self.results.set_thumbnail_size(size)
         self.searches.k = self.settings.get("search/results")
+        self.searches.by_kind = self.settings.get("search/by_kind")
         self.tagging.min_score = self.settings.get("tags/min_score")
         self.live.apply()
         self.statusBar().showMessage("Settings saved; the library location, model and "
                                      "device take effect at the next start.", 8000)
 
     # -- searching -----------------------------------------------------------------------
-    def _typed(self, text: str, kinds: frozenset[str]) -> None:
-        current = self.searches.current
-        if text:
-            self.searches.search(SearchRequest(text=text, kinds=kinds))
-        elif current is not None and current.text is None:
-            self._rerun_example(current, kinds)
-        else:
-            self.searches.clear()
-            self.results_model.set_results([])
-            self._announce(WELCOME)
-
-    def _kinds_changed(self, kinds: frozenset[str]) -> None:
-        """A toggle changed: rerun the current search by example, or else the text search."""
-        current = self.searches.current
-        if current is not None and current.text is None:
-            self._rerun_example(current, kinds)
-        else:
-            self._typed(self.search_bar.text(), kinds)
-
-    def _rerun_example(self, current: SearchRequest, kinds: frozenset[str]) -> None:
-        self.searches.search(SearchRequest(file=current.file, waveform=current.waveform,
-                                           item_id=current.item_id, kinds=kinds,
-                                           label=current.label))
-
     def search_words(self, words: str) -> None:
         self.search_bar.field.setText(words)
         self.search_bar.search_now()
 
     def search_file(self, path: Path) -> None:
-        self.searches.search(SearchRequest(file=Path(path), kinds=self.search_bar.kinds()))
+        self.searches.by_file(Path(path), self.search_bar.kinds())
 
     def choose_search_file(self) -> QFileDialog:
         """Search by example through a file dialog: drop and paste without the mouse."""
@@ -280,52 +269,36 @@ class MainWindow(PasteAndDrop, QMainWindow):
         return dialog
 
     def search_recording(self, samples: np.ndarray, rate: int) -> None:
-        kinds = frozenset({"sound", "image"})
-        self.searches.search(SearchRequest(waveform=(samples, rate), kinds=kinds,
-                                           label="your recording"))
+        self.searches.by_recording(samples, rate)
 
     def more_like(self, result: Any) -> None:
-        self.searches.search(SearchRequest(item_id=int(result.item_id),
-                                           kinds=self.search_bar.kinds(),
-                                           label=Path(result.path).name))
+        self.searches.more_like(result, self.search_bar.kinds())
 
     def show_items(self, label: str, results: list[Any]) -> None:
         """Show items that did not come from a search (a concept unit's) in the grid."""
         self.searches.clear()
-        self._show_results(SearchRequest(label=label, item_id=-1), results)
+        self.results.show_results(label, results, words=False)
 
     def _search_started(self, request: SearchRequest) -> None:
         if not self.service.is_open:
             self._announce(f"Searching for {request.describe()} once the model has loaded\u2026")
 
-    def _show_results(self, request: SearchRequest, results: list[Any]) -> None:
-        self.results_model.set_results(self.summary.set_results(
-            request.describe(), results, words=request.text is not None))
-        if self.results_model.rowCount():
-            self.view.setCurrentIndex(self.results_model.index(0))
-
     def _search_failed(self, request: SearchRequest, message: str) -> None:
         self._announce(f"Could not search for {request.describe()}: {message}")
 
     def _announce(self, text: str) -> None:
-        self.summary.announce(text)
+        self.results.announce(text)
 
     # -- the selected result ----------------------------------------------------------------
     def selected(self) -> Any:
-        index = self.view.currentIndex()
-        return index.data(ResultRole) if index.isValid() else None
+        return self.results.selected()
 
-    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        self.preview.show_result(current.data(ResultRole) if current.isValid() else None)
-
-    def play_row(self, row: int) -> None:
-        """The play/stop button of a sound tile."""
-        result = self.results_model.result(row)
+    def _play_clicked(self, result: Any) -> None:
+        """The play/stop button of a sound tile (its result is current by then)."""
         if self.player.playing and self.player.source == str(result.path):
             self.player.stop()
-            return
-        self.view.setCurrentIndex(self.results_model.index(row))
-        self.preview.play_when_ready()
+        else:
+            self.preview.play_when_ready()
 
     def play_selected(self) -> None:
         if self.preview.result is not None and self.preview.result.kind in ("sound", "video"):

@@ -20,7 +20,7 @@ from core.store import FileError, MediaItem, Store, VectorIndex, VectorIndexes
 from core.store.rows import ItemDetails
 
 if TYPE_CHECKING:
-    from core.search import Query, SearchResult
+    from core.search import KindGroup, Query, SearchResult
 
 
 class Library:
@@ -134,20 +134,37 @@ class Library:
         writes the store or an index file. A query of filters alone ("tag:beach 2023")
         reads SQLite only: the model is not loaded for it, nor for a text of words the text
         model cannot read (searched by its words alone)."""
-        from core.search import parse_query
         from core.search.hybrid import hybrid_search
+
+        return hybrid_search(self.store, self.indexes, self._model_for(query), query, k)
+
+    def search_groups(self, query: Query, k: int = 10,
+                      offsets: dict[str, int] | None = None) -> list[KindGroup]:
+        """The same search answered kind by kind (``core.search.groups``): one
+        ``KindGroup`` per kind searched, in the order image, sound, note, video, each the
+        ``k`` best of its kind by its own relevance, from rank ``offsets[kind] + 1`` (the
+        next page of one kind: its offset, and ``query.kinds`` that kind alone). One
+        encoding of the query, one pass over each kind's index; reads only."""
+        from core.search.groups import grouped_search
+
+        return grouped_search(self.store, self.indexes, self._model_for(query), query, k,
+                              offsets)
+
+    def _model_for(self, query: Query) -> Any:
+        """The model a query needs (loaded on first use), or None when it needs none."""
+        from core.search import parse_query
         from core.text import read_query
 
         if query.text is not None and (not parse_query(query.text).text
                                        or read_query(query.text).words_only):
-            return hybrid_search(self.store, self.indexes, None, query, k)
+            return None
         model = self.model
         stored = self.store.meta.get("model_id")
         if stored is not None and stored != model.model_id:
             raise ModelMismatch(
                 f"the library was indexed with model {stored}, but model {model.model_id} is "
                 "loaded; run `synesthesia index` to re-embed it with the loaded model")
-        return hybrid_search(self.store, self.indexes, model, query, k)
+        return model
 
     # -- browsing without a query -----------------------------------------------------
     def browse(self, filters: str = "", k: int = 100, offset: int = 0,

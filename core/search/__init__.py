@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.search.query import Filters, ParsedQuery, Query, SearchResult, Segment, parse_query
+from core.search.query import (
+    Filters,
+    KindGroup,
+    ParsedQuery,
+    Query,
+    SearchResult,
+    Segment,
+    parse_query,
+)
 
-__all__ = ["Filters", "ParsedQuery", "Query", "SearchResult", "Segment", "hybrid_search",
-           "parse_query", "query_vector", "run_search"]
+__all__ = ["Filters", "KindGroup", "ParsedQuery", "Query", "SearchResult", "Segment",
+           "grouped_search", "hybrid_search", "parse_query", "query_vector", "run_search"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +33,10 @@ def __getattr__(name: str) -> Any:
         from core.search import engine
 
         return getattr(engine, name)
+    if name == "grouped_search":
+        from core.search import groups
+
+        return groups.grouped_search
     if name == "hybrid_search":
         from core.search import hybrid
 

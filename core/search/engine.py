@@ -152,15 +152,52 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
     query.validate()
     if k <= 0:
         return []
+    best, infos = _scored(store, indexes, model, query, {kind: k for kind in query.kinds})
+    ranked = sorted(best.items(), key=_by_relevance)[:k]
+    return _results(store, ranked, infos)
+
+
+def run_by_kind(store: Store, indexes: VectorIndexes, model: Any, query: Query,
+                depth: dict[str, int]) -> dict[str, list[SearchResult]]:
+    """Each kind of ``depth`` (kind -> n) -> its ``n`` best items, the most relevant first
+    within the kind: one encoding of the query, one pass over each kind's index. The kinds
+    are read against each other only where a kind is too small to be read alone
+    (``relevance.references``), as in ``run_search``; ``query.kinds`` is not used."""
+    query.validate()
+    depth = {kind: n for kind, n in depth.items() if n > 0}
+    if not depth:
+        return {}
+    best, infos = _scored(store, indexes, model, query, depth)
+    out: dict[str, list[SearchResult]] = {}
+    for kind, n in depth.items():
+        ranked = sorted(((f, v) for f, v in best.items() if infos[v[3]].kind == kind),
+                        key=_by_relevance)[:n]
+        out[kind] = _results(store, ranked, infos)
+    return out
+
+
+def _by_relevance(kv: tuple[int, tuple[float, float, float, int]]) -> tuple[float, float]:
+    return -kv[1][0], -kv[1][2]
+
+
+def _scored(store: Store, indexes: VectorIndexes, model: Any, query: Query,
+            depth: dict[str, int]
+            ) -> tuple[dict[int, tuple[float, float, float, int]], dict[int, SegmentInfo]]:
+    """file id -> (z, top share, cosine, segment id) of at least ``depth[kind]`` items of
+    each kind, and the infos of the segments seen."""
     qs, leave_out = query_vectors(model, store, query)
     best: dict[int, tuple[float, float, float, int]] = {}
     infos: dict[int, SegmentInfo] = {}
-    kinds = sorted(query.kinds)
+    kinds = sorted(depth)
     with indexes.reading(kinds) as found:
         for q in qs:  # a video asks by its pictures and by its sound: the better answer
-            got = _ranked_by(store, found, kinds, query, model, q, k, leave_out, infos)
+            got = _ranked_by(store, found, depth, query, model, q, leave_out, infos)
             best.update({f: v for f, v in got.items() if f not in best or v[0] > best[f][0]})
-    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][2]))[:k]
+    return best, infos
+
+
+def _results(store: Store, ranked: list[tuple[int, tuple[float, float, float, int]]],
+             infos: dict[int, SegmentInfo]) -> list[SearchResult]:
     tags = store.tags.accepted_names([fid for fid, _ in ranked])
     copies = store.files.copies_of([fid for fid, _ in ranked])
     return [_result(fid, cos, infos[sid], tags.get(fid, ()), tuple(copies.get(fid, ())),
@@ -168,18 +205,18 @@ def run_search(store: Store, indexes: VectorIndexes, model: Any, query: Query,
             for fid, (z, top, cos, sid) in ranked]
 
 
-def _ranked_by(store: Store, found: dict[str, VectorIndex], kinds: list[str], query: Query,
-               model: Any, q: np.ndarray, k: int, leave_out: int | None,
+def _ranked_by(store: Store, found: dict[str, VectorIndex], depth: dict[str, int],
+               query: Query, model: Any, q: np.ndarray, leave_out: int | None,
                infos: dict[int, SegmentInfo]) -> dict[int, tuple[float, float, float, int]]:
-    """file id -> (z, top share, cosine, segment id) for one query vector over ``kinds``
-    (the infos of the segments seen are added to ``infos``)."""
+    """file id -> (z, top share, cosine, segment id) for one query vector over the kinds
+    of ``depth`` (the infos of the segments seen are added to ``infos``)."""
     found_files: dict[str, dict[int, tuple[float, int]]] = {}
     refs: dict[str, KindReference] = {}
-    for kind in kinds:
+    for kind in sorted(depth):
         allowed = _allowed_segments(store, query, kind, model.model_id)
         if allowed is not None and not len(allowed):
             continue
-        files, info = _best_per_item(store, found[kind], q, k, allowed, leave_out)
+        files, info = _best_per_item(store, found[kind], q, depth[kind], allowed, leave_out)
         if files:
             infos.update(info)
             found_files[kind] = files

@@ -59,14 +59,23 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
     base = replace(query, kinds=set(filters.kinds), folder=None, tag=None, filter_text=None,
                    only_items=allowed)
     if query.text is None:
-        return _sorted(store, run_search(store, indexes, model, base, k), query.sort)
+        return sorted_by(store, run_search(store, indexes, model, base, k), query.sort)
     if not parsed.text:
         return listing(store, filters, k, sort=query.sort)
     if read_query(query.text).words_only:  # nothing the text model reads: words alone
-        return _sorted(store, words_only(store, parsed, filters, k), query.sort)
+        return sorted_by(store, words_only(store, parsed, filters, k), query.sort)
     network = run_search(store, indexes, model, replace(base, text=parsed.text), max(k, POOL))
+    return sorted_by(store, with_words(store, model, parsed, filters, network, k, fusion),
+                   query.sort)
+
+
+def with_words(store: Store, model: Any, parsed: ParsedQuery, filters: Filters,
+               network: list[SearchResult], k: int, fusion: Fusion = DEFAULT
+               ) -> list[SearchResult]:
+    """The network's ranking (``network``, best first) fused with full-text search's for the
+    same words within ``filters``: the ``k`` best items, each once."""
     match = parsed.words_match()
-    words = [i for i, _ in store.items.words(match, filters, POOL)] if match else []
+    words = [i for i, _ in store.items.words(match, filters, max(POOL, k))] if match else []
     # a few more than k: a copy found by its words beside its original is dropped below
     fused = fusion.fuse([r.item_id for r in network], words)[:k + COPIES_SLACK]
     found = {r.item_id: r for r in network}
@@ -74,10 +83,9 @@ def hybrid_search(store: Store, indexes: VectorIndexes, model: Any, query: Query
     if missing:
         found.update(_word_results(store, model, parsed, missing))
     # Its words hold the query's words: a good match whatever the network thought.
-    results = _one_per_content([replace(found[i], found_by=by,
-                                        good=found[i].good or by != "network")
-                                for i, by in fused if i in found])[:k]
-    return _sorted(store, results, query.sort)
+    return _one_per_content([replace(found[i], found_by=by,
+                                     good=found[i].good or by != "network")
+                             for i, by in fused if i in found])[:k]
 
 
 def words_only(store: Store, parsed: ParsedQuery, filters: Filters, k: int
@@ -107,7 +115,7 @@ def _one_per_content(results: list[SearchResult]) -> list[SearchResult]:
     return out
 
 
-def _sorted(store: Store, results: list[SearchResult], sort: str) -> list[SearchResult]:
+def sorted_by(store: Store, results: list[SearchResult], sort: str) -> list[SearchResult]:
     """The best results in another order than relevance: by date or by name."""
     if sort == "name":
         return sorted(results, key=lambda r: (r.path.name.casefold(), str(r.path)))

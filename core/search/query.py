@@ -15,7 +15,8 @@ from core.search.language import Filters, ParsedQuery, parse_query
 from core.text import read_query
 
 SORTS = ("relevance", "date", "date-oldest", "name")
-__all__ = ["SORTS", "Filters", "ParsedQuery", "Query", "SearchResult", "Segment", "parse_query"]
+__all__ = ["SORTS", "Filters", "KindGroup", "ParsedQuery", "Query", "SearchResult", "Segment",
+           "parse_query"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,24 @@ class SearchResult:
         if self.found_by == "both":
             said = "its words match, " + said
         return said + (f", {standing(self.top, words)}" if self.top is not None else "")
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    """One kind's answer to a search: ``results`` a page of that kind's items, best first
+    by that kind's own relevance, starting at rank ``offset + 1`` within the kind; ``good``
+    how many of them are good matches; ``more`` whether the kind holds a next page."""
+
+    kind: str
+    results: tuple[SearchResult, ...]
+    good: int
+    offset: int = 0
+    more: bool = False
+
+    @property
+    def weak_only(self) -> bool:
+        """Results, but none of them a good match (shown as "closest", marked weak)."""
+        return bool(self.results) and self.good == 0
 
 
 @dataclass

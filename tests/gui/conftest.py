@@ -23,6 +23,9 @@ def settings(tmp_path: Path):
     # Folder watching starts indexing runs of its own when a test writes files; the tests
     # of watching (test_live.py) turn it on.
     s.set("library/watch", False)
+    # The tests written against one merged list of results keep it; the tests of results
+    # by kind (the application's default, test_sections.py) turn it back on.
+    s.set("search/by_kind", False)
     return s
 
 

@@ -14,8 +14,8 @@ from app.gui.dialogs.concepts import ConceptsDialog
 from app.gui.dialogs.folders import FoldersDialog
 from app.gui.dialogs.record import RecordDialog
 from app.gui.dialogs.review import ReviewDialog
+from app.gui.dialogs.scope import ScopeDialog
 from app.gui.dialogs.settings import SettingsDialog
-from app.gui.dialogs.tag_actions import ScopeDialog
 from app.gui.dialogs.teach import TeachDialog
 from app.gui.services.tagging import Proposal
 from app.gui.widgets.indexing import ProblemsDialog
@@ -72,7 +72,7 @@ def test_the_walk_finds_an_unnamed_control(make_window):
 def test_shortcuts(make_window):
     window = make_window(start=False)
     shortcuts = {a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
-                 for a in window.findChildren(type(window.find_action))}
+                 for a in window.findChildren(type(window.menus.find_action))}
     assert {"Ctrl+F", "Ctrl+R", "Space"} <= shortcuts
 
 
@@ -203,7 +203,7 @@ def test_note_text_comes_before_its_buttons_in_tab_order(make_window):
     # The note is above the preview's buttons on screen.
     window = make_window(start=False)
     preview = window.preview
-    chain, widget = [], window.view
+    chain, widget = [], window.results.focus_order()[-1]  # the last control of the results
     for _ in range(40):
         widget = widget.nextInFocusChain()
         chain.append(widget)

@@ -61,9 +61,16 @@ def test_every_interactive_node_of_the_real_tree_has_a_name(tmp_path: Path) -> N
     assert main["unnamed"] == [], "interactive nodes without a name:\n" + "\n".join(
         main["unnamed"])
     # The walk sees the whole window (buttons, toggles, the field, results)...
-    # (one kind toggle per kind: photos, sounds, notes, videos)
-    assert main["roles"].get("push button", 0) >= 5 and main["roles"].get("check box", 0) == 4
+    # (one kind toggle per kind: photos, sounds, notes, videos; and each section's header,
+    # checked while the section is unfolded)
+    assert main["roles"].get("push button", 0) >= 5
+    assert main["roles"].get("check box", 0) == 4 + len(found["sections"])
     assert len(main["items"]) == found["results"] > 0
+    # Each section of results by kind is a named group, announced with its counts.
+    assert found["sections"] and all(", " in n and " good" in n for n in found["sections"])
+    groups = {name for role, name in main["groups"] if role in ("grouping", "panel")}
+    headers = {name for role, name in main["groups"] if role == "check box"}
+    assert set(found["sections"]) <= groups & headers, (found["sections"], main["groups"])
     for name, description in main["items"]:
         assert name and "similarity " in description and "/" in description, (name, description)
     # ...and it does fail on an unnamed node: the planted control window's button.

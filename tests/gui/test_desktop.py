@@ -17,9 +17,9 @@ def test_icon_and_about_from_the_keyboard(make_window, qtbot, tiny_model):
     assert not icon.isNull() and {16, 48, 256} <= {s.width() for s in icon.availableSizes()}
     window = make_window()
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert "Help" in menus and window.about_action in menus["Help"].actions()
+    assert "Help" in menus and window.menus.about_action in menus["Help"].actions()
     qtbot.keyClick(window, Qt.Key.Key_F1)  # Help > About's shortcut
-    dialog = window.about_dialog
+    dialog = window.menus.about_dialog
     assert dialog.isVisible() and dialog.accessibleName() == "About Synesthesia"
     qtbot.waitUntil(lambda: dialog.rows["Model"] == tiny_model.model_id, timeout=TIMEOUT)
     assert dialog.rows["Version"] == app_version()
@@ -37,15 +37,15 @@ def test_icon_and_about_from_the_keyboard(make_window, qtbot, tiny_model):
 
 def test_the_demo_is_opt_in_and_removed_in_one_click(make_window, qtbot):
     window = make_window()
-    assert window.folders == [] and not window.demo_action.isChecked()  # not added by itself
+    assert window.folders == [] and not window.menus.demo_action.isChecked()  # not added by itself
     with qtbot.waitSignal(window.service.folders_changed, timeout=TIMEOUT):
-        window.demo_action.trigger()
-    assert window.folders == [bundled_demo_dir()] and window.demo_action.isChecked()
+        window.menus.demo_action.trigger()
+    assert window.folders == [bundled_demo_dir()] and window.menus.demo_action.isChecked()
     qtbot.waitUntil(lambda: window.index_panel.last_report is not None
                     and window.index_panel.last_report.added >= 50, timeout=TIMEOUT)
     with qtbot.waitSignal(window.service.folders_changed, timeout=TIMEOUT):
-        window.demo_action.trigger()
-    assert window.folders == [] and not window.demo_action.isChecked()
+        window.menus.demo_action.trigger()
+    assert window.folders == [] and not window.menus.demo_action.isChecked()
     assert bundled_demo_dir().joinpath("photos", "dog.png").is_file()  # files untouched
 
 
@@ -62,8 +62,8 @@ def test_open_with_synesthesia_searches_by_the_file(qtbot, tmp_path, tiny_model,
                          output_stream=audio.output, cache_dir=tmp_path / "thumbnails")
     qtbot.addWidget(window)
     try:
-        with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT,
-                              check_params_cb=lambda request, results: request.file == rain.resolve()):
+        with qtbot.waitSignal(window.searches.grouped, timeout=TIMEOUT,
+                              check_params_cb=lambda request, groups: request.file == rain.resolve()):
             pass
         assert window.service.library_dir == tmp_path / "library"
         assert window.folders == []  # the demo was not added to this library
@@ -88,17 +88,19 @@ def test_query_and_screenshot_options_drive_the_window(qtbot, tmp_path, tiny_mod
     qtbot.addWidget(window)
     status: list[int] = []  # what QApplication.exit would have been given
     try:
-        with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT) as got:
+        with qtbot.waitSignal(window.searches.grouped, timeout=TIMEOUT) as got:
             automate(window, args, status.append)
         assert got.args[0].text == "a dog" and window.index_panel.last_report.added >= 50
+        shown = window.results.results()  # section by section
         qtbot.waitUntil(lambda: status == [0], timeout=TIMEOUT)
         assert shot.is_file()
     finally:
         window.shutdown()
     out = capsys.readouterr().out.splitlines()
-    assert out[:3] == ["opened", "indexed", f"results {len(got.args[1])}"]
+    assert out[:3] == ["opened", "indexed", f"results {len(shown)}"]
     names = [line.removeprefix("result ") for line in out if line.startswith("result ")]
-    assert names == [r.path.name for r in got.args[1][:10]]
+    assert names == [r.path.name for r in shown[:10]]
+    assert [g.kind for g in got.args[1] if g.results][0] == "image"
     assert out[-1] == f"screenshot {shot}"
 
 

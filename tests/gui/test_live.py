@@ -27,14 +27,14 @@ def test_rescan_finds_new_files_and_the_results_refresh(make_window, qtbot, tmp_
     assert "heron.txt" not in names(window)
     (folder / "heron.txt").write_text(NEW_NOTE + "\n")
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):  # no typing: a refresh
-        window.rescan_action.trigger()
+        window.menus.rescan_action.trigger()
     assert window.index_panel.last_report.added == 1
     assert names(window)[0] == "heron.txt"
     (folder / "heron.txt").unlink()
     with qtbot.waitSignal(window.searches.results, timeout=TIMEOUT):
-        window.rescan_action.trigger()
+        window.menus.rescan_action.trigger()
     assert "heron.txt" not in names(window)
-    assert window.rescan_action.shortcut().toString() == "F5"
+    assert window.menus.rescan_action.shortcut().toString() == "F5"
 
 
 def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_path,
@@ -58,7 +58,7 @@ def test_watched_folders_are_indexed_in_the_background(make_window, qtbot, tmp_p
     window.index_panel.last_report = IndexReport(cancelled=True)  # what a pause leaves
     window.live._folders_changed_on_disk()
     assert not window.index_panel.running
-    window.rescan_action.trigger()  # F5 does
+    window.menus.rescan_action.trigger()  # F5 does
     assert window.index_panel.running
     qtbot.waitUntil(lambda: not window.index_panel.running, timeout=TIMEOUT)
     # Off in the settings: nothing is watched.

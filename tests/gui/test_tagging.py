@@ -167,7 +167,7 @@ def test_accept_and_reject_proposals_in_the_preview(make_window, qtbot, tmp_path
 def test_review_proposed_tags_from_the_menu_opens_the_dialog(make_window, qtbot):
     # Regression: the menu's ``triggered(checked)`` reached review() as its title.
     window = make_window()
-    window.review_action.trigger()
+    window.menus.review_action.trigger()
     qtbot.waitUntil(lambda: isinstance(window.tag_actions.dialog, ReviewDialog), timeout=TIMEOUT)
     review = window.tag_actions.dialog
     assert review.windowTitle() == "Review proposed tags"

@@ -41,6 +41,32 @@ class SearchRequest:
     filter_text: str | None = None
     sort: str = "relevance"
 
+    def query(self) -> Query:
+        """The core query of this request."""
+        return Query(
+            text=self.text,
+            file=Path(self.file) if self.file is not None else None,
+            waveform=self.waveform,
+            item_id=self.item_id,
+            kinds=set(self.kinds),
+            filter_text=self.filter_text if self.text is None else None,
+            sort=self.sort,
+        )
+
+    @property
+    def listing(self) -> bool:
+        """Filters alone typed ("tag:beach 2023", a folder chosen): a list of the items
+        passing them, not a ranking by meaning."""
+        from core.errors import SynesthesiaError
+        from core.search.language import parse_query
+
+        if self.text is None:
+            return False
+        try:
+            return not parse_query(self.text).text
+        except SynesthesiaError:
+            return False  # the search says what it cannot read
+
     def describe(self) -> str:
         if self.label:
             return self.label
@@ -209,18 +235,27 @@ class LibraryService(QObject):
         def work(library: Any, task: Task) -> list[Any]:
             if task.is_cancelled():  # a newer query arrived while this one waited
                 return []
-            query = Query(
-                text=request.text,
-                file=Path(request.file) if request.file is not None else None,
-                waveform=request.waveform,
-                item_id=request.item_id,
-                kinds=set(request.kinds),
-                filter_text=request.filter_text if request.text is None else None,
-                sort=request.sort,
-            )
             # Core keeps searches and the indexing job apart (a reader/writer lock around
             # the vector indexes): a search runs while the library is being indexed.
-            return list(library.search(query, k=k))
+            return list(library.search(request.query(), k=k))
+
+        return self.call(work, on_done, on_error)
+
+    def search_groups(
+        self,
+        request: SearchRequest,
+        k: int,
+        on_done: Callable[[list[Any]], None],
+        on_error: Callable[[Exception], None] | None = None,
+        offsets: dict[str, int] | None = None,
+    ) -> Task:
+        """The search answered kind by kind (``Library.search_groups``): ``k`` per kind,
+        from ``offsets`` (the next page of a kind)."""
+
+        def work(library: Any, task: Task) -> list[Any]:
+            if task.is_cancelled():
+                return []
+            return list(library.search_groups(request.query(), k=k, offsets=offsets))
 
         return self.call(work, on_done, on_error)
 

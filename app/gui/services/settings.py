@@ -101,6 +101,7 @@ OPTIONS: dict[str, Option] = {
         Option("model/checkpoint", str, "", "Model checkpoint (empty: the bundled one)"),
         Option("view/thumbnail_size", int, 128, "Thumbnail size (pixels)"),
         Option("search/results", int, 48, "Results per search"),
+        Option("search/by_kind", bool, True, "Results side by side by kind"),
         Option("tags/vocabulary", str, "", "Tag vocabulary file (empty: the bundled one)"),
         Option("tags/min_score", float, 0.5, "Lowest probability of a proposed tag"),
         Option("audio/record_seconds", int, 10, "Longest recording (seconds)"),

@@ -27,47 +27,65 @@ def _action(window: QMainWindow, text: str, shortcut: QKeySequence | str | None,
     return action
 
 
-def build_menus(window: Any) -> None:
-    """The menu bar of the main window. The actions other parts and tests trigger are kept
-    on the window: ``find_action``, ``record_action``, ``paste_action``, ``more_action``,
-    ``play_action``, ``tag_action``, ``search_file_action``."""
-    w = window
+class Menus:
+    """The menu bar's actions that other parts and tests trigger, and the last About
+    dialog opened."""
+
+    find_action: QAction
+    record_action: QAction
+    search_file_action: QAction
+    paste_action: QAction
+    more_action: QAction
+    play_action: QAction
+    tag_action: QAction
+    review_action: QAction
+    rescan_action: QAction
+    demo_action: QAction
+    about_action: QAction
+    about_dialog: Any = None
+    pane_shortcuts: list[Any]
+
+
+def build_menus(window: Any) -> Menus:
+    """The menu bar of the main window; returns its actions."""
+    w, m = window, Menus()
     bar = w.menuBar()
     library = bar.addMenu("&Library")
     _action(w, "&Add folder\u2026", "Ctrl+O", w.choose_folder, library)
     _action(w, "&Folders\u2026", None, w.show_folders, library)
-    w.rescan_action = _action(w, "&Rescan folders", QKeySequence.StandardKey.Refresh,
+    m.rescan_action = _action(w, "&Rescan folders", QKeySequence.StandardKey.Refresh,
                               w.live.rescan, library)
-    w.demo_action = _demo_action(w, library)
+    m.demo_action = _demo_action(w, library)
     _action(w, "&Settings\u2026", "Ctrl+,", w.show_settings, library)
     _action(w, "&Quit", QKeySequence.StandardKey.Quit, w.close, library)
     search = bar.addMenu("&Search")
-    w.find_action = _action(w, "&Find", "Ctrl+F", w.focus_search, search)
-    w.record_action = _action(w, "&Record\u2026", "Ctrl+R", w.record, search)
-    w.search_file_action = _action(w, "Search by f&ile\u2026", "Ctrl+Shift+F",
+    m.find_action = _action(w, "&Find", "Ctrl+F", w.focus_search, search)
+    m.record_action = _action(w, "&Record\u2026", "Ctrl+R", w.record, search)
+    m.search_file_action = _action(w, "Search by f&ile\u2026", "Ctrl+Shift+F",
                                    w.choose_search_file, search)
-    w.paste_action = _action(w, "&Paste image or file", "Ctrl+V", w.paste, search)
-    w.more_action = _action(w, "&More like this", "Ctrl+M", w.more_like_selected, search)
+    m.paste_action = _action(w, "&Paste image or file", "Ctrl+V", w.paste, search)
+    m.more_action = _action(w, "&More like this", "Ctrl+M", w.more_like_selected, search)
     _action(w, "&Browse folders, dates, tags", "Ctrl+B", w.browse.focus_list, search)
     result = bar.addMenu("R&esult")
-    w.play_action = _action(w, "&Play / stop", "Space", w.play_selected, result,
+    m.play_action = _action(w, "&Play / stop", "Space", w.play_selected, result,
                             Qt.ShortcutContext.WidgetShortcut)
-    w.view.addAction(w.play_action)
+    w.results.add_view_action(m.play_action)
     _action(w, "&Open", "Ctrl+Return", w.open_selected, result)
     _action(w, "Show in &folder", None, w.reveal_selected, result)
     _action(w, "&Copy path", "Ctrl+Shift+C", w.copy_selected, result)
-    w.pane_shortcuts = install_pane_keys(w)  # F6 / Ctrl+Tab: the next pane
+    m.pane_shortcuts = install_pane_keys(w)  # F6 / Ctrl+Tab: the next pane
     tags = bar.addMenu("&Tags")
-    w.tag_action = _action(w, "&Tag\u2026", "Ctrl+T", w.tag_actions.tag_selected, tags)
+    m.tag_action = _action(w, "&Tag\u2026", "Ctrl+T", w.tag_actions.tag_selected, tags)
     _action(w, "T&each tag\u2026", "Ctrl+Shift+T", w.tag_actions.teach, tags)
     _action(w, "&Auto-tag\u2026", None, w.tag_actions.auto_tag, tags)
-    w.review_action = _action(w, "&Review proposed tags\u2026", None, w.tag_actions.review, tags)
+    m.review_action = _action(w, "&Review proposed tags\u2026", None, w.tag_actions.review, tags)
     _action(w, "&Concepts\u2026", None, w.tag_actions.concepts, tags)
     # No access key: H, e, l and p are all taken in the main window; F1 opens About, F10 the
     # menu bar.
     help_menu = bar.addMenu("Help")
-    w.about_action = _action(w, "&About Synesthesia", QKeySequence.StandardKey.HelpContents,
-                             lambda: show_about(w), help_menu)
+    m.about_action = _action(w, "&About Synesthesia", QKeySequence.StandardKey.HelpContents,
+                             lambda: show_about(w, m), help_menu)
+    return m
 
 
 def app_icon() -> QIcon:
@@ -114,7 +132,7 @@ def set_demo(window: Any, on: bool) -> bool:
     return True
 
 
-def show_about(window: Any) -> Any:
+def show_about(window: Any, menus: Menus) -> Any:
     """Help > About, non-modal; the model id is asked of the open library."""
     from app.gui.dialogs.about import AboutDialog
 
@@ -123,6 +141,6 @@ def show_about(window: Any) -> Any:
     if window.service.is_open:
         window.service.call(lambda library, task: library.model.model_id,
                             lambda model_id: isValid(dialog) and dialog.set_model(model_id))
-    window.about_dialog = dialog
+    menus.about_dialog = dialog
     dialog.open()
     return dialog

@@ -1,6 +1,7 @@
 """Moving the keyboard focus between the window's panes (F6 / Shift+F6, Ctrl+Tab /
-Ctrl+Shift+Tab, as in file managers and browsers): the search bar, the results and the
-preview. Tab still walks every control one by one; these jump a whole pane."""
+Ctrl+Shift+Tab, as in file managers and browsers): the search bar, the results (each
+section of results by kind) and the preview. Tab still walks every control one by one;
+these jump a whole pane."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ PREVIOUS_KEYS = ("Shift+F6", "Ctrl+Shift+Tab", "Ctrl+Backtab")
 
 
 def panes(window: Any) -> list[tuple[QWidget, str]]:
-    """(pane, its name) in screen order: left to right, top to bottom."""
-    return [(window.search_bar, "Search"), (window.view, "Results"),
+    """(pane, its name) in screen order: left to right, top to bottom; the results are one
+    pane, or one per kind's section on screen."""
+    return [(window.search_bar, "Search"), *window.results.panes(),
             (window.preview, "Preview")]
 
 

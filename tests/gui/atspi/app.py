@@ -1,10 +1,11 @@
 """The real main window, for the AT-SPI walk (test_atspi.py): a library of the test media
-indexed with the tiny network, a search with results on screen and one selected. Prints
-"ready" on stdout, then runs until it is terminated (SIGTERM). Run by the project's Python under a
+indexed with the tiny network, a search with its results on screen by kind and one
+selected. Prints "ready N [section names]" on stdout, then runs until it is terminated (SIGTERM). Run by the project's Python under a
 real X display (Xvfb) with Qt's AT-SPI bridge on."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -57,13 +58,16 @@ def main() -> int:
             state["searched"] = True
             window.search_words(NOTES["beach.txt"])
 
-    def shown(request: object, results: list) -> None:
-        # the rows on screen: the good matches (weaker ones wait behind "Show weaker")
-        QTimer.singleShot(500, lambda: print("ready", window.results_model.rowCount(),
-                                             flush=True))
+    def shown(request: object, groups: list) -> None:
+        # the results on screen, section by section, and each section's accessible name
+        def ready() -> None:
+            names = [s.accessibleName() for s in window.sections.visible()]
+            print("ready", len(window.results.results()), json.dumps(names), flush=True)
+
+        QTimer.singleShot(500, ready)
 
     window.index_panel.finished.connect(indexed)
-    window.searches.results.connect(shown)
+    window.searches.grouped.connect(shown)
     window.service.opened.connect(lambda: window.add_folder(folder, []))
     window.start()
     control = planted_control()

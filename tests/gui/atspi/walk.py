@@ -1,5 +1,6 @@
 """Walks the real accessibility tree of the Synesthesia window over AT-SPI and lists the
-interactive nodes a screen reader could not name. Run by the system's Python (Debian's
+interactive nodes a screen reader could not name, and the sections of results by kind it
+hears (their role and name). Run by the system's Python (Debian's
 python3-pyatspi) inside `dbus-run-session` under an X display:
 
     xvfb-run -a dbus-run-session -- /usr/bin/python3 tests/gui/atspi/walk.py PYTHON
@@ -29,6 +30,8 @@ INTERACTIVE = {
     pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE, pyatspi.ROLE_LINK, pyatspi.ROLE_TEXT,
     pyatspi.ROLE_PROGRESS_BAR,
 }
+SECTIONS = ("Photos, ", "Sounds, ", "Notes, ", "Videos, ")
+RESULT_LISTS = {"list 'Results'", *(f"list '{s[:-2]}'" for s in SECTIONS)}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 
@@ -66,7 +69,7 @@ def describe(node: object, path: list[str]) -> str:
 def walk(window: object) -> dict:
     """The nodes of one window: how many, the interactive ones by role, the unnamed ones,
     and the (name, description) of each item of the results list."""
-    seen, interactive, unnamed, items = 0, 0, [], []
+    seen, interactive, unnamed, items, groups = 0, 0, [], [], []
     roles: dict[str, int] = {}
     stack = [(window, [])]
     while stack:
@@ -83,13 +86,15 @@ def walk(window: object) -> dict:
             roles[node.getRoleName()] = roles.get(node.getRoleName(), 0) + 1
             if not (node.name or "").strip():
                 unnamed.append(describe(node, path))
-            if role == pyatspi.ROLE_LIST_ITEM and path and path[-1] == "list 'Results'":
+            if role == pyatspi.ROLE_LIST_ITEM and path and path[-1] in RESULT_LISTS:
                 items.append([node.name, node.description])  # the results' (not a combo's)
+        if showing and (node.name or "").startswith(SECTIONS) and role != pyatspi.ROLE_PUSH_BUTTON:
+            groups.append([node.getRoleName(), node.name])  # a section of results by kind
         here = path + [f"{node.getRoleName()} {node.name!r}"]
         for i in range(node.childCount - 1, -1, -1):
             stack.append((node.getChildAtIndex(i), here))
     return {"nodes": seen, "interactive": interactive, "roles": roles, "unnamed": unnamed,
-            "items": items}
+            "items": items, "groups": groups}
 
 
 def walk_windows(app: object) -> dict[str, dict]:
@@ -109,7 +114,7 @@ def main() -> int:
     try:
         time.sleep(1.0)
         app_proc = start_app(python)
-        line = app_proc.stdout.readline()  # "ready N": results on screen
+        line = app_proc.stdout.readline()  # "ready N [names]": results on screen
         if not line.startswith("ready"):
             print(json.dumps({"error": f"the application did not start ({line!r})"}))
             return 2
@@ -118,7 +123,9 @@ def main() -> int:
             print(json.dumps({"error": "the application never appeared on the AT-SPI bus"}))
             return 2
         windows = walk_windows(app)
-        print(json.dumps({"results": int(line.split()[1]), "windows": windows}))
+        _, count, names = line.split(maxsplit=2)
+        print(json.dumps({"results": int(count), "sections": json.loads(names),
+                          "windows": windows}))
         return 1 if any(w["unnamed"] for w in windows.values()) else 0
     finally:
         for proc in (app_proc, bus):

@@ -7,16 +7,15 @@ library's worker thread (``LibraryService.call``)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject
+from PySide6.QtCore import QObject, Signal
 
-from app.gui.services.library import ALL_KINDS, SearchRequest
+from app.gui.controllers.results import ResultsController
+from app.gui.controllers.searching import SearchController
+from app.gui.services.library import ALL_KINDS, LibraryService, SearchRequest
 from app.gui.widgets.browse import BrowsePanel
-from app.gui.widgets.results import ResultRole
-
-if TYPE_CHECKING:
-    from app.gui.main_window import MainWindow
+from app.gui.widgets.details import DetailsLabel
 
 
 def kind_filter(kinds: frozenset[str]) -> str:
@@ -25,23 +24,30 @@ def kind_filter(kinds: frozenset[str]) -> str:
 
 
 class Browsing(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.panel = window.browse = BrowsePanel(window)
-        self.service = window.service
-        self.searches = window.searches
-        self.model = window.results_model
-        self.searches.filter_source = window.search_bar.text  # filters of example searches
+    """Owns the browse panel's content and the listing's pages. ``filter_typed(text)``: a
+    filter to put in the search field and run; ``message(text)``: for the status bar."""
+
+    filter_typed = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, panel: BrowsePanel, service: LibraryService, searches: SearchController,
+                 results: ResultsController, details: DetailsLabel,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.service = service
+        self.searches = searches
+        self.results = results
+        self.model = results.model
+        self.details = details
+        self._details_of: int | None = None  # the item whose details are being read
         self.panel.filter_chosen.connect(self.show_filter)
         self.panel.sort_changed.connect(self.sort_changed)
         self.panel.accept_tag.connect(self.accept_tag)
         self.panel.rename_tag.connect(self.rename_tag)
         self.service.opened.connect(self.refresh)
-        window.index_panel.finished.connect(lambda *_: self.refresh())
-        window.tagging.changed.connect(lambda *_: self.refresh_tags())
-        self.model.modelReset.connect(self._grid_replaced)
-        window.view.selectionModel().currentChanged.connect(self._current_changed)
+        results.listing_shown.connect(self._grid_replaced)
+        results.current_changed.connect(self.show_details)
 
     # -- the panel's lists ---------------------------------------------------------------
     def refresh(self) -> None:
@@ -59,9 +65,7 @@ class Browsing(QObject):
     def show_filter(self, filter_text: str, label: str) -> None:
         """Show the items of a folder, a month or a tag: the filter goes in the search
         field and runs (words typed after it narrow it down)."""
-        bar = self.window.search_bar
-        bar.field.setText(filter_text)
-        bar.search_now()
+        self.filter_typed.emit(filter_text)
 
     # -- order and pages -------------------------------------------------------------------
     def sort_changed(self, sort: str) -> None:
@@ -73,7 +77,7 @@ class Browsing(QObject):
     def _grid_replaced(self) -> None:
         """New results in the grid: when they are a listing of filters alone that filled
         its page, more can be paged in."""
-        self.window.preview.details.show_details(None)
+        self.details.show_details(None)
         request, results = self.searches.current, self.model.results()
         listing = bool(results) and all(r.found_by == "filter" for r in results)
         if (listing and request is not None and request.text
@@ -109,29 +113,28 @@ class Browsing(QObject):
 
     def _tag_call(self, work: Any, message: str) -> None:
         def done(n: int) -> None:
-            self.window.statusBar().showMessage(f"{message} on {n} items", 8000)
+            self.message.emit(f"{message} on {n} items")
             self.refresh_tags()
             current = self.searches.current
             if current is not None and current.item_id != -1:
                 self.searches.search(current)
 
         def failed(exc: Exception) -> None:
-            self.window.statusBar().showMessage(f"Could not change the tag: {exc}", 10000)
+            self.message.emit(f"Could not change the tag: {exc}")
 
         self.service.call(work, done, failed)
 
     # -- details of the selected item -------------------------------------------------------
-    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        result = current.data(ResultRole) if current.isValid() else None
-        label = self.window.preview.details
-        label.show_details(None)
+    def show_details(self, result: Any) -> None:
+        """Read the details of the result now previewed (None: none is)."""
+        self.details.show_details(None)
+        self._details_of = None if result is None else int(result.item_id)
         if result is None or not self.service.is_open:
             return
         item_id = int(result.item_id)
 
         def done(details: Any) -> None:
-            shown = self.window.preview.result
-            if shown is not None and int(shown.item_id) == item_id:
-                label.show_details(details)
+            if self._details_of == item_id:  # still the one previewed
+                self.details.show_details(details)
 
         self.service.call(lambda lib, task: lib.details(item_id), done)
