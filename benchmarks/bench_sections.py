@@ -32,13 +32,19 @@ from benchmarks.common import model_for_bench, save
 SECTION_TOP, MERGED_TOP = 5, 10
 
 
+def hashed_name(src: Path) -> str:
+    """The first 16 hex digits of the file's sha1, its extension kept: files with the same
+    content get the same name (one copy in the library)."""
+    return hashlib.sha1(src.read_bytes()).hexdigest()[:16] + src.suffix.lower()
+
+
 def hashed_copy(files: list[Path], folder: Path) -> dict[str, Path]:
-    """Each file copied into ``folder`` under the first 16 hex digits of its sha1 (its
-    extension kept); copy name -> original."""
+    """Each file copied into ``folder`` under its ``hashed_name``; copy name -> original
+    (the last of several with the same content)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for src in files:
-        name = hashlib.sha1(src.read_bytes()).hexdigest()[:16] + src.suffix.lower()
+        name = hashed_name(src)
         shutil.copyfile(src, folder / name)
         out[name] = src
     return out
@@ -104,12 +110,12 @@ def realmedia_set(model: Any, root: Path) -> dict | None:
     items = [i for i in items if i["kind"] in ("image", "sound") and Path(i["path"]).is_file()]
     lib, names = _indexed(model, [Path(i["path"]) for i in items], root / "realmedia")
     try:
-        by_src = {str(src): name for name, src in names.items()}
         labelled: dict[str, set[str]] = {}
         for it in items:
             if it["kind"] == "sound":
+                name = hashed_name(Path(it["path"]))
                 for label in it["labels"]:
-                    labelled.setdefault(label, set()).add(by_src[it["path"]])
+                    labelled.setdefault(label, set()).add(name)
         return {"items": len(names), "recordings": sum(i["kind"] == "sound" for i in items),
                 **measure(lib, labelled)}
     finally:
