@@ -74,10 +74,9 @@ def encode_texts_cached(model: Any, texts: list[str]) -> np.ndarray:
     key = (model_id, hashlib.sha256("\x00".join(texts).encode()).hexdigest())
     if key in _EMBEDDED:
         _EMBEDDED.move_to_end(key)
-        return _EMBEDDED[key]
-    e = np.asarray(model.encode_texts(texts), np.float32)
-    e.setflags(write=False)
-    _EMBEDDED[key] = e
+        return _EMBEDDED[key].copy()
+    e = np.array(model.encode_texts(texts), np.float32)
+    _EMBEDDED[key] = e.copy()  # the caller may change its copy
     while len(_EMBEDDED) > _EMBEDDED_MAX:
         _EMBEDDED.popitem(last=False)
     return e
@@ -91,7 +90,7 @@ def embed_prompts(model: Any, vocab: TagVocabulary, kind: str, ensemble: bool = 
     averaged; without it only the bare word is embedded.
     """
     if not ensemble:
-        return encode_texts_cached(model, list(vocab.words)).copy()
+        return encode_texts_cached(model, list(vocab.words))
     prompts = vocab.prompts(kind)
     e = encode_texts_cached(model, [t for texts in prompts for t in texts])
     owner = np.repeat(np.arange(len(prompts)), [len(t) for t in prompts])
