@@ -9,6 +9,7 @@ count of searches running beside it."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -154,7 +155,7 @@ def torch_threads(n: int | None) -> Iterator[None]:
     also sets the count that threads started afterwards begin with; that default is put
     back at once from a short-lived thread, so a search worker started during indexing
     is not slowed down."""
-    if n is None:
+    if n is None or sys.modules.get("torch") is None:  # no torch here (ONNX Runtime: its own pool)
         yield
         return
     import torch
