@@ -6,6 +6,7 @@ and the application's path without torch."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -241,7 +242,36 @@ with Library.open({str(tmp_path / "lib")!r}, model=m) as lib:
 assert 'torch' not in {{k for k, v in sys.modules.items() if v is not None}}
 print('ok', m.model_id)
 """
+    home = tmp_path / "home"
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    env.pop("ORT_DISABLE_TELEMETRY", None)
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.startswith("ok synesthesia-")
+    # ONNX Runtime's telemetry store (usage events, a device id) was not written
+    assert not (home / ".cache" / "Microsoft").exists()
+
+
+@needs_graphs
+def test_thread_budget_reaches_onnx_sessions(models):
+    """The index job's budget (core.library.threads.torch_threads) picks the session's
+    thread count for the calling thread only; the answers do not change."""
+    import threading
+
+    from core.library.threads import torch_threads
+
+    _, o = models
+    e = np.ones((2, o.dim), np.float32)
+    with torch_threads(1):
+        one = o.session("head")
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(o.session("head")))
+        t.start()
+        t.join()
+        with torch_threads(None):  # nested without a count: the enclosing one stays
+            assert o.session("head") is one
+        got = o.concepts(e)
+    assert seen[0] is not one and o.session("head") is seen[0]
+    assert one.get_session_options().intra_op_num_threads == 1
+    assert np.allclose(got, o.concepts(e), atol=1e-6)

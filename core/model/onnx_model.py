@@ -16,7 +16,8 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,11 @@ from core.model import frontend
 from core.model.config import ModelConfig
 from core.model.inputs import IMAGE_BATCH, SOUND_BATCH, MediaInputs
 from core.model.textpath import MAX_TOKENS, encode_in_batches
+
+# ONNX Runtime's Linux wheels (1.32) record usage events and a device id under
+# ~/.cache/Microsoft/DeveloperTools for Microsoft's telemetry unless this is set before the
+# library loads. The application sends nothing anywhere: set here, before any import of it.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 FORMAT = "synesthesia-onnx"
 FORMAT_VERSION = 1
@@ -68,8 +74,26 @@ def _external_weights(graph: str) -> Path | None:
     return None
 
 
+_LOCAL = threading.local()
+
+
 def _threads() -> int:
-    return max(1, int(os.environ.get("SYNESTHESIA_ONNX_THREADS", "0") or 0) or os.cpu_count() or 1)
+    """The calling thread's limit (``threads``), else $SYNESTHESIA_ONNX_THREADS, else every core."""
+    n = getattr(_LOCAL, "n", None)
+    return n or max(1, int(os.environ.get("SYNESTHESIA_ONNX_THREADS", "0") or 0)
+                    or os.cpu_count() or 1)
+
+
+@contextmanager
+def threads(n: int | None) -> Iterator[None]:
+    """Run the calling thread's ONNX work on ``n`` threads (a session per count, made on first
+    use); other threads keep theirs. The index job's thread budget sets it, as it sets torch's."""
+    before = getattr(_LOCAL, "n", None)
+    _LOCAL.n = n if n is None else max(1, n)
+    try:
+        yield
+    finally:
+        _LOCAL.n = before
 
 
 class OnnxModel(MediaInputs):
@@ -115,13 +139,16 @@ class OnnxModel(MediaInputs):
     def session(self, name: str):
         """The ONNX Runtime session of one graph ("image", "text", "sound", "head"), made
         once, after its file's sha256 is checked against the manifest."""
+        key = f"{name}/{_threads()}"
         with self._lock:
-            if name not in self._sessions:
-                self._sessions[name] = self._make_session(name)
-            return self._sessions[name]
+            if key not in self._sessions:
+                self._sessions[key] = self._make_session(name, _threads())
+            return self._sessions[key]
 
-    def _make_session(self, name: str):
+    def _make_session(self, name: str, n_threads: int):
         import onnxruntime as ort
+
+        ort.disable_telemetry_events()
 
         path = self.folder / f"{name}.onnx"
         try:
@@ -132,7 +159,7 @@ class OnnxModel(MediaInputs):
         if hashlib.sha256(data).hexdigest() != want:
             raise CheckpointError(f"{path}: sha256 does not match its manifest: refusing to load it")
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = _threads()
+        opts.intra_op_num_threads = n_threads
         opts.inter_op_num_threads = 1
         # waiting threads sleep instead of spinning: the decoders beside them get the cores
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
