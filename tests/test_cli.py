@@ -77,6 +77,7 @@ def test_index_search_stats_doctor(setup, capsys) -> None:
     code, out, _ = run(capsys, *L, "doctor", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["ok"] and len(doc["unindexable_files"]) == 1
+    assert doc["network"]["runtime"] in ("onnx", "torch") and doc["network"]["device"]
 
     # Damage: a file vanishes behind the library's back, vectors lose their file.
     files["note0"].unlink()

@@ -28,7 +28,8 @@ def pair() -> str:
 
 
 def pinned() -> dict[str, str]:
-    deps = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    """The pins of the `torch` extra (the base install runs the networks on ONNX Runtime)."""
+    deps = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]["torch"]
     pins = {}
     for dep in deps:
         m = re.fullmatch(r"\s*(torch|torchaudio)\s*==\s*([0-9][0-9A-Za-z.]*)\s*", dep)
@@ -40,6 +41,13 @@ def pinned() -> dict[str, str]:
 def public(v: str) -> str:
     """2.11.0+cpu -> 2.11.0: a CPU-only build from the PyTorch index is the same release."""
     return v.split("+", 1)[0]
+
+
+def test_the_base_install_has_no_torch():
+    base = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    names = {re.split(r"[\s<>=!;\[]", d.strip(), maxsplit=1)[0].lower() for d in base}
+    assert not names & {"torch", "torchaudio", "triton", "transformers", "sentence-transformers"}
+    assert "onnxruntime" in names
 
 
 def test_torch_and_torchaudio_load_together_and_compute_a_log_mel():
@@ -73,7 +81,8 @@ def test_torch_and_torchaudio_load_together_and_compute_a_log_mel():
 def test_installed_torch_and_torchaudio_are_the_pinned_ones():
     pins = pinned()
     assert set(pins) == {"torch", "torchaudio"}, (
-        f"pyproject.toml must pin torch and torchaudio exactly (torch==X, torchaudio==Y); found {pins}")
+        f"pyproject.toml's torch extra must pin torch and torchaudio exactly (torch==X, "
+        f"torchaudio==Y); found {pins}")
     for dist, want in pins.items():
         have = installed(dist)
         assert public(have) == want, (

@@ -185,10 +185,15 @@ def _doctor(args: argparse.Namespace, rest: list[str]) -> int:
     unreadable = [p for p in problems if p.startswith("cannot index ")]
     real = [p for p in problems if p not in unreadable]
     unfixed = [p for p in real if not p.endswith(")")] if args.repair else real
+    from core.model import runtime_info
+
+    net = runtime_info(getattr(args, "model", None))
     if args.json:
         emit_json({"problems": real, "unindexable_files": unreadable, "repaired": args.repair,
-               "ok": not unfixed})
+               "ok": not unfixed, "network": net})
     else:
+        print(f"network: {'ONNX Runtime' if net['runtime'] == 'onnx' else 'torch'} on "
+              f"{net['device']} (SYNESTHESIA_RUNTIME=onnx|torch chooses)")
         for p in real:
             print(shown_path(p))
         if unreadable:

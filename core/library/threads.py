@@ -9,6 +9,7 @@ count of searches running beside it."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -147,16 +148,28 @@ def _in_new_thread(func: Callable[[], Any]) -> Any:
 
 @contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the enclosed torch work of the calling thread on ``n`` threads; other threads
-    keep theirs.
+    """Run the enclosed network work (torch's, ONNX Runtime's) of the calling thread on ``n``
+    threads; other threads keep theirs.
 
     torch keeps the count per thread (its OpenMP backend), but ``torch.set_num_threads``
     also sets the count that threads started afterwards begin with; that default is put
     back at once from a short-lived thread, so a search worker started during indexing
     is not slowed down."""
-    if n is None:
+    if n is None:  # the enclosing count stays
         yield
         return
+    from core.model.onnx_model import threads as onnx_threads
+
+    with onnx_threads(n):
+        if sys.modules.get("torch") is None:  # no torch model in this process
+            yield
+            return
+        with _torch_threads(n):
+            yield
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
     import torch
 
     default = _in_new_thread(torch.get_num_threads)

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.model.pretrained import AISFX_WEIGHTS, AISFX_WEIGHTS_SHA256
+
 RATE = 44100
 N_FFT = 2048
 HOP = 1024
@@ -30,9 +32,9 @@ LOG_SCALE = 9.457798957824707  # the package's "original" spectrogram maximum
 BLOCK = 100  # frames per embedded block
 BLOCK_HOP = 50
 DIM = 512
-WEIGHTS = "aisfx.safetensors"
-# sha256 of resources/pretrained/aisfx.safetensors as written by training.convert_aisfx.
-WEIGHTS_SHA256 = "cd4be5dfaf2dfb356d5a6efb74b015e5d8a6f572513630a15d92959609007241"
+# the converted weights' file and its sha256 (core.model.pretrained: read without torch too)
+WEIGHTS = AISFX_WEIGHTS.name
+WEIGHTS_SHA256 = AISFX_WEIGHTS_SHA256
 
 
 class ConvBlock(nn.Module):

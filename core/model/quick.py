@@ -37,6 +37,8 @@ class TextFirstModel:
     without) torch. Attributes other than ``model_id``, ``dim``, ``cfg``, ``meta`` and
     ``encode_texts`` are the full model's (loaded, once, on first use)."""
 
+    runtime = "torch"
+
     def __init__(self, path: str | Path | None = None, device: str | None = None) -> None:
         self.path = Path(path) if path else _default_checkpoint()
         self._device = device

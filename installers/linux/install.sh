@@ -40,8 +40,18 @@ wheel="$(ls "$here"/synesthesia-*-py3-none-any.whl | head -n 1)"
 echo "Installing $(basename "$wheel") into $app/venv"
 rm -rf "$app/venv"
 "$uv" venv --quiet --python "$python" "$app/venv"
-"$uv" pip sync --quiet "${offline[@]}" --require-hashes --python "$app/venv/bin/python" \
-    "$here/requirements.txt"
+# wheels/: hnswlib built when the installer was built. Where it fits this Python and machine,
+# uv must take it (PyPI's sdist would otherwise come first, and need a C++ compiler).
+links=()
+if [ -d "$here/wheels" ]; then
+    links=(--find-links "$here/wheels")
+    py_tag="$("$python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')"
+    if ls "$here"/wheels/hnswlib-*-"$py_tag"-*-linux_"$(uname -m)".whl > /dev/null 2>&1; then
+        links+=(--only-binary hnswlib)
+    fi
+fi
+"$uv" pip sync --quiet "${offline[@]}" "${links[@]}" --require-hashes \
+    --python "$app/venv/bin/python" "$here/requirements.txt"
 "$uv" pip install --quiet "${offline[@]}" --no-deps --python "$app/venv/bin/python" "$wheel"
 bin="$app/venv/bin"
 icons="$("$bin/python" -c 'from core.resources import resource; print(resource("icons"))')"
