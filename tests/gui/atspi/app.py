@@ -1,7 +1,8 @@
 """The real main window, for the AT-SPI walk (test_atspi.py): a library of the test media
 indexed with the tiny network, a search with its results on screen by kind and one
-selected. Prints "ready N [section names]" on stdout, then runs until it is terminated (SIGTERM). Run by the project's Python under a
-real X display (Xvfb) with Qt's AT-SPI bridge on."""
+selected. Prints "ready N [section names]" on stdout, then runs until it is terminated
+(SIGTERM). Run by the project's Python under a real X display (Xvfb) with Qt's AT-SPI
+bridge on."""
 
 from __future__ import annotations
 
