@@ -49,7 +49,7 @@ installer: $(UV_STAMP)
 
 # The frozen one-folder build, dist/synesthesia/ (the executables synesthesia and
 # synesthesia-gui; no Python needed on the machine): PyInstaller 6.16.0 (the test extra's)
-# over the locked environment. 5-6.5 GB, mostly PyTorch's CUDA libraries: see the README.
+# over the locked environment, leaving torch out (the bundle runs ONNX Runtime): 851 MiB.
 # Then packs it for users as dist/synesthesia-<version>-linux-<machine>-frozen.tar.gz (the
 # folder, install.sh and uninstall.sh; reproducible: installers/frozen_archive.py).
 bundle: $(STAMP)
