@@ -294,3 +294,19 @@ def test_no_space_left_anywhere_else_is_one_clear_message(tmp_path: Path, capsys
     code, out, err = run(capsys, "--library", str(tmp_path / "lib"), "stats")
     assert code == 1 and err.count("error:") == 1
     assert f"the disk holding {tmp_path / 'image.hnsw'} is full" in err
+
+
+def test_training_commands_say_what_to_install_without_torch(monkeypatch, capsys) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
+    from app.cli import main
+
+    for argv in (["adapt"], ["train"], ["eval"]):
+        assert main(argv) == 1
+        assert "needs torch" in capsys.readouterr().err
+    from app.gui.dialogs.adapt import available
+
+    assert not available()

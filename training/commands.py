@@ -23,19 +23,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_adapt, passthrough=True)
 
 
+def _need_torch(what: str) -> None:
+    """Training runs on torch; the base install runs the networks on ONNX Runtime and has
+    none, so say what to install rather than fail on an import."""
+    import importlib.util
+
+    from core.errors import SynesthesiaError
+
+    if importlib.util.find_spec("torch") is None:
+        raise SynesthesiaError(f"{what} needs torch, which this installation does not have; "
+                               "install the `train` extra (pip install 'synesthesia[train]')")
+
+
 def _train(args: argparse.Namespace, rest: list[str]) -> int:
+    _need_torch("training")
     from training.train import main
 
     return main(rest)
 
 
 def _eval(args: argparse.Namespace, rest: list[str]) -> int:
+    _need_torch("the held-out evaluation")
     from training.evaluate import main
 
     return main(rest)
 
 
 def _adapt(args: argparse.Namespace, rest: list[str]) -> int:
+    _need_torch("adapting the model to a library")
     from training.adapt import main
 
     return main(rest, args.library)

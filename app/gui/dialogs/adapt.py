@@ -37,10 +37,12 @@ INTRO = ("Your videos pair what things look like with what they sound like: the 
 
 def available() -> bool:
     """Whether `synesthesia adapt` can run here: the training package is installed (the
-    frozen build leaves it out) and this Python can start it."""
+    frozen build leaves it out), torch is (training needs it; the base install runs the
+    networks on ONNX Runtime without it), and this Python can start it."""
     import importlib.util
 
-    return not getattr(sys, "frozen", False) and importlib.util.find_spec("training") is not None
+    return (not getattr(sys, "frozen", False) and importlib.util.find_spec("training") is not None
+            and importlib.util.find_spec("torch") is not None)
 
 
 def _button(text: str, name: str, description: str, parent: QWidget) -> QPushButton:
