@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="leave out files or folders matching GLOB (repeatable)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster (HOST:PORT of its head, ray://HOST:"
+                        "PORT, or auto); its workers must see the library folders at the same "
+                        "paths. Needs the `cluster` extra")
     _common(p, model=True)
     p.set_defaults(handler=_index)
 
@@ -148,7 +152,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
                   "synesthesia index ~/Pictures", file=sys.stderr)
             return EXIT_ERROR
         try:
-            report = lib.index(progress=bar, cancel=cancel)
+            report = lib.index(progress=bar, cancel=cancel, cluster=_cluster(args))
         except KeyboardInterrupt:
             # Stop cleanly: what is embedded so far is kept, the next run resumes.
             cancel.set()
@@ -171,6 +175,14 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
         return EXIT_OK
     finally:
         lib.close()
+
+
+def _cluster(args: argparse.Namespace) -> Any:
+    if not args.cluster:
+        return None
+    from core.cluster import ClusterOptions
+
+    return ClusterOptions(args.cluster, checkpoint=args.model)
 
 
 def _parse_kinds(text: str) -> set[str]:
