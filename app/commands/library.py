@@ -332,6 +332,9 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
           + (f", {stats['stale']} items to re-embed" if stats["stale"] else ""))
     print(f"size         {stats['database_bytes'] / 1e6:.1f} MB database, "
           f"{stats['index_bytes'] / 1e6:.1f} MB search index")
+    for kind, x in stats["indexes"].items():
+        print(f"  {kind + 's':12} {x['vectors']} vectors, {x['memory_bytes'] / 1e6:.1f} MB in "
+              f"memory when searched ({x['searched_by']}), {x['file_bytes'] / 1e6:.1f} MB file")
     if stats["last_index"]:
         print(f"last index   {time.strftime('%Y-%m-%d %H:%M', time.localtime(stats['last_index']))}")
     if errors:

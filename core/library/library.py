@@ -214,6 +214,9 @@ class Library:
         db_bytes = sum(p.stat().st_size for p in self.directory.glob(self.DB_NAME + "*"))
         idx_bytes = sum(p.stat().st_size for p in self.directory.glob("*.hnsw"))
         last = self.store.meta.get("last_index")
+        from core.media import KINDS
+
+        indexes = self.indexes.footprint(KINDS)
         return {
             "library": str(self.directory),
             "folders": [str(p) for p in self.folders()],
@@ -224,6 +227,8 @@ class Library:
             "model_id": mid, "dim": int(self.store.meta.get("dim", "0") or 0),
             "schema_version": self.store.schema_version,
             "database_bytes": db_bytes, "index_bytes": idx_bytes,
+            "index_memory_bytes": sum(x["memory_bytes"] for x in indexes.values()),
+            "indexes": indexes,
             "last_index": float(last) if last else None,
         }
 
