@@ -29,10 +29,12 @@ class ClusterOptions:
     default, which each worker loads from its own installation).
     ``in_flight``: batches queued at each worker (one in work, the next one ready).
     ``retries``: how often a batch is sent again after the worker holding it was lost.
-    ``start_timeout_s``: how long workers may take to load the network."""
+    ``start_timeout_s``: how long workers may take to load the network.
+    ``workers``: at most this many workers (one per node; None: every node with a CPU)."""
 
     address: str
     checkpoint: Path | None = None
+    workers: int | None = None
     in_flight: int = 2
     retries: int = 3
     start_timeout_s: float = 180.0

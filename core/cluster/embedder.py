@@ -85,6 +85,8 @@ class WorkerPool:
         busy = {info.node_id for info in self.actors.values()}
         nodes = [n for n in ray.nodes() if n.get("Alive") and n["NodeID"] not in busy
                  and n.get("Resources", {}).get("CPU", 0) >= 1]
+        if self.options.workers is not None:
+            nodes = nodes[:max(0, self.options.workers - len(self.actors))]
         remote = ray.remote(EmbedWorker)
         made = {}
         for n in nodes:

@@ -24,7 +24,8 @@ from app.gui.dialogs.adapt import available as _adapt_available
 from app.gui.services.settings import OPTIONS, Settings
 from app.gui.widgets.accessible import NamedComboBox
 
-EDITABLE = ("library/location", "library/watch", "model/device", "model/checkpoint", "view/thumbnail_size",
+EDITABLE = ("library/location", "library/watch", "model/device", "model/checkpoint", "index/cluster",
+            "view/thumbnail_size",
             "search/results", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
 # Options that name a folder or a file get a Browse button.
 BROWSE = {"library/location": "folder", "model/checkpoint": "Checkpoints (*.pt *.safetensors)",
