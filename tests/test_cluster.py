@@ -222,3 +222,70 @@ def test_cancel_on_the_cluster_keeps_what_came_back(tmp_path: Path, cluster: Loc
         assert first.cancelled and 64 <= first.added < 400
         rest = lib.index(cluster=options)
         assert first.added + rest.added == 400 and len(_vectors(lib)) == 400
+
+
+@pytest.mark.slow
+@needs_ray
+def test_library_process_killed_on_the_cluster_resumes(tmp_path: Path, cluster: LocalRayCluster,
+                                                       model, tiny_checkpoint) -> None:
+    """SIGKILL to the `synesthesia index --cluster` process while batches come back: what
+    was saved stays, the next run embeds the rest, no file twice, nothing lost."""
+    import signal
+    import sqlite3
+    import time
+
+    from tests.test_library_faults import popen_cli
+
+    media = tmp_path / "media"
+    media.mkdir()
+    for i in range(300):
+        (media / f"n{i:03d}.txt").write_text(f"note {i}: the tide comes in over the flats")
+    lib_dir = tmp_path / "lib"
+    args = ("--library", str(lib_dir), "index", str(media), "--model", str(tiny_checkpoint),
+            "--cluster", cluster.address, "--json")
+    db = lib_dir / "library.sqlite"
+
+    def rows() -> int:
+        if not db.exists():
+            return 0
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+        finally:
+            con.close()
+
+    proc = popen_cli(*args)
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and rows() < 64 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kept = rows()
+    assert 64 <= kept < 300, "the job was not killed in the middle"
+    with Library.open(lib_dir, model=model, wait_s=30) as lib:
+        report = lib.index(cluster=ClusterOptions(cluster.address, checkpoint=tiny_checkpoint))
+        assert report.added == 300 - kept and report.failed == 0
+        assert len(_vectors(lib)) == 300 and lib.doctor() == []
+
+
+@pytest.mark.slow
+@needs_ray
+def test_cluster_indexes_five_thousand_files_like_this_machine(
+        tmp_path: Path, cluster: LocalRayCluster, model, tiny_checkpoint) -> None:
+    media = tmp_path / "media"
+    for i in range(2500):
+        d = media / f"photos{i // 500}"
+        d.mkdir(parents=True, exist_ok=True)
+        write_image(d / f"p{i:04d}.png", pattern_image(24, 32, seed=i, cells=4))
+    (media / "notes").mkdir()
+    for i in range(2500):
+        (media / "notes" / f"n{i:04d}.txt").write_text(f"note {i}: {'a gull over the pier ' * (i % 5 + 1)}")
+    options = ClusterOptions(cluster.address, checkpoint=tiny_checkpoint)
+    report, local, local_errors, remote, remote_errors = _index_both(tmp_path, model, media,
+                                                                     options)
+    assert report.added == 5000 and report.failed == 0 and not report.problems
+    assert remote.keys() == local.keys() and remote_errors == local_errors == {}
+    for p, v in local.items():
+        np.testing.assert_allclose(remote[p], v, atol=1e-5, err_msg=p)
