@@ -16,6 +16,7 @@ everything that came back is saved, and the next run goes on from there."""
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import islice
@@ -75,9 +76,9 @@ class WorkerPool:
     queued: dict[Any, int] = field(default_factory=dict)
     starts: int = 0
 
-    def start(self) -> None:
-        """One worker on each live node with a CPU and without a worker of this job.
-        Raises ClusterError when none could start."""
+    def start(self) -> list[str]:
+        """One worker on each live node with a CPU and without a worker of this job;
+        returns why some could not start. Raises ClusterError when none could."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         ray = self.ray
@@ -102,6 +103,7 @@ class WorkerPool:
             where = "; ".join(errors) if errors else "it has no node with a CPU"
             raise ClusterError(f"no worker of the Ray cluster at {self.options.address} "
                                f"could start: {where}")
+        return errors
 
     def _await_ready(self, made: dict[Any, tuple[Any, str]]) -> list[str]:
         ray = self.ray
@@ -164,6 +166,7 @@ class ClusterEmbedder(Embedder):
         ray = import_ray()
         self.total, self.is_new = len(work), is_new
         self.progress.phase("embedding", self.total)
+        t0 = time.monotonic()
         owned = not ray.is_initialized()
         if owned:
             self._connect(ray)
@@ -171,8 +174,9 @@ class ClusterEmbedder(Embedder):
         try:
             if self.options.checkpoint is not None:
                 pool.checkpoint = ray.put(self.options.checkpoint.read_bytes())
-            pool.start()
+            self.report.problems += [f"cluster: {e}" for e in pool.start()]
             self.report.cluster_workers = len(pool.actors)
+            self.report.cluster_start_s = time.monotonic() - t0
             self._dispatch(ray, pool, deque(batches(work, hashes)))
         finally:
             try:
@@ -206,7 +210,7 @@ class ClusterEmbedder(Embedder):
                 if not in_flight:  # every worker was lost: start new ones
                     if pool.starts > self.options.retries:
                         raise ClusterError("no worker of the cluster is left")
-                    pool.start()
+                    self.report.problems += [f"cluster: {e}" for e in pool.start()]
                     continue
                 ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=WAIT_S)
                 for ref in ready:
@@ -219,8 +223,11 @@ class ClusterEmbedder(Embedder):
                 f"indexing on the cluster stopped ({_first_line(e)}); {left} files were not "
                 "embedded: run the index again to embed them")
         finally:
-            for ref in in_flight:
-                ray.cancel(ref, force=False)
+            for ref in in_flight:  # queued at a worker: not started, or its result unused
+                try:
+                    ray.cancel(ref, force=False)
+                except (ray.exceptions.RayError, ValueError, TypeError):
+                    pass  # already finished, or its worker is gone
 
     def _collect(self, ray: Any, pool: WorkerPool, actor: Any, ref: Any, b: Batch,
                  todo: deque[Batch]) -> None:

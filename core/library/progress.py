@@ -38,6 +38,7 @@ class IndexReport:
     wide_batches: int = 0  # batches embedded on every core, the decoders waiting
     cluster_workers: int = 0  # workers of a Ray cluster that embedded (0: on this machine)
     cluster_resent: int = 0  # batches sent again after the cluster worker holding them was lost
+    cluster_start_s: float = 0.0  # connecting to the cluster and its workers loading the network
     cancelled: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
