@@ -142,7 +142,7 @@ def sqlite_today(n: int, work: Path) -> dict:
 
 
 def compact(gen: Clustered, n: int, queries: np.ndarray, work: Path, probes: list[int],
-            rerank: int) -> dict:
+            rerank: int, max_lists: int = 1 << 16, iterations: int = 25) -> dict:
     from core.store.ivf import CompactIndex, lists_for
 
     t = time.perf_counter()
@@ -151,11 +151,11 @@ def compact(gen: Clustered, n: int, queries: np.ndarray, work: Path, probes: lis
     t = time.perf_counter()
     truth = exact_top(vecs, queries)
     exact_s = (time.perf_counter() - t) / len(queries)
-    nlist = lists_for(n)
+    nlist = min(lists_for(n), max_lists)
     sample = np.asarray(vecs[np.sort(np.random.default_rng(1).choice(
         n, min(n, 40 * nlist), replace=False))])
     t = time.perf_counter()
-    idx = CompactIndex.train(sample, n)
+    idx = CompactIndex.train(sample, n, lists=nlist, iterations=iterations)
     train_s = time.perf_counter() - t
     t = time.perf_counter()
     idx.add(np.asarray(vecs[s:s + CHUNK]) for s in range(0, n, CHUNK))
@@ -175,7 +175,7 @@ def compact(gen: Clustered, n: int, queries: np.ndarray, work: Path, probes: lis
               f"p50 {runs[-1]['p50_ms']:.2f} ms", flush=True)
     mem = idx.memory_bytes()
     file_bytes = idx.save(work / "c.ivf")
-    out = {"n": n, "lists": nlist, "generate_s": gen_s, "train_s": train_s, "add_s": add_s,
+    out = {"n": n, "lists": nlist, "kmeans_iterations": iterations, "generate_s": gen_s, "train_s": train_s, "add_s": add_s,
            "exact_search_ms_per_query": exact_s * 1000, "index_memory_bytes": mem,
            "memory_per_million_gb": mem / n * 1e6 / 1e9, "index_file_bytes": file_bytes,
            "float32_file_bytes": vecs.nbytes, "runs": runs,
@@ -194,16 +194,22 @@ def main() -> None:
     ap.add_argument("--rerank", type=int, default=100)
     ap.add_argument("--dir", type=Path, default=None, help="where the vector files go")
     ap.add_argument("--name", default="scale")
+    ap.add_argument("--max-lists", type=int, default=1 << 16,
+                    help="at most this many inverted lists (k-means cost grows with them)")
+    ap.add_argument("--iterations", type=int, default=25, help="k-means iterations")
+    ap.add_argument("--no-today", action="store_true",
+                    help="leave out today's HNSW and SQLite measurements")
     a = ap.parse_args()
     gen = Clustered()
     queries = Clustered().chunk(a.queries, 10**9)
     with tempfile.TemporaryDirectory(dir=a.dir) as d:
         work = Path(d)
-        sqlite = sqlite_today(20_000, work)
+        sqlite = None if a.no_today else sqlite_today(20_000, work)
         for f in work.glob("*"):
             f.unlink()
-        hnsw = [hnsw_today(gen, n, queries, work) for n in a.hnsw]
-        comp = [compact(gen, n, queries, work, a.probes, a.rerank) for n in a.sizes]
+        hnsw = [] if a.no_today else [hnsw_today(gen, n, queries, work) for n in a.hnsw]
+        comp = [compact(gen, n, queries, work, a.probes, a.rerank, a.max_lists, a.iterations)
+                for n in a.sizes]
     print(table(["n", "HNSW MB/M vectors", "recall@10", "p50 ms", "build vectors/s"],
                 [[h["n"], round(h["memory_per_million_gb"] * 1e3), round(h["recall@10"], 3),
                   round(h["p50_ms"], 2), round(h["build_per_s"])] for h in hnsw]))

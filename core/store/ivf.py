@@ -46,18 +46,22 @@ class CompactIndex:
     rerank: int = 100
 
     @classmethod
-    def train(cls, sample: np.ndarray, n: int, threads: int = 2, seed: int = 0) -> CompactIndex:
-        """An empty index whose lists are fitted (k-means) on ``sample`` (unit rows) for a
-        library of about ``n`` vectors."""
+    def train(cls, sample: np.ndarray, n: int, threads: int = 2, seed: int = 0,
+              lists: int | None = None, iterations: int = 25) -> CompactIndex:
+        """An empty index whose ``lists`` (default ``lists_for(n)``) are fitted by
+        ``iterations`` rounds of k-means on ``sample`` (unit rows), for a library of about
+        ``n`` vectors."""
         faiss = _faiss()
         faiss.omp_set_num_threads(threads)
         d = sample.shape[1]
-        nlist = min(lists_for(n), max(1, len(sample) // 39))  # faiss: >= 39 points per list
+        # faiss wants at least 39 sample points per list
+        nlist = min(lists or lists_for(n), max(1, len(sample) // 39))
         quantizer = faiss.IndexFlatIP(d)
         index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist,
                                               faiss.ScalarQuantizer.QT_8bit,
                                               faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = seed
+        index.cp.niter = iterations
         index.train(np.ascontiguousarray(sample, np.float32))
         return cls(index, np.zeros((0, d), np.float32))
 
