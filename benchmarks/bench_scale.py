@@ -175,7 +175,8 @@ def compact(gen: Clustered, n: int, queries: np.ndarray, work: Path, probes: lis
               f"p50 {runs[-1]['p50_ms']:.2f} ms", flush=True)
     mem = idx.memory_bytes()
     file_bytes = idx.save(work / "c.ivf")
-    out = {"n": n, "lists": nlist, "kmeans_iterations": iterations, "generate_s": gen_s, "train_s": train_s, "add_s": add_s,
+    out = {"n": n, "lists": nlist, "kmeans_iterations": iterations, "generate_s": gen_s,
+           "train_s": train_s, "add_s": add_s,
            "exact_search_ms_per_query": exact_s * 1000, "index_memory_bytes": mem,
            "memory_per_million_gb": mem / n * 1e6 / 1e9, "index_file_bytes": file_bytes,
            "float32_file_bytes": vecs.nbytes, "runs": runs,
