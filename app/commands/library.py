@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="leave out files or folders matching GLOB (repeatable)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="decode and embed on a Ray cluster (HOST:PORT of its head, ray://HOST:"
+                        "PORT, or auto); its workers must see the library folders at the same "
+                        "paths. Needs the `cluster` extra")
     _common(p, model=True)
     p.set_defaults(handler=_index)
 
@@ -121,7 +125,7 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
                   "synesthesia index ~/Pictures", file=sys.stderr)
             return EXIT_ERROR
         try:
-            report = lib.index(progress=bar, cancel=cancel)
+            report = lib.index(progress=bar, cancel=cancel, cluster=_cluster(args))
         except KeyboardInterrupt:
             # Stop cleanly: what is embedded so far is kept, the next run resumes.
             cancel.set()
@@ -146,6 +150,14 @@ def _index(args: argparse.Namespace, rest: list[str]) -> int:
         lib.close()
 
 
+def _cluster(args: argparse.Namespace) -> Any:
+    if not args.cluster:
+        return None
+    from core.cluster import ClusterOptions
+
+    return ClusterOptions(args.cluster, checkpoint=args.model)
+
+
 def _stats(args: argparse.Namespace, rest: list[str]) -> int:
     lib = _open(args, read_only=True)
     try:
@@ -167,6 +179,9 @@ def _stats(args: argparse.Namespace, rest: list[str]) -> int:
           + (f", {stats['stale']} items to re-embed" if stats["stale"] else ""))
     print(f"size         {stats['database_bytes'] / 1e6:.1f} MB database, "
           f"{stats['index_bytes'] / 1e6:.1f} MB search index")
+    for kind, x in stats["indexes"].items():
+        print(f"  {kind + 's':12} {x['vectors']} vectors, {x['memory_bytes'] / 1e6:.1f} MB in "
+              f"memory when searched ({x['searched_by']}), {x['file_bytes'] / 1e6:.1f} MB file")
     if stats["last_index"]:
         print(f"last index   {time.strftime('%Y-%m-%d %H:%M', time.localtime(stats['last_index']))}")
     if errors:

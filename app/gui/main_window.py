@@ -77,7 +77,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.service = LibraryService(
             self.runner, library_dir or Path(settings.get("library/location")), model_factory,
             checkpoint=settings.get("model/checkpoint"), device=settings.get("model/device"),
-            parent=self)
+            cluster=settings.get("index/cluster"), parent=self)
         size = settings.get("view/thumbnail_size")
         self.thumbnails = Thumbnails(self.runner, cache_dir or default_cache_dir(), size, self)
         self.player = Player(output_stream, self)
@@ -248,6 +248,7 @@ class MainWindow(PasteAndDrop, QMainWindow):
         self.searches.k = self.settings.get("search/results")
         self.searches.by_kind = self.settings.get("search/by_kind")
         self.tagging.min_score = self.settings.get("tags/min_score")
+        self.service.cluster = self.settings.get("index/cluster")  # from the next index
         self.live.apply()
         self.statusBar().showMessage("Settings saved; the library location, model and "
                                      "device take effect at the next start.", 8000)

@@ -38,6 +38,31 @@ READ_AHEAD = 64  # decoded files waiting for the model, at most
 VIDEOS_AHEAD = 2
 
 
+def encoders(model: Any) -> dict[str, Callable[[list], np.ndarray]]:
+    """The network's encoder of each kind's pieces."""
+    return {"image": model.encode_images, "sound": model.encode_sounds,
+            "note": model.encode_texts, "video": lambda pieces: encode_pieces(model, pieces)}
+
+
+def encode_items(encode: Callable[[list], np.ndarray], items: list[Decoded]
+                 ) -> list[np.ndarray | None]:
+    """Vectors per item of one kind in one forward pass; when the batch fails, one item at
+    a time to find the culprit (its error is set and its vectors are None)."""
+    try:
+        vecs = encode([p for it in items for p in it.pieces])
+    except SynesthesiaError:
+        out: list[np.ndarray | None] = []
+        for it in items:
+            try:
+                out.append(encode(it.pieces))
+            except SynesthesiaError as e:
+                it.error = str(getattr(e, "reason", e))
+                out.append(None)
+        return out
+    bounds = np.cumsum([0] + [len(it.pieces) for it in items])
+    return [vecs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 class Embedder:
     """Embeds and saves ``work`` (files to add or update); counts into ``report``."""
 
@@ -56,9 +81,7 @@ class Embedder:
         self.queued: deque[Future[Decoded]] = deque()
         self.kinds_queued: deque[str] = deque()
         self.image_side = getattr(model, "image_side", IMAGE_SIDE)
-        self.encoders = {"image": model.encode_images, "sound": model.encode_sounds,
-                         "note": model.encode_texts,
-                         "video": lambda pieces: encode_pieces(model, pieces)}
+        self.encoders = encoders(model)
         self.pending: dict[str, list[Decoded]] = {k: [] for k in KINDS}
         self.done = 0
         self.total = 0
@@ -118,26 +141,33 @@ class Embedder:
     def _settle(self, d: Decoded) -> None:
         """A decoded file: forgotten when it vanished, recorded when it failed, else queued
         for its kind's next batch."""
+        if self.settle_unread(d):
+            return
+        f = d.file
+        self.pending[f.kind].append(d)
+        if sum(len(x.pieces) for x in self.pending[f.kind]) >= BATCH[f.kind]:
+            self._flush(f.kind)
+
+    def settle_unread(self, d: Decoded) -> bool:
+        """A file that could not be decoded: forgotten when it vanished, else its error
+        recorded. False when it was decoded (it goes on to the network)."""
         f = d.file
         if d.vanished:
             with self.store.transaction() as c:
                 if self.store.files.delete_path(f.path, c):
                     self.report.removed += 1
             self.done += 1
-            return
-        if d.error is not None:
-            with self.store.transaction() as c:
-                # size -1 for an access problem: the next scan sees a change and retries
-                self.store.files.save_error(Path(f.path), f.folder_id, f.kind,
-                                            -1 if d.transient else f.size, f.mtime_ns,
-                                            d.error, c)
-            self.report.failed += 1
-            self.done += 1
-            self.progress.emit("embedding", self.done, self.total, Path(f.path))
-            return
-        self.pending[f.kind].append(d)
-        if sum(len(x.pieces) for x in self.pending[f.kind]) >= BATCH[f.kind]:
-            self._flush(f.kind)
+            return True
+        if d.error is None:
+            return False
+        with self.store.transaction() as c:
+            # size -1 for an access problem: the next scan sees a change and retries
+            self.store.files.save_error(Path(f.path), f.folder_id, f.kind,
+                                        -1 if d.transient else f.size, f.mtime_ns, d.error, c)
+        self.report.failed += 1
+        self.done += 1
+        self.progress.emit("embedding", self.done, self.total, Path(f.path))
+        return True
 
     def _encode(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
         """Vectors per item; when the batch fails, one item at a time to find the culprit
@@ -156,26 +186,17 @@ class Embedder:
             PACE.record(kind, wide, time.perf_counter() - t, sum(len(x.pieces) for x in items))
 
     def _encode_items(self, kind: str, items: list[Decoded]) -> list[np.ndarray | None]:
-        encode = self.encoders[kind]
-        try:
-            vecs = encode([p for it in items for p in it.pieces])
-        except SynesthesiaError:
-            out: list[np.ndarray | None] = []
-            for it in items:
-                try:
-                    out.append(encode(it.pieces))
-                except SynesthesiaError as e:
-                    it.error = str(getattr(e, "reason", e))
-                    out.append(None)
-            return out
-        bounds = np.cumsum([0] + [len(it.pieces) for it in items])
-        return [vecs[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return encode_items(self.encoders[kind], items)
 
     def _flush(self, kind: str) -> None:
         items = self.pending[kind]
         if not items:
             return
-        per_item = self._encode(kind, items)
+        self.save(items, self._encode(kind, items))
+        self.pending[kind] = []
+
+    def save(self, items: list[Decoded], per_item: list[np.ndarray | None]) -> None:
+        """Save one batch of embedded files (and the errors among them) in one transaction."""
         mid = self.model.model_id
         files = self.store.files
         with self.store.transaction() as c:
@@ -194,5 +215,4 @@ class Embedder:
                 else:
                     self.report.updated += 1
         self.done += len(items)
-        self.pending[kind] = []
         self.progress.emit("embedding", self.done, self.total, Path(items[-1].file.path))

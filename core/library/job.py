@@ -74,7 +74,7 @@ class IndexJob:
 
     def __init__(self, store: Store, model: Any, indexes: VectorIndexes, library_dir: Path,
                  progress: Callable[[IndexProgress], Any] | None = None, cancel: Any = None,
-                 budget: ThreadBudget | None = None) -> None:
+                 budget: ThreadBudget | None = None, cluster: Any = None) -> None:
         self.store = store
         self.model = model
         self.indexes = indexes
@@ -83,6 +83,7 @@ class IndexJob:
         self.cancelled = cancel_check(cancel)
         self.budget = budget or ThreadBudget.for_machine(model)
         self.report = IndexReport()
+        self.cluster = cluster  # core.cluster.ClusterOptions: embed on a Ray cluster
 
     def run(self) -> IndexReport:
         """All phases in order; returns what changed."""
@@ -265,9 +266,16 @@ class IndexJob:
 
     # -- embed -----------------------------------------------------------------------------
     def embed(self, work: EmbedWork) -> None:
-        """Decode, embed and save the new and changed files, batch by batch."""
-        embedder = Embedder(self.store, self.model, self.report, self.progress, self.cancelled,
-                            self.budget.decoders, self.budget.model_idle)
+        """Decode, embed and save the new and changed files, batch by batch: here, or on
+        the workers of a Ray cluster (``cluster``), saved here all the same."""
+        if self.cluster is not None:
+            from core.cluster.embedder import ClusterEmbedder
+
+            embedder: Embedder = ClusterEmbedder(self.store, self.model, self.report,
+                                                 self.progress, self.cancelled, self.cluster)
+        else:
+            embedder = Embedder(self.store, self.model, self.report, self.progress,
+                                self.cancelled, self.budget.decoders, self.budget.model_idle)
         embedder.run(work.files, work.hashes, work.new)
 
     def import_sidecars(self, found: ScanResult) -> None:

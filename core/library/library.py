@@ -109,17 +109,19 @@ class Library:
     # -- indexing ------------------------------------------------------------------------
     def index(self, progress: Callable[[IndexProgress], Any] | None = None,
               cancel: threading.Event | Callable[[], bool] | None = None,
-              budget: ThreadBudget | None = None) -> IndexReport:
+              budget: ThreadBudget | None = None, cluster: Any = None) -> IndexReport:
         """Bring the store in step with the library folders: embed new and changed files,
         follow moved ones by content, drop deleted ones, record failures, and update the
         search indexes (see ``IndexJob``). Safe to kill at any point; the next run resumes.
 
         ``progress`` is called (from this thread) with IndexProgress at most every 0.1 s;
         ``cancel`` (an Event or a callable) stops the job in any phase; ``budget`` sets
-        the threads it may use (default: shared out over this machine's cores)."""
+        the threads it may use (default: shared out over this machine's cores);
+        ``cluster`` (``core.cluster.ClusterOptions``) sends decoding and embedding to the
+        workers of a Ray cluster, this process still the only one writing the library."""
         self._writable()
         return IndexJob(self.store, self.model, self.indexes, self.directory, progress, cancel,
-                        budget).run()
+                        budget, cluster).run()
 
     # -- queries -------------------------------------------------------------------------
     def vector_index(self, kind: str) -> VectorIndex:
@@ -229,6 +231,9 @@ class Library:
         db_bytes = sum(p.stat().st_size for p in self.directory.glob(self.DB_NAME + "*"))
         idx_bytes = sum(p.stat().st_size for p in self.directory.glob("*.hnsw"))
         last = self.store.meta.get("last_index")
+        from core.media import KINDS
+
+        indexes = self.indexes.footprint(KINDS)
         return {
             "library": str(self.directory),
             "folders": [str(p) for p in self.folders()],
@@ -239,6 +244,8 @@ class Library:
             "model_id": mid, "dim": int(self.store.meta.get("dim", "0") or 0),
             "schema_version": self.store.schema_version,
             "database_bytes": db_bytes, "index_bytes": idx_bytes,
+            "index_memory_bytes": sum(x["memory_bytes"] for x in indexes.values()),
+            "indexes": indexes,
             "last_index": float(last) if last else None,
         }
 

@@ -36,6 +36,9 @@ class IndexReport:
     sidecar_tags: int = 0  # keywords imported from XMP sidecars as accepted tags
     described: int = 0  # files whose details (date, camera, place, words...) were read
     wide_batches: int = 0  # batches embedded on every core, the decoders waiting
+    cluster_workers: int = 0  # workers of a Ray cluster that embedded (0: on this machine)
+    cluster_resent: int = 0  # batches sent again after the cluster worker holding them was lost
+    cluster_start_s: float = 0.0  # connecting to the cluster and its workers loading the network
     cancelled: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)

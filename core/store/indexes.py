@@ -138,3 +138,20 @@ class VectorIndexes:
         with self.lock.writing():
             if not self._holds(kind, spec):
                 self._indexes[kind] = made
+
+    def footprint(self, kinds: Iterable[str]) -> dict[str, dict[str, int | str]]:
+        """Per kind of ``kinds`` with vectors: ``vectors`` (segments of the current model), ``file_bytes``
+        (its HNSW file; 0 while searched exactly) and ``memory_bytes``, what searching it
+        holds in memory: the HNSW graph as saved (hnswlib loads the file as it is: float32
+        vectors and links), else the float32 matrix searched exactly. Reads only."""
+        out: dict[str, dict[str, int]] = {}
+        for kind, spec in self._specs(list(kinds)).items():
+            n = len(self.store.segments.ids(kind, spec.model_id)) if spec.model_id else 0
+            if not n:
+                continue
+            size = spec.file.stat().st_size if spec.file.exists() else 0
+            graph = size and n > spec.exact_max
+            out[kind] = {"vectors": n, "file_bytes": size,
+                         "memory_bytes": size if graph else n * spec.dim * 4,
+                         "searched_by": "graph" if graph else "exact"}
+        return out

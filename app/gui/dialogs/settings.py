@@ -24,8 +24,9 @@ from app.gui.dialogs.adapt import available as _adapt_available
 from app.gui.services.settings import OPTIONS, Settings
 from app.gui.widgets.accessible import NamedComboBox
 
-EDITABLE = ("library/location", "library/watch", "model/device", "model/checkpoint", "view/thumbnail_size",
-            "search/results", "search/by_kind", "tags/vocabulary", "tags/min_score", "audio/record_seconds")
+EDITABLE = ("library/location", "library/watch", "model/device", "model/checkpoint", "index/cluster",
+            "view/thumbnail_size", "search/results", "search/by_kind", "tags/vocabulary",
+            "tags/min_score", "audio/record_seconds")
 # Options that name a folder or a file get a Browse button.
 BROWSE = {"library/location": "folder", "model/checkpoint": "Checkpoints (*.pt *.safetensors)",
           "tags/vocabulary": "Vocabularies (*.txt)"}

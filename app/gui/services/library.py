@@ -124,6 +124,7 @@ class LibraryService(QObject):
         checkpoint: str = "",
         device: str = "auto",
         parent: QObject | None = None,
+        cluster: str = "",
     ) -> None:
         super().__init__(parent)
         self._runner = runner
@@ -131,6 +132,7 @@ class LibraryService(QObject):
         self._model_factory = model_factory
         self._checkpoint = checkpoint
         self._device = device
+        self.cluster = cluster  # a Ray cluster's address: indexing runs there (empty: here)
         self._library: Any = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -265,8 +267,15 @@ class LibraryService(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None] | None = None,
     ) -> Task:
+        cluster = None
+        if self.cluster.strip():
+            from core.cluster import ClusterOptions
+
+            cluster = ClusterOptions(self.cluster.strip(), checkpoint=Path(self._checkpoint)
+                                     if self._checkpoint else None)
+
         def work(library: Any, task: Task) -> Any:
-            return library.index(progress=task.report, cancel=task.cancelled)
+            return library.index(progress=task.report, cancel=task.cancelled, cluster=cluster)
 
         return self.call(work, on_done, on_error, on_progress, pool=INDEX_POOL)
 

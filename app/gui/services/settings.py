@@ -99,6 +99,8 @@ OPTIONS: dict[str, Option] = {
         Option("library/watch", bool, True, "Watch library folders for changes"),
         Option("model/device", str, "auto", "Compute device", DEVICES),
         Option("model/checkpoint", str, "", "Model checkpoint (empty: the bundled one)"),
+        Option("index/cluster", str, "",
+               "Ray cluster that indexes (HOST:PORT; empty: this computer)"),
         Option("view/thumbnail_size", int, 128, "Thumbnail size (pixels)"),
         Option("search/results", int, 48, "Results per search"),
         Option("search/by_kind", bool, True, "Results side by side by kind"),
