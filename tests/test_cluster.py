@@ -173,7 +173,7 @@ def test_a_worker_killed_mid_job_loses_nothing(tmp_path: Path, cluster: LocalRay
         cluster.add_worker()
     # The node may be killed while it holds a batch (sent again: cluster_resent >= 1) or
     # between two of its batches (nothing to send again); either way nothing is lost.
-    assert killed.is_set() and report.cluster_resent >= 0
+    assert killed.is_set()
     assert (report.added, report.failed, errors) == (600, 0, {})
     assert remote.keys() == local.keys()
     for p, v in local.items():
