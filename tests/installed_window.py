@@ -15,8 +15,13 @@ from app.gui import open_window, parse_args
 from app.gui.widgets.menus import app_icon
 
 
-def wait(app: QApplication, done) -> None:
+def wait(app: QApplication, done, what: str, limit_s: float = 900.0) -> None:
+    """Spin the event loop until done(); a window that never gets there fails the run
+    (exit status 1) instead of hanging the test that started it."""
+    end = time.monotonic() + limit_s
     while not done():
+        if time.monotonic() > end:
+            raise SystemExit(f"the installed window never got to: {what}")
         app.processEvents()
         time.sleep(0.02)
 
@@ -26,11 +31,16 @@ def main(shot: Path) -> int:
     app.setWindowIcon(app_icon())
     window = open_window(parse_args(["--demo"]))
     wait(app, lambda: window.index_panel.last_report is not None
-         and window.index_panel.last_report.added >= 50)
+         and window.index_panel.last_report.added >= 50, "the demo library indexed")
     answers: list = []
+    # one merged list, or (the default) a page per kind: then every kind's results, most
+    # relevant first (relevance is one scale across kinds)
     window.searches.results.connect(lambda request, results: answers.append(results))
+    window.searches.grouped.connect(lambda request, groups: answers.append(sorted(
+        (r for g in groups for r in g.results),
+        key=lambda r: -(r.relevance if r.relevance is not None else 0.0))))
     window.search_words("a dog")
-    wait(app, lambda: bool(answers))
+    wait(app, lambda: bool(answers), "results for 'a dog'")
     for _ in range(50):  # let the thumbnails paint
         app.processEvents()
         time.sleep(0.02)
