@@ -60,7 +60,7 @@ PROMPTS = {"images": "a photo of {}", "sounds": "the sound of {}"}
 class Label:
     kind: str  # "image" | "sound"
     source: str  # Debian package or PyPI project (WHEELS)
-    path: str  # path inside the package; `opensfx.cat#N` for the Nth opensfx sample
+    path: str  # path inside the package (or the wheel)
     concepts: tuple[str, ...]
     description: str
     license: str
