@@ -52,19 +52,6 @@ class AlignedModel(MediaInputs):
         self.meta = meta or {}
         self._teacher: torch.nn.Module | None = None
 
-    @property
-    def dim(self) -> int:
-        return self.cfg.shared.dim
-
-    @property
-    def image_side(self) -> int:
-        """The side of the square the image network sees (decoders may fit images to it)."""
-        return self.cfg.image.image_size
-
-    @property
-    def concept_names(self) -> list[str]:
-        return class_names()
-
     # -- images ---------------------------------------------------------------
     @property
     def teacher(self) -> torch.nn.Module:

@@ -17,9 +17,23 @@ SOUND_BATCH = 8
 
 
 class MediaInputs:
-    """Mixed into a model that has ``image_side`` and ``cfg`` (a ModelConfig)."""
+    """Mixed into a model that has ``cfg`` (a ModelConfig): what both runtimes' models say
+    about themselves, and how they read their inputs."""
 
-    image_side: int
+    @property
+    def dim(self) -> int:
+        return self.cfg.shared.dim
+
+    @property
+    def image_side(self) -> int:
+        """The side of the square the image network sees (decoders may fit images to it)."""
+        return self.cfg.image.image_size
+
+    @property
+    def concept_names(self) -> list[str]:
+        from core.model.classes import class_names
+
+        return class_names()
 
     def _decode_images(self, items: Sequence) -> list[np.ndarray]:
         from core.media import load_image

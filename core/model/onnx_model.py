@@ -121,20 +121,6 @@ class OnnxModel(MediaInputs):
         self._lock = threading.Lock()
         self._tokenizer = None
 
-    @property
-    def dim(self) -> int:
-        return self.cfg.shared.dim
-
-    @property
-    def image_side(self) -> int:
-        return self.cfg.image.image_size
-
-    @property
-    def concept_names(self) -> list[str]:
-        from core.model.classes import class_names
-
-        return class_names()
-
     # -- sessions -------------------------------------------------------------
     def session(self, name: str):
         """The ONNX Runtime session of one graph ("image", "text", "sound", "head"), made
